@@ -45,8 +45,8 @@ export interface SystemOptions {
 
 /** A running supervision tree. */
 export class ActorSystem {
-  readonly startedAt = new Date();
-  leakedThreads = 0;
+  readonly startedAt: Date = new Date();
+  leakedThreads: number = 0;
   #listeners = new Set<(event: SupervisorEvent) => void>();
   #fatal = false;
   #root!: Supervisor;

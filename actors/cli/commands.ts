@@ -1,0 +1,12 @@
+/**
+ * Every `nxflow` subcommand, registered in one place. Add a command by writing `actors/cli/<name>.ts` (or a role's
+ * own module) that exports a `Command`, and adding it here.
+ *
+ * @module
+ */
+import type { Command } from "./command.ts";
+import { chaos } from "./chaos.ts";
+import { start } from "./start.ts";
+
+/** The subcommands, in the order `nxflow --help` lists them. */
+export const COMMANDS: readonly Command[] = [start, chaos];

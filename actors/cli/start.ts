@@ -1,0 +1,124 @@
+/**
+ * `nxflow start`: runs the root supervisor with every role of the configuration, the admin endpoint beside it,
+ * until SIGINT or SIGTERM (graceful stop, exit 0) or a fatal failure (exit 3 or 4, for systemd to restart it).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { startAdminServer } from "../admin/server.ts";
+import { ROLES } from "../roles.ts";
+import { ActorSystem, EXIT_CODES } from "../runtime/system.ts";
+import type { Command } from "./command.ts";
+import { UsageError } from "./command.ts";
+import { loadConfig, type NxflowConfig } from "./config.ts";
+import { createLog, logEvent } from "./log.ts";
+import { gitCommit, VERSION } from "./version.ts";
+
+const HELP = `Usage: nxflow start [options]
+
+Runs nxflow's supervision tree with the roles of the configuration file (default: ${
+  ROLES.filter((r) => r.byDefault).map((r) => r.name).join(", ")
+}),
+and a loopback admin endpoint (GET /health, GET /tree, POST /chaos). Stops gracefully on SIGINT or SIGTERM.
+
+Options:
+  --config FILE              JSON configuration file (see README, "Configuration"); default: built-in defaults
+  --admin-port N             admin endpoint port; 0 turns it off (default 8790)
+  --admin-host HOST          admin endpoint address (default 127.0.0.1)
+  --enable-fault-injection   accept POST /chaos (nxflow chaos); never on a production instance
+  --log-format text|json     log line format (default text)
+  -h, --help                 this text
+
+Roles:
+${ROLES.map((r) => `  ${r.name.padEnd(12)} ${r.summary}`).join("\n")}
+
+Exit codes: 0 stopped by a signal, 2 bad options or configuration, 3 the root supervisor gave up,
+4 too many actor threads hung (the service manager should restart nxflow).
+
+Example:
+  deno task start --enable-fault-injection
+  deno task nxflow chaos --actor counter --fault crash`;
+
+function applyFlags(config: NxflowConfig, values: Record<string, string | boolean | undefined>): NxflowConfig {
+  const out = structuredClone(config);
+  if (values["admin-port"] !== undefined) {
+    const port = Number(values["admin-port"]);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new UsageError(`--admin-port must be 0 to 65535, got ${values["admin-port"]}`);
+    }
+    out.admin.port = port;
+  }
+  if (values["admin-host"] !== undefined) out.admin.host = String(values["admin-host"]);
+  if (values["enable-fault-injection"]) out.faultInjection = true;
+  const format = values["log-format"];
+  if (format !== undefined) {
+    if (format !== "text" && format !== "json") throw new UsageError(`--log-format must be text or json`);
+    out.logFormat = format;
+  }
+  return out;
+}
+
+async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: "string" },
+      "admin-port": { type: "string" },
+      "admin-host": { type: "string" },
+      "enable-fault-injection": { type: "boolean" },
+      "log-format": { type: "string" },
+    },
+  });
+  let config: NxflowConfig;
+  try {
+    config = applyFlags(await loadConfig(values.config), values);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    console.error(`nxflow start: ${(error as Error).message}`);
+    return EXIT_CODES.usage;
+  }
+  const log = createLog(config.logFormat);
+  const commit = await gitCommit();
+  const roles = ROLES.filter((r) => r.name in config.roles);
+  log("info", "nxflow", `nxflow ${VERSION} (${commit}) starting roles: ${roles.map((r) => r.name).join(", ")}`, {
+    config: values.config ?? "built-in defaults",
+  });
+  const system = await ActorSystem.start({
+    id: "root",
+    strategy: "oneForOne",
+    intensity: config.supervisor.intensity,
+    periodMs: config.supervisor.periodMs,
+    children: roles.map((r) => r.tree(config.roles[r.name] as never)),
+  }, {
+    maxLeakedThreads: config.supervisor.maxLeakedThreads,
+    onEvent: (e) => logEvent(log, e),
+  });
+  for (const r of roles) r.attach?.(system, config.roles[r.name] as never, log);
+  const admin = config.admin.port === 0 ? null : await startAdminServer(system, {
+    ...config.admin,
+    faultInjection: config.faultInjection,
+    version: VERSION,
+    commit,
+    log,
+  });
+  if (admin) {
+    const chaos = config.faultInjection ? "enabled" : "disabled";
+    log("info", "admin", `admin endpoint on ${admin.url} (GET /health, GET /tree; fault injection ${chaos})`);
+  }
+  const signal = await new Promise<string>((resolve) => {
+    for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, () => resolve(sig));
+  });
+  log("info", "nxflow", `${signal} received: stopping`);
+  await admin?.shutdown();
+  const clean = await system.stop();
+  log(clean ? "info" : "warn", "nxflow", clean ? "stopped" : "stopped, but a worker thread could not be reclaimed");
+  return 0;
+}
+
+/** The `start` command. */
+export const start: Command = {
+  name: "start",
+  summary: "run the supervision tree with the configured roles",
+  help: HELP,
+  run,
+};
