@@ -49,6 +49,7 @@ function restartable(restart: RestartType, exit: HostExit): boolean {
 /** Supervises an ordered list of children. Built and driven by `ActorSystem` or by a parent supervisor. */
 export class Supervisor {
   state: ChildState = "idle";
+  /** times this supervisor was restarted by its parent. */
   restarts = 0;
   #children: Child[];
   #window: RestartWindow;
@@ -170,6 +171,7 @@ export class Supervisor {
         this.#unwire(other.node);
         await other.node.stop(other.node.spec.restart === "temporary");
         other.exitedAt = performance.now();
+        this.tree.publish({ type: "stopped", path: other.node.path });
       }
     }
     const restarting = group.filter((c) => c === child || c.node.spec.restart !== "temporary");
@@ -196,7 +198,6 @@ export class Supervisor {
         return this.#enqueue(() => this.#exited(child, { kind: "crash", reason, leaked: false }));
       }
       child.node.restarts++;
-      this.restarts++;
       const latencyMs = Math.round(performance.now() - child.exitedAt);
       this.tree.publish({ type: "restarted", path: child.node.path, restarts: child.node.restarts, latencyMs });
     }
@@ -222,7 +223,7 @@ export class Supervisor {
     this.#timers.clear();
     let clean = true;
     for (const child of this.#children.toReversed()) {
-      const wasUp = child.node.state !== "idle" && child.node.state !== "stopped";
+      const wasUp = child.node.state === "starting" || child.node.state === "running";
       this.#unwire(child.node);
       clean = (await child.node.stop(final)) && clean;
       if (wasUp) this.tree.publish({ type: "stopped", path: child.node.path });

@@ -16,7 +16,7 @@ export interface RecorderProtocol {
     echoBlob: { request: Uint8Array; reply: Uint8Array };
   };
   out:
-    | { type: "recorded"; id: string; n: number }
+    | { type: "recorded"; id: string; n: number; redelivered: boolean }
     | { type: "blob"; bytes: number; sum: number }
     | { type: "stopping"; id: string };
   ports: { link: { n: number } };

@@ -5,16 +5,17 @@ import type { RecorderConfig, RecorderProtocol } from "../protocols.ts";
 interface State {
   n: number[];
   redelivered: number[];
+  poison?: number;
 }
 
 export default defineActor<RecorderProtocol, RecorderConfig | undefined, State>({
   async init(config, ctx) {
     if (config?.initDelayMs) await new Promise((r) => setTimeout(r, config.initDelayMs));
     if (config?.failInit) throw new Error(config.failInit);
-    const state: State = { n: [], redelivered: [] };
+    const state: State = { n: [], redelivered: [], poison: config?.poison };
     ctx.port("link").onMessage((m) => {
       state.n.push(m.n);
-      ctx.emit({ type: "recorded", id: ctx.id, n: m.n });
+      ctx.emit({ type: "recorded", id: ctx.id, n: m.n, redelivered: false });
     });
     return state;
   },
@@ -24,9 +25,10 @@ export default defineActor<RecorderProtocol, RecorderConfig | undefined, State>(
         await new Promise((r) => setTimeout(r, msg.ms));
         // falls through
       case "record":
+        if (msg.n === state.poison) throw new Error(`poison ${msg.n}`);
         if (ctx.redelivered) state.redelivered.push(msg.n);
         state.n.push(msg.n);
-        ctx.emit({ type: "recorded", id: ctx.id, n: msg.n });
+        ctx.emit({ type: "recorded", id: ctx.id, n: msg.n, redelivered: ctx.redelivered });
         return;
       case "forward":
         return ctx.port("link").post({ n: msg.n });

@@ -1,0 +1,51 @@
+/**
+ * Helpers for tests of the actor runtime: the recorder actor's module, a system that records its events, and
+ * polling with a deadline.
+ */
+import { ActorSystem, type SupervisorSpec, type SystemOptions } from "../../actors/runtime/mod.ts";
+import type { SupervisorEvent } from "../../protocols/supervision.ts";
+
+/** The recorder test actor (tests/_fixtures/actors/recorder.ts). */
+export const RECORDER: URL = new URL("../_fixtures/actors/recorder.ts", import.meta.url);
+
+/** Short heartbeat settings, so that silent exits and hangs are found quickly in tests. */
+export const FAST_HEARTBEAT = { heartbeatMs: 25, heartbeatTimeoutMs: 300 } as const;
+
+/** A started system and every event it published. */
+export interface Recorded {
+  system: ActorSystem;
+  events: SupervisorEvent[];
+  fatal: { reason: string; code: number }[];
+}
+
+/** Starts a tree whose events (and fatal calls, which do not exit the test process) are recorded. */
+export async function startRecorded(spec: SupervisorSpec, options: SystemOptions = {}): Promise<Recorded> {
+  const events: SupervisorEvent[] = [];
+  const fatal: { reason: string; code: number }[] = [];
+  const system = await ActorSystem.start(spec, {
+    ...options,
+    onEvent: (e) => events.push(e),
+    onFatal: (reason, code) => fatal.push({ reason, code }),
+  });
+  return { system, events, fatal };
+}
+
+/** Polls until `check` returns a truthy value, or throws after `timeoutMs` with `what` in the message. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The events of one type, as `path:kind` strings, for compact assertions. */
+export function eventsOf(events: SupervisorEvent[], type: SupervisorEvent["type"]): string[] {
+  return events.filter((e) => e.type === type).map((e) => (e.kind ? `${e.path}:${e.kind}` : e.path));
+}
