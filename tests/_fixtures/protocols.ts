@@ -8,6 +8,9 @@ export interface RecorderProtocol {
     | { type: "forward"; n: number }
     | { type: "blob"; data: Uint8Array }
     | { type: "throw"; message: string }
+    | { type: "rejectLater"; message: string }
+    | { type: "closeSelf" }
+    | { type: "denoExit"; code: number }
     | { type: "finish" };
   requests: {
     seen: { request: null; reply: { n: number[]; redelivered: number[] } };

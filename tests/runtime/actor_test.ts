@@ -94,7 +94,10 @@ Deno.test("ActorSystem.start() rejects with the reason when a child's init fails
 
 Deno.test("ActorSystem.start() rejects a module that does not export an actor", async () => {
   await assert.rejects(
-    ActorSystem.start({ id: "root", children: [{ id: "x", module: new URL("./restart_window_test.ts", import.meta.url) }] }),
+    ActorSystem.start({
+      id: "root",
+      children: [{ id: "x", module: new URL("./restart_window_test.ts", import.meta.url) }],
+    }),
     /has no default export made with defineActor/,
   );
 });

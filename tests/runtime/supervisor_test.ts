@@ -12,7 +12,9 @@ async function restartedBy(strategy: Strategy, crash: string): Promise<string[]>
     system.inject(crash, "crash");
     await waitFor(`${crash} to be restarted`, () => eventsOf(events, "restarted").includes(`root/${crash}`));
     await new Promise((r) => setTimeout(r, 100));
-    for (const id of ["a", "b", "c"]) assert.equal(await system.ref<RecorderProtocol>(id).request("ping", id), `pong ${id}`);
+    for (const id of ["a", "b", "c"]) {
+      assert.equal(await system.ref<RecorderProtocol>(id).request("ping", id), `pong ${id}`);
+    }
     return eventsOf(events, "restarted");
   } finally {
     await system.stop();
@@ -82,7 +84,12 @@ Deno.test("a supervisor over its restart intensity escalates to its parent, whic
     id: "root",
     intensity: 5,
     children: [
-      { id: "sub", intensity: 1, periodMs: 60_000, children: [{ id: "x", module: RECORDER }, { id: "y", module: RECORDER }] },
+      {
+        id: "sub",
+        intensity: 1,
+        periodMs: 60_000,
+        children: [{ id: "x", module: RECORDER }, { id: "y", module: RECORDER }],
+      },
     ],
   });
   try {

@@ -36,6 +36,13 @@ export default defineActor<RecorderProtocol, RecorderConfig | undefined, State>(
         return ctx.emit({ type: "blob", bytes: msg.data.byteLength, sum: msg.data.reduce((a, b) => a + b, 0) });
       case "throw":
         throw new Error(msg.message);
+      case "rejectLater":
+        setTimeout(() => Promise.reject(new Error(msg.message)), 1);
+        return;
+      case "closeSelf":
+        return self.close();
+      case "denoExit":
+        return Deno.exit(msg.code);
       case "finish":
         return ctx.exit("finished its work");
     }
