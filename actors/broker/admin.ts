@@ -1,0 +1,123 @@
+/**
+ * Topic administration: create topics (partitions, replication, configs), check existence, list offsets and the
+ * offsets for a time. Used by actors at start-up, by the command line and by tests; not an actor itself.
+ *
+ * @module
+ */
+import type { Admin } from "kafkajs";
+import type { ConnectionOptions } from "../../protocols/broker.ts";
+import { createKafka, describeConnection } from "./connection.ts";
+
+/** A topic to create. */
+export interface TopicSpec {
+  topic: string;
+  /** @default 1 */
+  partitions?: number;
+  /** @default 1 */
+  replication?: number;
+  /** topic configs, e.g. `{ "min.insync.replicas": "2", "max.message.bytes": "104857600" }`. */
+  configs?: Record<string, string>;
+}
+
+/** The offsets of one partition: the first available and the next to be written (high watermark). */
+export interface PartitionOffsets {
+  partition: number;
+  low: number;
+  high: number;
+}
+
+/** Raised when an admin operation fails; names the operation, the topic and the cluster. */
+export class BrokerAdminError extends Error {
+  override name = "BrokerAdminError";
+}
+
+/** A connected admin client. Close it with {@linkcode BrokerAdmin.close}. */
+export class BrokerAdmin {
+  private constructor(readonly options: ConnectionOptions, readonly admin: Admin) {}
+
+  /**
+   * Connects to the cluster.
+   *
+   * @throws {BrokerAdminError} the cluster cannot be reached or refused the credentials (the cause is in the message).
+   */
+  static async connect(options: ConnectionOptions, retries = 2): Promise<BrokerAdmin> {
+    const admin = createKafka(options, () => {}, retries).admin();
+    try {
+      await admin.connect();
+    } catch (error) {
+      await admin.disconnect().catch(() => {});
+      throw new BrokerAdminError(`Cannot connect to Kafka at ${describeConnection(options)}: ${causeOf(error)}`);
+    }
+    return new BrokerAdmin(options, admin);
+  }
+
+  /** Creates topics that do not exist yet and waits for their leaders; returns the names it created. */
+  async createTopics(specs: TopicSpec[]): Promise<string[]> {
+    const existing = new Set(await this.admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    if (missing.length === 0) return [];
+    try {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.partitions ?? 1,
+          replicationFactor: s.replication ?? 1,
+          configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    } catch (error) {
+      const names = missing.map((s) => s.topic).join(", ");
+      throw new BrokerAdminError(
+        `Cannot create topics ${names} on ${describeConnection(this.options)}: ${causeOf(error)}`,
+      );
+    }
+    return missing.map((s) => s.topic);
+  }
+
+  /** Whether the topic exists. */
+  async topicExists(topic: string): Promise<boolean> {
+    return (await this.admin.listTopics()).includes(topic);
+  }
+
+  /** Low and high offsets of every partition of a topic, by partition. */
+  async listOffsets(topic: string): Promise<PartitionOffsets[]> {
+    try {
+      const offsets = await this.admin.fetchTopicOffsets(topic);
+      return offsets
+        .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
+        .sort((a, b) => a.partition - b.partition);
+    } catch (error) {
+      throw new BrokerAdminError(`Cannot list the offsets of topic ${topic}: ${causeOf(error)}`);
+    }
+  }
+
+  /**
+   * For each partition, the offset of the first record whose timestamp is at or after `timestampMs`; the high
+   * watermark when there is none.
+   */
+  async offsetsForTime(topic: string, timestampMs: number): Promise<{ partition: number; offset: number }[]> {
+    try {
+      const offsets = await this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs);
+      return offsets.map((o) => ({ partition: o.partition, offset: Number(o.offset) }))
+        .sort((a, b) => a.partition - b.partition);
+    } catch (error) {
+      throw new BrokerAdminError(`Cannot find the offsets of topic ${topic} at ${timestampMs} ms: ${causeOf(error)}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.admin.disconnect();
+  }
+}
+
+/** The innermost message of a kafkajs error chain. */
+export function causeOf(error: unknown): string {
+  const parts: string[] = [];
+  let e = error as { message?: string; cause?: unknown; originalError?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (e.message && !parts.includes(e.message)) parts.push(e.message);
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return parts.join(": ") || String(error);
+}
