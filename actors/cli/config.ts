@@ -4,7 +4,7 @@
  *
  * ```json
  * {
- *   "admin": { "host": "127.0.0.1", "port": 8790 },
+ *   "admin": { "enabled": true, "host": "127.0.0.1", "port": 8790 },
  *   "faultInjection": false,
  *   "logFormat": "text",
  *   "supervisor": { "intensity": 5, "periodMs": 30000, "maxLeakedThreads": 1 },
@@ -19,7 +19,7 @@ import { mergeChecked } from "./merge_checked.ts";
 
 /** The whole configuration, defaults applied. */
 export interface NxflowConfig {
-  admin: { host: string; port: number };
+  admin: { enabled: boolean; host: string; port: number };
   faultInjection: boolean;
   logFormat: "text" | "json";
   supervisor: { intensity: number; periodMs: number; maxLeakedThreads: number };
@@ -28,7 +28,7 @@ export interface NxflowConfig {
 }
 
 const DEFAULTS = {
-  admin: { host: "127.0.0.1", port: 8790 },
+  admin: { enabled: true, host: "127.0.0.1", port: 8790 },
   faultInjection: false,
   logFormat: "text",
   supervisor: { intensity: 5, periodMs: 30_000, maxLeakedThreads: 1 },
@@ -45,7 +45,7 @@ export function checkConfig(raw: unknown): NxflowConfig {
   if (!["text", "json"].includes(base.logFormat)) throw new TypeError(`Cannot use config.logFormat: text or json`);
   const port = base.admin.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`Cannot use config.admin.port: 0 (off) or 1 to 65535, got ${port}`);
+    throw new RangeError(`Cannot use config.admin.port: 0 (any free port) or 1 to 65535, got ${port}`);
   }
   const sections = (roles ?? Object.fromEntries(ROLES.filter((r) => r.byDefault).map((r) => [r.name, {}]))) as Record<
     string,

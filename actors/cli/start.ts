@@ -23,7 +23,8 @@ and a loopback admin endpoint (GET /health, GET /tree, POST /chaos). Stops grace
 
 Options:
   --config FILE              JSON configuration file (see README, "Configuration"); default: built-in defaults
-  --admin-port N             admin endpoint port; 0 turns it off (default 8790)
+  --admin-port N             admin endpoint port; 0 lets the system pick a free one (default 8790)
+  --no-admin                 no admin endpoint
   --admin-host HOST          admin endpoint address (default 127.0.0.1)
   --enable-fault-injection   accept POST /chaos (nxflow chaos); never on a production instance
   --log-format text|json     log line format (default text)
@@ -49,6 +50,7 @@ function applyFlags(config: NxflowConfig, values: Record<string, string | boolea
     out.admin.port = port;
   }
   if (values["admin-host"] !== undefined) out.admin.host = String(values["admin-host"]);
+  if (values["no-admin"]) out.admin.enabled = false;
   if (values["enable-fault-injection"]) out.faultInjection = true;
   const format = values["log-format"];
   if (format !== undefined) {
@@ -65,6 +67,7 @@ async function run(args: string[]): Promise<number> {
       config: { type: "string" },
       "admin-port": { type: "string" },
       "admin-host": { type: "string" },
+      "no-admin": { type: "boolean" },
       "enable-fault-injection": { type: "boolean" },
       "log-format": { type: "string" },
     },
@@ -94,8 +97,9 @@ async function run(args: string[]): Promise<number> {
     onEvent: (e) => logEvent(log, e),
   });
   for (const r of roles) r.attach?.(system, config.roles[r.name] as never, log);
-  const admin = config.admin.port === 0 ? null : await startAdminServer(system, {
-    ...config.admin,
+  const admin = !config.admin.enabled ? null : await startAdminServer(system, {
+    host: config.admin.host,
+    port: config.admin.port,
     faultInjection: config.faultInjection,
     version: VERSION,
     commit,

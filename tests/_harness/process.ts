@@ -1,0 +1,51 @@
+/**
+ * Runs the nxflow CLI as a real subprocess, as a user would (`deno run -A mod.ts <command> ...`), and collects its
+ * output lines as they come.
+ */
+import { waitFor } from "./runtime.ts";
+
+const MOD = new URL("../../mod.ts", import.meta.url).pathname;
+
+/** A running nxflow process. */
+export interface NxflowProcess {
+  child: Deno.ChildProcess;
+  /** stdout and stderr lines so far. */
+  lines: string[];
+  /** Waits for a line matching the pattern and returns it. */
+  line(pattern: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+/** Starts `nxflow <args>` in the background. */
+export function spawnNxflow(args: string[]): NxflowProcess {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MOD, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  const lines: string[] = [];
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    let rest = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop()!;
+      lines.push(...parts);
+    }
+    if (rest) lines.push(rest);
+  };
+  void collect(child.stdout);
+  void collect(child.stderr);
+  return {
+    child,
+    lines,
+    line: (pattern, timeoutMs = 15_000) =>
+      waitFor(`a line matching ${pattern}`, () => lines.find((l) => pattern.test(l)), timeoutMs),
+  };
+}
+
+/** Runs `nxflow <args>` to the end. */
+export async function runNxflow(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", MOD, ...args], stdin: "null" }).output();
+  const text = new TextDecoder();
+  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+}

@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { runNxflow } from "../_harness/process.ts";
+import denoJson from "../../deno.json" with { type: "json" };
+
+Deno.test("nxflow --version prints the version and the git commit", async () => {
+  const { code, stdout } = await runNxflow(["--version"]);
+  assert.equal(code, 0);
+  assert.match(
+    stdout,
+    new RegExp(`^nxflow ${denoJson.version.replaceAll(".", "\\.")} \\(commit [0-9a-f]{40}(-dirty)?, deno `),
+  );
+});
+
+Deno.test("nxflow --help lists the commands; nxflow <command> --help explains its options", async () => {
+  const top = await runNxflow(["--help"]);
+  assert.equal(top.code, 0);
+  assert.match(top.stdout, /start +run the supervision tree/);
+  assert.match(top.stdout, /chaos +make an actor/);
+  const start = await runNxflow(["start", "--help"]);
+  assert.equal(start.code, 0);
+  assert.match(start.stdout, /--enable-fault-injection/);
+});
+
+Deno.test("nxflow with an unknown command or option exits 2 and says what is wrong", async () => {
+  const unknown = await runNxflow(["frobnicate"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  const option = await runNxflow(["chaos", "--actor", "x", "--fault", "melt"]);
+  assert.equal(option.code, 2);
+  assert.match(option.stderr, /--fault must be one of crash, hang, exit/);
+  const flag = await runNxflow(["start", "--no-such-flag"]);
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /Unknown option '--no-such-flag'/);
+});
+
+Deno.test("nxflow start refuses a bad configuration file at start-up, naming the field", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cases: [unknown, RegExp][] = [
+      [{ admin: { prot: 1 } }, /config\.admin\.prot: unknown key/],
+      [{ roles: { demo: { pulseHz: "fast" } } }, /config\.roles\.demo\.pulseHz: must be a number/],
+      [{ roles: { efu9: {} } }, /config\.roles\.efu9: unknown role/],
+      [{ roles: { demo: { enabled: false } } }, /enables no role/],
+    ];
+    for (const [config, message] of cases) {
+      await Deno.writeTextFile(`${dir}/c.json`, JSON.stringify(config));
+      const { code, stderr } = await runNxflow(["start", "--config", `${dir}/c.json`]);
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, message);
+    }
+    await Deno.writeTextFile(`${dir}/c.json`, "{ not json");
+    const broken = await runNxflow(["start", "--config", `${dir}/c.json`]);
+    assert.equal(broken.code, 2);
+    assert.match(broken.stderr, /Cannot parse the configuration file .*c\.json as JSON/);
+    const missing = await runNxflow(["start", "--config", `${dir}/none.json`]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /Cannot read the configuration file/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
