@@ -1,0 +1,31 @@
+/**
+ * The typed errors of the schema codecs: every malformed message is a {@linkcode BadBufferError}, every object an
+ * encoder refuses is an {@linkcode EncodeError}. Both name the schema and the problem.
+ *
+ * @module
+ */
+
+/** A message that cannot be decoded: too short, unknown identifier, offset outside the buffer, missing field, ... */
+export class BadBufferError extends SyntaxError {
+  /**
+   * @param schemaId the schema the buffer claimed to be (its bytes 4..7), or "" when too short to tell
+   * @param message what is wrong, with the offending value
+   */
+  constructor(readonly schemaId: string, message: string, options?: ErrorOptions) {
+    super(schemaId ? `${schemaId}: ${message}` : message, options);
+    this.name = "BadBufferError";
+  }
+}
+
+/** An object an encoder refuses: a missing required field, a value of the wrong type or out of range. */
+export class EncodeError extends TypeError {
+  /**
+   * @param schemaId the schema being encoded
+   * @param path the field, e.g. `Event44Message.source_name`
+   * @param message what is wrong, with the offending value
+   */
+  constructor(readonly schemaId: string, readonly path: string, message: string) {
+    super(`${schemaId}: ${path}: ${message}`);
+    this.name = "EncodeError";
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * Schema "json" (root table `JsonData`): a generic JSON text carrier.
+ * Types and layout are generated from the `.fbs` beside this file.
+ *
+ * @module
+ */
+import { defineCodec } from "../codec.ts";
+import { type JsonData, type JsonDataInput, layout } from "./generated/layout.ts";
+
+export type * from "./generated/layout.ts";
+
+/** Codec of schema "json": `encode(JsonDataInput)`, `decode(bytes)` → `JsonData`, JSON form. */
+export const json = defineCodec<JsonData, JsonDataInput>(layout);

@@ -1,0 +1,13 @@
+/**
+ * Schema "ns10" (root table `CacheEntry`): deprecated NICOS cache entry.
+ * Types and layout are generated from the `.fbs` beside this file.
+ *
+ * @module
+ */
+import { defineCodec } from "../codec.ts";
+import { type CacheEntry, type CacheEntryInput, layout } from "./generated/layout.ts";
+
+export type * from "./generated/layout.ts";
+
+/** Codec of schema "ns10": `encode(CacheEntryInput)`, `decode(bytes)` → `CacheEntry`, JSON form. */
+export const ns10 = defineCodec<CacheEntry, CacheEntryInput>(layout);
