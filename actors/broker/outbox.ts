@@ -1,0 +1,167 @@
+/**
+ * The sender side of the producer actor's `records` channel: an outbox that keeps every record until Kafka
+ * acknowledged it, so that a crash of the producer actor loses nothing.
+ *
+ * - **Retention.** With `retain` (the default) the outbox keeps the caller's record and transfers a copy, and re-sends
+ *   it when a new producer incarnation says `hello`. Without it the record's buffers are transferred as they are (no
+ *   copy), and a record in flight at a producer crash is reported as failed instead ("not retained").
+ * - **Back-pressure.** Bytes not yet acknowledged are bounded by `maxBytesInFlight`: {@linkcode ProducerOutbox.full}
+ *   turns true above it, and {@linkcode ProducerOutbox.ready} resolves once it is below again; senders await it
+ *   instead of letting memory grow.
+ * - **Duplicates.** A record that Kafka stored but whose acknowledgement was lost in a producer crash is re-sent and
+ *   stored twice; `resent` counts the candidates. Consumers recognise duplicates by their content (same key,
+ *   timestamp and value) or by a sequence header the sender adds.
+ *
+ * @module
+ */
+import type { Delivery, ProduceRecord, ProducerLink } from "../../protocols/broker.ts";
+import type { Port } from "../runtime/actor.ts";
+
+/** Options of an outbox. */
+export interface OutboxOptions {
+  /** @default 67108864 (64 MiB) */
+  maxBytesInFlight?: number;
+  /** keep a copy of each record until acknowledged, to re-send it after a producer crash. @default true */
+  retain?: boolean;
+}
+
+/** Figures of an outbox. */
+export interface OutboxStats {
+  sent: number;
+  acked: number;
+  failed: number;
+  /** records sent again to a new producer incarnation. */
+  resent: number;
+  /** records waiting for their acknowledgement. */
+  pending: number;
+  bytesInFlight: number;
+  /** producer incarnations seen. */
+  epochs: number;
+}
+
+interface Entry {
+  record: ProduceRecord | null;
+  bytes: number;
+  sentTo: string | null;
+}
+
+/** Keeps records until Kafka acknowledged them; see the module doc. */
+export class ProducerOutbox {
+  readonly stats: OutboxStats = { sent: 0, acked: 0, failed: 0, resent: 0, pending: 0, bytesInFlight: 0, epochs: 0 };
+  #pending = new Map<number, Entry>();
+  #nextId = 1;
+  #epoch: string | null = null;
+  #maxBytes: number;
+  #retain: boolean;
+  #waiters: (() => void)[] = [];
+  #drainWaiters: (() => void)[] = [];
+  #onAcked: (deliveries: Delivery[]) => void = () => {};
+  #onFailed: (ids: number[], error: string) => void = () => {};
+
+  constructor(readonly port: Port<ProducerLink>, options: OutboxOptions = {}) {
+    this.#maxBytes = options.maxBytesInFlight ?? 64 * 1024 * 1024;
+    if (!(this.#maxBytes > 0)) throw new RangeError(`Cannot use maxBytesInFlight ${this.#maxBytes}: must be > 0`);
+    this.#retain = options.retain ?? true;
+    port.onMessage((m) => this.#receive(m));
+  }
+
+  /** Called with each acknowledgement batch. */
+  onAcked(listener: (deliveries: Delivery[]) => void): void {
+    this.#onAcked = listener;
+  }
+
+  /** Called with records that can never be produced, and why. */
+  onFailed(listener: (ids: number[], error: string) => void): void {
+    this.#onFailed = listener;
+  }
+
+  /** Whether bytes in flight reached the limit: the sender should `await ready()` before sending more. */
+  get full(): boolean {
+    return this.stats.bytesInFlight >= this.#maxBytes;
+  }
+
+  /** Resolves once bytes in flight are below the limit. */
+  ready(): Promise<void> {
+    if (!this.full) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Resolves once every record sent so far is acknowledged or failed. */
+  drained(): Promise<void> {
+    if (this.#pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  /** Hands a record to the producer; returns its id (used in acknowledgements). Never blocks: see `full`. */
+  send(record: ProduceRecord): number {
+    const id = this.#nextId++;
+    const entry: Entry = { record, bytes: record.value.byteLength, sentTo: null };
+    this.#pending.set(id, entry);
+    this.stats.sent++;
+    this.stats.pending++;
+    this.stats.bytesInFlight += entry.bytes;
+    if (this.#epoch) this.#post(id, entry, this.#epoch);
+    return id;
+  }
+
+  #post(id: number, entry: Entry, epoch: string): void {
+    if (!entry.record) return;
+    const record = this.#retain ? copyOf(entry.record) : entry.record;
+    if (!this.#retain) entry.record = null;
+    entry.sentTo = epoch;
+    this.port.post({ type: "produce", epoch, id, record });
+  }
+
+  #receive(m: ProducerLink): void {
+    switch (m.type) {
+      case "hello":
+        return this.#hello(m.epoch);
+      case "acked":
+        this.#settle(m.deliveries.map((d) => d.id));
+        this.stats.acked += m.deliveries.length;
+        return this.#onAcked(m.deliveries);
+      case "failed":
+        this.#settle(m.ids);
+        this.stats.failed += m.ids.length;
+        return this.#onFailed(m.ids, m.error);
+    }
+  }
+
+  #hello(epoch: string): void {
+    const first = this.#epoch === null;
+    this.#epoch = epoch;
+    this.stats.epochs++;
+    const lost: number[] = [];
+    for (const [id, entry] of this.#pending) {
+      if (!entry.record) lost.push(id);
+      else {
+        if (!first || entry.sentTo) this.stats.resent++;
+        this.#post(id, entry, epoch);
+      }
+    }
+    if (lost.length) {
+      this.#settle(lost);
+      this.stats.failed += lost.length;
+      this.#onFailed(
+        lost,
+        "the producer restarted before Kafka acknowledged these records, and they were not retained",
+      );
+    }
+  }
+
+  #settle(ids: number[]): void {
+    for (const id of ids) {
+      const entry = this.#pending.get(id);
+      if (!entry) continue;
+      this.#pending.delete(id);
+      this.stats.pending--;
+      this.stats.bytesInFlight -= entry.bytes;
+    }
+    if (!this.full) { for (const w of this.#waiters.splice(0)) w(); }
+    if (this.#pending.size === 0) { for (const w of this.#drainWaiters.splice(0)) w(); }
+  }
+}
+
+function copyOf(r: ProduceRecord): ProduceRecord {
+  return { ...r, value: r.value.slice(), key: r.key instanceof Uint8Array ? r.key.slice() : r.key };
+}
