@@ -6,7 +6,9 @@
  */
 import type { Command } from "./command.ts";
 import { chaos } from "./chaos.ts";
+import { encode } from "./encode.ts";
+import { inspect } from "./inspect.ts";
 import { start } from "./start.ts";
 
 /** The subcommands, in the order `nxflow --help` lists them. */
-export const COMMANDS: readonly Command[] = [start, chaos];
+export const COMMANDS: readonly Command[] = [start, chaos, inspect, encode];
