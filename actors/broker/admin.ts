@@ -106,6 +106,33 @@ export class BrokerAdmin {
     }
   }
 
+  /** The offsets a consumer group committed for a topic's partitions (-1: none). */
+  async committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: number }[]> {
+    try {
+      const [found] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+      return (found?.partitions ?? []).map((p) => ({ partition: p.partition, offset: Number(p.offset) }));
+    } catch (error) {
+      throw new BrokerAdminError(`Cannot read the offsets group ${groupId} committed for ${topic}: ${causeOf(error)}`);
+    }
+  }
+
+  /** Commits offsets for a consumer group that has no active members (what `assign` mode consumers use). */
+  async commitOffsets(
+    groupId: string,
+    positions: { topic: string; partition: number; offset: number }[],
+  ): Promise<void> {
+    const topics = new Set(positions.map((p) => p.topic));
+    for (const topic of topics) {
+      const partitions = positions.filter((p) => p.topic === topic)
+        .map((p) => ({ partition: p.partition, offset: String(p.offset) }));
+      try {
+        await this.admin.setOffsets({ groupId, topic, partitions });
+      } catch (error) {
+        throw new BrokerAdminError(`Cannot commit offsets of group ${groupId} for ${topic}: ${causeOf(error)}`);
+      }
+    }
+  }
+
   async close(): Promise<void> {
     await this.admin.disconnect();
   }

@@ -3,9 +3,10 @@
  * `batches` channel, each batch's keys and values packed into one transferred buffer. Speaks protocols/broker.ts.
  * Restart: permanent.
  *
- * - **Assign or subscribe.** `assign` reads the listed partitions (all when none are listed) with no sharing: it uses
- *   its own consumer group (`nxflow.<actor path>` unless `groupId` is set) with an assigner that gives this member
- *   everything. `subscribe` joins `groupId` as an ordinary member and gets the partitions the group gives it.
+ * - **Assign or subscribe.** `assign` reads the listed partitions (all when none are listed) with no sharing: each
+ *   incarnation joins a group of its own with an assigner that gives it everything, and commits to `groupId`
+ *   (`nxflow.<actor path>` by default), which has no members. `subscribe` joins `groupId` as an ordinary member and
+ *   gets the partitions the group gives it; after a crash the group waits `sessionTimeoutMs` for the dead member.
  * - **Where it starts.** A new incarnation says `hello` and waits for the downstream's `resume` with the positions it
  *   confirmed; those partitions continue there. Other partitions start at `start`: the beginning, the end, the first
  *   record at or after a timestamp (the file writer seeks to start time − leeway), or the group's committed offsets.
@@ -42,6 +43,8 @@ export interface ConsumerConfig {
   maxUnconfirmedBytes?: number;
   /** @default 1000 */
   commitIntervalMs?: number;
+  /** consumer group session timeout (subscribe mode: how long a crashed member holds its partitions). @default 10000 */
+  sessionTimeoutMs?: number;
 }
 
 type Ctx = ActorContext<ConsumerProtocol>;
@@ -60,6 +63,9 @@ interface State {
   config: ConsumerConfig;
   epoch: string;
   consumer: Consumer;
+  /** the group offsets are committed to. */
+  groupId: string;
+  admin: Promise<BrokerAdmin> | null;
   resumeFrom: Map<string, number> | null;
   partitions: Map<string, PartitionState>;
   confirmed: Map<string, Position>;
@@ -89,12 +95,13 @@ export default defineActor<ConsumerProtocol, ConsumerConfig, State>({
     if (mode === "subscribe" && !config.groupId) {
       throw new TypeError(`Cannot start consumer ${ctx.path}: subscribe mode needs a groupId`);
     }
-    const kafka = createKafka(config.connection, (line) => {
-      if (line.level === "error") console.error(`${ctx.path}: kafka: ${line.message} ${line.error ?? ""}`);
-    });
+    const kafka = createKafka(config.connection);
     const wanted = new Map(config.topics.map((t) => [t.topic, t.partitions ?? null]));
+    const groupId = config.groupId ?? `nxflow.${ctx.path}`;
+    const epoch = crypto.randomUUID();
     const consumer = kafka.consumer({
-      groupId: config.groupId ?? `nxflow.${ctx.path}`,
+      groupId: mode === "assign" ? `${groupId}.${epoch}` : groupId,
+      sessionTimeout: config.sessionTimeoutMs ?? 10_000,
       partitionAssigners: mode === "assign" ? [fixedAssigner(wanted)] : undefined,
       maxBytesPerPartition: config.maxBytesPerPartition ?? 10 * 1024 * 1024,
       maxBytes: 256 * 1024 * 1024,
@@ -103,8 +110,10 @@ export default defineActor<ConsumerProtocol, ConsumerConfig, State>({
     });
     const state: State = {
       config,
-      epoch: crypto.randomUUID(),
+      epoch,
       consumer,
+      groupId,
+      admin: null,
       resumeFrom: null,
       partitions: new Map(),
       confirmed: new Map(),
@@ -144,6 +153,7 @@ export default defineActor<ConsumerProtocol, ConsumerConfig, State>({
     state.stopped = true;
     await commit(state).catch(() => {});
     await state.consumer.disconnect().catch(() => {});
+    await (await state.admin?.catch(() => null))?.close().catch(() => {});
   },
 });
 
@@ -200,28 +210,38 @@ function position(state: State, ctx: Ctx, topic: string, partition: number): voi
   const ps: PartitionState = { from: 0, positioned: Promise.resolve(), unconfirmed: [], endNoticeAt: -1 };
   state.partitions.set(k, ps);
   ps.positioned = (async () => {
-    const admin = await BrokerAdmin.connect(state.config.connection);
-    try {
-      const offsets = (await admin.listOffsets(topic)).find((o) => o.partition === partition)!;
-      const resumed = state.resumeFrom?.get(k);
-      const start = state.config.start ?? "committed";
-      let offset: number | null = null;
-      if (resumed !== undefined) offset = resumed;
-      else if (start === "beginning") offset = offsets.low;
-      else if (start === "end") offset = offsets.high;
-      else if (typeof start === "object") {
-        offset = (await admin.offsetsForTime(topic, start.timestampMs)).find((o) => o.partition === partition)!.offset;
-        if (offset < 0) offset = offsets.high;
-      }
-      if (offset !== null) {
-        ps.from = offset;
-        state.consumer.seek({ topic, partition, offset: String(offset) });
-      }
-      if ((offset ?? -1) >= offsets.high) notifyEnd(state, ctx, topic, partition, offsets.high);
-    } finally {
-      await admin.close();
-    }
+    const admin = await adminOf(state);
+    const offsets = (await admin.listOffsets(topic)).find((o) => o.partition === partition)!;
+    const offset = await startOffset(state, admin, topic, partition, offsets);
+    ps.from = offset;
+    state.consumer.seek({ topic, partition, offset: String(offset) });
+    if (offset >= offsets.high) notifyEnd(state, ctx, topic, partition, offsets.high);
   })();
+}
+
+async function startOffset(
+  state: State,
+  admin: BrokerAdmin,
+  topic: string,
+  partition: number,
+  offsets: { low: number; high: number },
+): Promise<number> {
+  const resumed = state.resumeFrom?.get(key(topic, partition));
+  if (resumed !== undefined) return resumed;
+  const start = state.config.start ?? "committed";
+  if (start === "beginning") return offsets.low;
+  if (start === "end") return offsets.high;
+  if (typeof start === "object") {
+    const found = (await admin.offsetsForTime(topic, start.timestampMs)).find((o) => o.partition === partition);
+    return found && found.offset >= 0 ? found.offset : offsets.high;
+  }
+  const committed = (await admin.committedOffsets(state.groupId, topic)).find((o) => o.partition === partition);
+  return committed && committed.offset >= offsets.low ? committed.offset : offsets.low;
+}
+
+function adminOf(state: State): Promise<BrokerAdmin> {
+  state.admin ??= BrokerAdmin.connect(state.config.connection);
+  return state.admin;
 }
 
 async function deliver(state: State, ctx: Ctx, payload: EachBatchPayload): Promise<void> {
@@ -289,7 +309,9 @@ async function commit(state: State): Promise<void> {
   if (state.confirmed.size === 0) return;
   const positions = [...state.confirmed.values()];
   state.confirmed.clear();
-  await state.consumer.commitOffsets(positions.map((p) => ({ ...p, offset: String(p.offset) })));
+  if ((state.config.mode ?? "assign") === "assign") {
+    await (await adminOf(state)).commitOffsets(state.groupId, positions);
+  } else await state.consumer.commitOffsets(positions.map((p) => ({ ...p, offset: String(p.offset) })));
   state.stats.commits++;
 }
 

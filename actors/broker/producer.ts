@@ -70,9 +70,7 @@ export default defineActor<ProducerProtocol, ProducerConfig, State>({
       compression: config.compression ?? "none",
       maxRecordBytes: config.maxRecordBytes ?? 200 * 1024 * 1024,
     };
-    const kafka = createKafka(config.connection, (line) => {
-      if (line.level === "error") console.error(`${ctx.path}: kafka: ${line.message} ${line.error ?? ""}`);
-    });
+    const kafka = createKafka(config.connection);
     const state: State = {
       config: full,
       epoch: crypto.randomUUID(),

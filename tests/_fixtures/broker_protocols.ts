@@ -10,6 +10,8 @@ export interface KafkaSenderProtocol {
       type: "produceRun";
       topic: string;
       count: number;
+      /** index of the first record. @default 0 */
+      first?: number;
       recordBytes: number;
       /** key `k<index % keys>` when set. */
       keys?: number;

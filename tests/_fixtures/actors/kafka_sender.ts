@@ -36,7 +36,8 @@ export default defineActor<KafkaSenderProtocol, undefined, State>({
 });
 
 async function run(state: State, m: Extract<KafkaSenderProtocol["in"], { type: "produceRun" }>): Promise<void> {
-  for (let i = 0; i < m.count; i++) {
+  const first = m.first ?? 0;
+  for (let i = first; i < first + m.count; i++) {
     if (state.outbox.full) await state.outbox.ready();
     const value = new Uint8Array(Math.max(4, m.recordBytes));
     new DataView(value.buffer).setUint32(0, i, true);
