@@ -1,7 +1,7 @@
 /**
  * The JSON form of a message: what `flatc --json --strict-json` prints for the schema, on one line. Field names as
  * in the schema and in declaration order, enums by name, a union as `<field>_type` plus the member object, scalars
- * equal to their default left out (an absent key means the default), and 64-bit integers printed exactly. The one
+ * the buffer does not hold left out (an absent key means the default), and 64-bit integers printed exactly. The one
  * difference from flatc: non-finite floats are the strings "nan", "inf" and "-inf" (flatc prints bare `nan`, which
  * is not JSON).
  *
@@ -10,7 +10,7 @@
  * @module
  */
 import type { SchemaLayout, TableLayout } from "./layout.ts";
-import type { DecodedTable } from "./reader.ts";
+import { ABSENT, type DecodedTable } from "./reader.ts";
 
 /** Prints a decoded message (as returned by the schema's `decode`) in the JSON form. */
 export function toJsonForm(layout: SchemaLayout, message: DecodedTable): string {
@@ -24,7 +24,7 @@ function table(layout: SchemaLayout, layoutTable: TableLayout, obj: DecodedTable
     const key = JSON.stringify(field.name);
     switch (field.kind) {
       case "scalar":
-        if (value !== undefined && !sameScalar(value, field.default, layout, field.enum)) {
+        if (value !== undefined && !hidden(obj, field.name, value, field.default, layout, field.enum)) {
           parts.push(`${key}:${scalar(value)}`);
         }
         break;
@@ -58,6 +58,19 @@ function table(layout: SchemaLayout, layoutTable: TableLayout, obj: DecodedTable
     }
   }
   return `{${parts.join(",")}}`;
+}
+
+/** A scalar is left out when the buffer did not hold it, or (for tables not read from a buffer) when it is the default. */
+function hidden(
+  obj: DecodedTable,
+  name: string,
+  value: unknown,
+  def: unknown,
+  layout: SchemaLayout,
+  enumName?: string,
+) {
+  const absent = (obj as { [ABSENT]?: string[] })[ABSENT];
+  return absent ? absent.includes(name) : sameScalar(value, def, layout, enumName);
 }
 
 function sameScalar(value: unknown, def: unknown, layout: SchemaLayout, enumName?: string): boolean {

@@ -16,6 +16,12 @@ import { type FieldLayout, SCALAR_SIZE, type ScalarType, type SchemaLayout, type
 /** A decoded table: field name → value. */
 export type DecodedTable = Record<string, unknown>;
 
+/**
+ * Key of a non-enumerable property of each decoded table: the names of its scalar fields that were absent from the
+ * buffer (read as defaults). The JSON form prints a scalar when the buffer holds it, as flatc does.
+ */
+export const ABSENT: unique symbol = Symbol("absent scalar fields");
+
 type TypedArrayCtor = {
   new (buffer: ArrayBufferLike, byteOffset: number, length: number): ArrayBufferView;
   new (buffer: ArrayBufferLike): ArrayBufferView;
@@ -113,6 +119,8 @@ class Reader {
       return offset;
     };
     const out: DecodedTable = {};
+    const absent: string[] = [];
+    Object.defineProperty(out, ABSENT, { value: absent, enumerable: false });
     for (const field of layout.fields) {
       const size = field.kind === "scalar" ? SCALAR_SIZE[field.type] : 4;
       const offset = fieldOffset(field.slot, size, field.name);
@@ -123,6 +131,7 @@ class Reader {
         const tag = tagOffset ? this.bytes[pos + tagOffset] : 0;
         this.union(field, tag, offset ? at : 0, where, depth, out);
       } else if (field.kind === "scalar") {
+        if (!offset) absent.push(field.name);
         out[field.name] = offset
           ? this.scalar(field.type, at, where, field.enum)
           : this.enumName(field.default, field.enum);

@@ -59,7 +59,8 @@ Deno.test("golden vectors decode to the values of their Python call", async () =
     const bytes = await loadVector(name);
     assert.equal(bytes.length, entry.len, name);
     assert.equal(decodeAny(bytes).id, entry.id, name);
-    assert.deepEqual(parseJsonForm(toJsonAny(bytes)), parseJsonForm(EXPECTED[name]), name);
+    const codec = SCHEMAS.get(entry.id)!;
+    assert.deepEqual(codec.decode(bytes), codec.decode(codec.encodeJson(EXPECTED[name])), name);
   }
 });
 
@@ -68,8 +69,8 @@ Deno.test("golden vectors re-encode to messages that decode to the same values",
     const { id, message } = decodeAny(await loadVector(name));
     const codec = SCHEMAS.get(id)!;
     const again = codec.encode(message);
-    assert.equal(toJsonAny(again), codec.toJson(message), name);
     assert.deepEqual(parseJsonForm(toJsonAny(codec.encodeJson(EXPECTED[name]))), parseJsonForm(EXPECTED[name]), name);
+    assert.deepEqual(codec.decode(again), message, name);
   }
 });
 
