@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Admin } from "kafkajs";
+import type { Admin, PartitionMetadata } from "kafkajs";
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { createKafka, describeConnection } from "./connection.ts";
 
@@ -78,6 +78,16 @@ export class BrokerAdmin {
   /** Whether the topic exists. */
   async topicExists(topic: string): Promise<boolean> {
     return (await this.admin.listTopics()).includes(topic);
+  }
+
+  /** The partitions of a topic and their leaders, as the cluster's metadata says now. */
+  async partitions(topic: string): Promise<PartitionMetadata[]> {
+    try {
+      const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+      return topics[0].partitions;
+    } catch (error) {
+      throw new BrokerAdminError(`Cannot read the partitions of topic ${topic}: ${causeOf(error)}`);
+    }
   }
 
   /** Low and high offsets of every partition of a topic, by partition. */

@@ -1,40 +1,62 @@
 /**
- * Maps a produce response back to the records of the request: which partition and offset each record got.
+ * How the producer actor splits a batch into produce calls: one kafkajs `send` per topic-partition, each record's
+ * partition chosen once (explicit, else Kafka's default partitioner over the topic's partitions) and kept across
+ * re-sends.
  *
- * Kafka answers one base offset per topic-partition. Records of a topic whose response names a single partition all
- * went there, in request order; so did records with an explicit partition when every record of the topic had one.
- * Otherwise (keyed or spread records over several partitions in one request) the partition and offset are reported
- * as -1: the record is acknowledged, its place is not known.
+ * Why one call per partition: kafkajs 2.2.4 retries a multi-broker `sendBatch` by re-partitioning all its records and
+ * skipping brokers that already answered, so records of a partition whose leader moved to such a broker are never
+ * sent, yet the call succeeds. With one partition per call only one broker is involved and its retry re-sends the
+ * same records with the same sequence numbers (which the idempotent broker de-duplicates).
  *
  * @module
  */
-import type { RecordMetadata } from "kafkajs";
+import { Buffer } from "node:buffer";
+import { Partitioners, type PartitionMetadata } from "kafkajs";
 import type { Delivery, ProduceRecord } from "../../protocols/broker.ts";
 
-/** A record queued in the producer with the sender's id. */
+/** A record queued in the producer with the sender's id and, once chosen, its partition. */
 export interface Pending {
   id: number;
   record: ProduceRecord;
+  partition?: number;
 }
 
-/** The deliveries of a request's records, grouped by topic in request order, from the produce response. */
-export function deliveriesOf(byTopic: Map<string, Pending[]>, result: RecordMetadata[]): Delivery[] {
-  const out: Delivery[] = [];
-  for (const [topic, list] of byTopic) {
-    const parts = result.filter((m) => m.topicName === topic);
-    const allExplicit = list.every((p) => p.record.partition !== undefined);
-    const next = new Map<number, number>();
-    for (const m of parts) next.set(m.partition, Number(m.baseOffset));
-    for (const p of list) {
-      const partition = parts.length === 1 ? parts[0].partition : allExplicit ? p.record.partition! : -1;
-      const base = next.get(partition);
-      if (partition < 0 || base === undefined) {
-        out.push({ id: p.id, topic, partition: -1, offset: -1 });
+/** Chooses partitions like Kafka's default partitioner: murmur2 of the key, round robin without one. */
+export class PartitionChooser {
+  #partitioner = Partitioners.DefaultPartitioner();
+
+  /** Sets `partition` on each record that has none yet, given each topic's partitions. */
+  assign(batch: Pending[], partitionsOf: (topic: string) => PartitionMetadata[]): void {
+    for (const p of batch) {
+      if (p.partition !== undefined) continue;
+      const r = p.record;
+      if (r.partition !== undefined) {
+        p.partition = r.partition;
         continue;
       }
-      out.push({ id: p.id, topic, partition, offset: base });
-      next.set(partition, base + 1);
+      const key = r.key === undefined ? null : typeof r.key === "string" ? r.key : Buffer.from(r.key);
+      p.partition = this.#partitioner({
+        topic: r.topic,
+        partitionMetadata: partitionsOf(r.topic),
+        message: { key, value: null },
+      });
     }
   }
-  return out;
+}
+
+/** Groups records by topic and partition, keeping their order. */
+export function byPartition(batch: Pending[]): Pending[][] {
+  const groups = new Map<string, Pending[]>();
+  for (const p of batch) {
+    const k = `${p.record.topic}\u0000${p.partition}`;
+    const list = groups.get(k);
+    if (list) list.push(p);
+    else groups.set(k, [p]);
+  }
+  return [...groups.values()];
+}
+
+/** The deliveries of one partition's records, stored from `baseOffset` on in order. */
+export function deliveriesOf(group: Pending[], baseOffset: number): Delivery[] {
+  return group.map((p, i) => ({ id: p.id, topic: p.record.topic, partition: p.partition!, offset: baseOffset + i }));
 }

@@ -1,7 +1,7 @@
 /**
  * The Kafka producer actor: takes records from a sender over its `records` channel, batches them (linger, max batch
- * bytes), produces them with an idempotent kafkajs producer and `acks=all`, and acknowledges each record back to the
- * sender with where Kafka stored it. Speaks protocols/broker.ts. Restart: permanent.
+ * bytes), produces them with an idempotent kafkajs producer and `acks=all` (one request per partition, see
+ * `produce_batch.ts` for why), and acknowledges each record back to the sender with its partition and offset. Speaks protocols/broker.ts. Restart: permanent.
  *
  * **Delivery.** Each incarnation has an epoch (a random id) that it announces with `hello`; the sender's outbox
  * ({@linkcode ProducerOutbox}) then (re-)sends every record not yet acknowledged, tagged with that epoch, and this
@@ -15,12 +15,12 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import type { Producer, TopicMessages } from "kafkajs";
+import type { PartitionMetadata, Producer } from "kafkajs";
 import type { ConnectionOptions, ProduceRecord, ProducerLink, ProducerProtocol } from "../../protocols/broker.ts";
 import { type ActorContext, defineActor } from "../runtime/actor.ts";
-import { causeOf } from "./admin.ts";
+import { BrokerAdmin, causeOf } from "./admin.ts";
 import { createKafka, describeConnection } from "./connection.ts";
-import { deliveriesOf, type Pending } from "./produce_batch.ts";
+import { byPartition, deliveriesOf, PartitionChooser, type Pending } from "./produce_batch.ts";
 
 /** Configuration of the producer actor. */
 export interface ProducerConfig {
@@ -39,6 +39,10 @@ interface State {
   config: Required<Omit<ProducerConfig, "connection">> & { connection: ConnectionOptions };
   epoch: string;
   producer: Producer;
+  admin: Promise<BrokerAdmin> | null;
+  /** partitions of each topic produced to, refreshed after a failed request. */
+  partitions: Map<string, PartitionMetadata[]>;
+  chooser: PartitionChooser;
   connected: boolean;
   attempts: number;
   queue: Pending[];
@@ -75,6 +79,9 @@ export default defineActor<ProducerProtocol, ProducerConfig, State>({
       config: full,
       epoch: crypto.randomUUID(),
       producer: kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+      admin: null,
+      partitions: new Map(),
+      chooser: new PartitionChooser(),
       connected: false,
       attempts: 0,
       queue: [],
@@ -102,6 +109,7 @@ export default defineActor<ProducerProtocol, ProducerConfig, State>({
     state.stopped = true;
     clearTimeout(state.timer);
     await state.producer.disconnect().catch(() => {});
+    await (await state.admin?.catch(() => null))?.close().catch(() => {});
   },
 });
 
@@ -186,62 +194,86 @@ async function sendNext(state: State, ctx: Ctx): Promise<void> {
   if (state.sending || !state.connected || state.queue.length === 0 || state.stopped) return;
   state.sending = true;
   const batch = takeBatch(state);
+  const retry: Pending[] = [];
   try {
-    await produce(state, ctx, batch);
-  } catch (error) {
-    if (isRetriable(error)) {
-      state.queue.unshift(...batch);
-      state.queuedBytes += batch.reduce((n, p) => n + p.record.value.byteLength, 0);
-      state.connected = false;
-      state.sending = false;
-      void connect(state, ctx);
-      return;
+    const ready = await choosePartitions(state, ctx, batch);
+    const groups = byPartition(ready);
+    const results = await Promise.allSettled(groups.map((g) => produce(state, ctx, g)));
+    for (let i = 0; i < groups.length; i++) {
+      const r = results[i];
+      if (r.status === "fulfilled") continue;
+      if (isRetriable(r.reason)) retry.push(...groups[i]);
+      else await failApart(state, ctx, groups[i], r.reason);
     }
-    await failApart(state, ctx, batch, error);
+  } catch (error) {
+    if (!isRetriable(error)) throw error;
+    retry.push(...batch);
   }
   state.sending = false;
-  schedule(state, ctx);
+  if (retry.length === 0) return schedule(state, ctx);
+  retry.sort((a, b) => a.id - b.id);
+  state.queue.unshift(...retry);
+  state.queuedBytes += retry.reduce((n, p) => n + p.record.value.byteLength, 0);
+  state.partitions.clear();
+  state.connected = false;
+  void connect(state, ctx);
 }
 
-async function produce(state: State, ctx: Ctx, batch: Pending[]): Promise<void> {
-  const byTopic = new Map<string, Pending[]>();
-  for (const p of batch) {
-    const list = byTopic.get(p.record.topic) ?? [];
-    list.push(p);
-    byTopic.set(p.record.topic, list);
+/** Gives every record a partition; records for topics that do not exist fail. Returns the others. */
+async function choosePartitions(state: State, ctx: Ctx, batch: Pending[]): Promise<Pending[]> {
+  const admin = await (state.admin ??= BrokerAdmin.connect(state.config.connection).catch((e) => {
+    state.admin = null;
+    throw e;
+  }));
+  const missing: Pending[] = [];
+  for (const topic of new Set(batch.filter((p) => p.partition === undefined).map((p) => p.record.topic))) {
+    if (state.partitions.has(topic)) continue;
+    if (!(await admin.topicExists(topic))) {
+      missing.push(...batch.filter((p) => p.record.topic === topic));
+      continue;
+    }
+    state.partitions.set(topic, await admin.partitions(topic));
   }
-  const topicMessages: TopicMessages[] = [...byTopic].map(([topic, list]) => ({
-    topic,
-    messages: list.map(({ record: r }) => ({
+  if (missing.length > 0) {
+    state.stats.failed += missing.length;
+    const why = `Cannot produce to topic ${missing[0].record.topic}: it does not exist`;
+    ctx.port("records").post({ type: "failed", ids: missing.map((p) => p.id), error: why });
+  }
+  const ready = batch.filter((p) => !missing.includes(p));
+  state.chooser.assign(ready, (topic) => state.partitions.get(topic)!);
+  return ready;
+}
+
+/** Produces one partition's records in one request and acknowledges them. */
+async function produce(state: State, ctx: Ctx, group: Pending[]): Promise<void> {
+  state.stats.requests++;
+  const [meta] = await state.producer.send({
+    topic: group[0].record.topic,
+    acks: -1,
+    compression: state.config.compression === "gzip" ? 1 : 0,
+    messages: group.map(({ record: r, partition }) => ({
       key: r.key === undefined ? null : typeof r.key === "string" ? r.key : toBuffer(r.key),
       value: toBuffer(r.value),
-      partition: r.partition,
+      partition,
       timestamp: r.timestampMs === undefined ? undefined : String(r.timestampMs),
       headers: r.headers,
     })),
-  }));
-  state.stats.requests++;
-  const result = await state.producer.sendBatch({
-    topicMessages,
-    acks: -1,
-    compression: state.config.compression === "gzip" ? 1 : 0,
   });
-  const deliveries = deliveriesOf(byTopic, result);
-  state.stats.acked += batch.length;
-  state.stats.bytesAcked += batch.reduce((n, p) => n + p.record.value.byteLength, 0);
-  ctx.port("records").post({ type: "acked", deliveries });
+  state.stats.acked += group.length;
+  state.stats.bytesAcked += group.reduce((n, p) => n + p.record.value.byteLength, 0);
+  ctx.port("records").post({ type: "acked", deliveries: deliveriesOf(group, Number(meta.baseOffset)) });
 }
 
-/** A batch failed for good: find which records cannot be produced by sending them one at a time. */
-async function failApart(state: State, ctx: Ctx, batch: Pending[], error: unknown): Promise<void> {
-  if (batch.length === 1) {
+/** A partition's records failed for good: find which cannot be produced by sending them one at a time. */
+async function failApart(state: State, ctx: Ctx, group: Pending[], error: unknown): Promise<void> {
+  if (group.length === 1) {
     state.stats.failed++;
-    const r = batch[0].record;
+    const r = group[0].record;
     const why = `Cannot produce ${r.value.byteLength} bytes to ${r.topic}: ${causeOf(error)}`;
-    ctx.port("records").post({ type: "failed", ids: [batch[0].id], error: why });
+    ctx.port("records").post({ type: "failed", ids: [group[0].id], error: why });
     return;
   }
-  for (const p of batch) {
+  for (const p of group) {
     try {
       await produce(state, ctx, [p]);
     } catch (e) {
