@@ -51,6 +51,8 @@ export type HostToWorker =
     ports: Record<string, MessagePort>;
     heartbeatMs: number;
   }
+  /** a warm spare: import the actor module now, wait for `init`. */
+  | { t: "preload"; module: string }
   | { t: "msg"; seq: number; body: unknown; redelivered: boolean }
   | { t: "req"; seq: number; id: number; kind: string; body: unknown; redelivered: boolean }
   | { t: "port"; name: string; port: MessagePort | null }

@@ -63,6 +63,11 @@ export interface ActorSpec<C = unknown> {
   maxDeliveries?: number;
   /** restart delay; none when absent. */
   backoff?: BackoffOptions;
+  /**
+   * keep a warm spare Worker that has already loaded the actor module, so that a restart only runs `init`; costs
+   * one idle thread and the module's memory. @default true
+   */
+  spare?: boolean;
 }
 
 /** A direct channel between two sibling actors; both reach it as `ctx.port(name)`. */
@@ -163,6 +168,7 @@ function checkActorSpec(spec: ActorSpec, where: string): ResolvedActorSpec {
     delivery: oneOf(spec.delivery ?? "atLeastOnce", ["atLeastOnce", "atMostOnce"] as const, `${at}: delivery`),
     maxDeliveries: count(spec.maxDeliveries ?? 3, `${at}: maxDeliveries`, 1),
     backoff: spec.backoff ? checkBackoff(spec.backoff, at) : null,
+    spare: flag(spec.spare ?? true, `${at}: spare`),
   };
 }
 
@@ -198,6 +204,11 @@ function checkId(id: unknown, where: string): void {
   if (typeof id !== "string" || !ID_PATTERN.test(id)) {
     throw new TypeError(`Cannot use id ${JSON.stringify(id)} in "${where || "/"}": use letters, digits, "_", "-", "."`);
   }
+}
+
+function flag(value: unknown, what: string): boolean {
+  if (typeof value !== "boolean") throw new TypeError(`Cannot use ${what}: must be true or false`);
+  return value;
 }
 
 function count(value: unknown, what: string, min: number): number {

@@ -21,26 +21,33 @@ export type Movable = ArrayBuffer | MessagePort;
  * ```
  */
 export function transferablesOf(message: unknown): Movable[] {
-  const found = new Set<Movable>();
+  const found: Movable[] = [];
   collect(message, found, 0);
-  return [...found];
+  return found;
 }
 
 const MAX_DEPTH = 16;
 
-function collect(value: unknown, found: Set<Movable>, depth: number): void {
+function add(found: Movable[], item: Movable): void {
+  if (!found.includes(item)) found.push(item);
+}
+
+function collect(value: unknown, found: Movable[], depth: number): void {
   if (value === null || typeof value !== "object" || depth > MAX_DEPTH) return;
   if (value instanceof ArrayBuffer) {
-    if (value.byteLength > 0) found.add(value);
+    if (value.byteLength > 0) add(found, value);
   } else if (ArrayBuffer.isView(value)) {
-    if (value.buffer instanceof ArrayBuffer && value.buffer.byteLength > 0) found.add(value.buffer);
+    if (value.buffer instanceof ArrayBuffer && value.buffer.byteLength > 0) add(found, value.buffer);
   } else if (value instanceof MessagePort) {
-    found.add(value);
+    add(found, value);
   } else if (Array.isArray(value)) {
     for (const item of value) {
       if (item !== null && typeof item === "object") collect(item, found, depth + 1);
     }
   } else if (Object.getPrototypeOf(value) === Object.prototype) {
-    for (const key in value) collect((value as Record<string, unknown>)[key], found, depth + 1);
+    for (const key in value) {
+      const field = (value as Record<string, unknown>)[key];
+      if (field !== null && typeof field === "object") collect(field, found, depth + 1);
+    }
   }
 }

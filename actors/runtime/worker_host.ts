@@ -60,6 +60,7 @@ interface Pending {
 
 const WORKER_URL = new URL("./worker_main.ts", import.meta.url);
 const PROBE_DELAY_MS = 30;
+const SPARE_DELAY_MS = 0;
 
 /** Runs one actor spec's incarnations. Driven by its supervisor. */
 export class ActorHost implements ActorRef<ActorProtocol> {
@@ -79,6 +80,8 @@ export class ActorHost implements ActorRef<ActorProtocol> {
     failures: 0,
   };
   #worker: Worker | null = null;
+  #spare: Worker | null = null;
+  #spareTimer: ReturnType<typeof setTimeout> | undefined;
   #generation = 0;
   #thread: string | null = null;
   #readyAt = 0;
@@ -134,7 +137,8 @@ export class ActorHost implements ActorRef<ActorProtocol> {
     const gen = ++this.#generation;
     this.state = "starting";
     this.#thread = null;
-    const worker = new Worker(WORKER_URL, { type: "module", name: this.path });
+    const worker = this.#spare ?? this.#spawn();
+    this.#spare = null;
     this.#worker = worker;
     worker.onmessage = (e: MessageEvent<WorkerToHost>) => gen === this.#generation && this.#receive(e.data);
     worker.onerror = (e) => {
@@ -196,7 +200,12 @@ export class ActorHost implements ActorRef<ActorProtocol> {
       clean = !exit.leaked;
     }
     this.state = final ? "stopped" : "restarting";
-    if (final) this.#dropAll("it was stopped");
+    if (final) {
+      this.#dropAll("it was stopped");
+      clearTimeout(this.#spareTimer);
+      this.#spare?.terminate();
+      this.#spare = null;
+    }
     return clean;
   }
 
@@ -284,6 +293,23 @@ export class ActorHost implements ActorRef<ActorProtocol> {
     else this.#stash = stash;
     this.#started?.(null);
     this.#started = null;
+    if (this.spec.spare && !this.#spare) this.#spareTimer = setTimeout(() => this.#prepareSpare(), SPARE_DELAY_MS);
+  }
+
+  #spawn(): Worker {
+    return new Worker(WORKER_URL, { type: "module", name: this.path });
+  }
+
+  /** Spawns the next incarnation ahead of need: it loads the actor module and waits for `init`. */
+  #prepareSpare(): void {
+    if (this.state !== "running" || this.#spare) return;
+    const spare = this.#spawn();
+    spare.onerror = (e) => {
+      e.preventDefault();
+      if (this.#spare === spare) this.#spare = null;
+    };
+    spare.postMessage({ t: "preload", module: this.spec.module } satisfies HostToWorker);
+    this.#spare = spare;
   }
 
   #acked(seq: number): void {

@@ -1,7 +1,7 @@
 /**
  * The child side of every actor: the one module each Worker runs. It installs its message handler synchronously
- * (so nothing posted before the actor is ready is lost), imports the actor module named in the `init` envelope,
- * and then feeds it envelopes one at a time.
+ * (so nothing posted before the actor is ready is lost), imports the actor module named in the `init` envelope
+ * (or earlier, on `preload`, when it is a warm spare), and then feeds it envelopes one at a time.
  *
  * It reports every way the worker can end: an uncaught error or unhandled rejection becomes a `crash` envelope
  * with the stack (the parent's error event carries none), and `self.close()`, `Deno.exit()` and `ctx.exit()` post an
@@ -32,6 +32,7 @@ let actor: AnyActor | null = null;
 let state: unknown;
 let ctx: ActorContext<ActorProtocol> | null = null;
 let redelivered = false;
+let preloaded: Promise<{ default?: AnyActor }> | null = null;
 const ports = new Map<string, PortEndpoint<unknown>>();
 let heartbeat: ReturnType<typeof setInterval> | undefined;
 let lastHandled = -1;
@@ -79,6 +80,10 @@ Deno.exit = ((code?: number) => {
 self.onmessage = (e: MessageEvent<HostToWorker>) => {
   const m = e.data;
   switch (m.t) {
+    case "preload":
+      preloaded = import(m.module);
+      preloaded.catch(() => {}); // reported by start(), which awaits it again
+      return;
     case "init":
       return void start(m).catch(crash);
     case "msg":
@@ -137,7 +142,7 @@ async function start(init: Extract<HostToWorker, { t: "init" }>): Promise<void> 
     port: (name) => portFor(name) as PortEndpoint<never> & PortEndpoint<unknown>,
     exit: (detail = "ctx.exit()") => end({ t: "exit", reason: "normal", detail }),
   };
-  const mod = await import(init.module);
+  const mod = await (preloaded ?? import(init.module));
   const def = mod.default as AnyActor | undefined;
   if (!def || typeof def.init !== "function") {
     throw new TypeError(`Actor module ${init.module} has no default export made with defineActor`);

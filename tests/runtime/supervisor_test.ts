@@ -150,3 +150,20 @@ Deno.test("backoff delays a failing child's restart", async () => {
     await system.stop();
   }
 });
+
+Deno.test("actors restart with and without a warm spare, and a stopped tree leaves no spare thread behind", async () => {
+  const threads = () => [...Deno.readDirSync("/proc/self/task")].length;
+  const before = threads();
+  const { system } = await startRecorded({
+    id: "root",
+    children: [{ id: "warm", module: RECORDER }, { id: "cold", module: RECORDER, spare: false }],
+  });
+  for (const id of ["warm", "cold"]) {
+    await new Promise((r) => setTimeout(r, 200));
+    system.inject(id, "crash");
+    await waitFor(`${id} to restart`, () => system.find(id).restarts === 1 && system.find(id).state === "running");
+    assert.equal(await system.ref<RecorderProtocol>(id).request("ping", id), `pong ${id}`);
+  }
+  await system.stop();
+  await waitFor("worker threads to end", () => threads() <= before);
+});
