@@ -23,7 +23,9 @@ function actorModules(dir: URL): string[] {
   for (const entry of Deno.readDirSync(dir)) {
     const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
     if (entry.isDirectory) found.push(...actorModules(url));
-    else if (entry.name.endsWith(".ts") && /\bdefineActor</.test(Deno.readTextFileSync(url))) found.push(rel(url));
+    else if (entry.name.endsWith(".ts") && /^export default defineActor</m.test(Deno.readTextFileSync(url))) {
+      found.push(rel(url));
+    }
   }
   return found;
 }
