@@ -136,7 +136,13 @@ export class ActorSystem {
 
   #publish(e: Omit<SupervisorEvent, "time">): void {
     const event = { ...e, time: new Date().toISOString() } as SupervisorEvent;
-    for (const listener of this.#listeners) listener(event);
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        console.error(`nxflow: an event listener threw on "${event.type}" of ${event.path}: ${error}`);
+      }
+    }
   }
 
   #leaked(path: string): void {

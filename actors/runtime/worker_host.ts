@@ -34,6 +34,8 @@ export interface ActorRef<P extends ActorProtocol> {
   ): Promise<P["requests"][K]["reply"]>;
   /** Listens to the actor's notices; returns the function that stops listening. */
   onEmit(listener: (message: P["out"]) => void): () => void;
+  /** Messages sent but not yet handled (stashed or in flight): what a sender watches for back-pressure. */
+  readonly backlog: number;
 }
 
 /** How an incarnation ended, as the host reports it to its supervisor. */
@@ -101,6 +103,10 @@ export class ActorHost implements ActorRef<ActorProtocol> {
    * @param onExit called when a running incarnation ends by itself (not when the host stops it).
    */
   constructor(readonly spec: ResolvedActorSpec, readonly path: string, readonly onExit: (exit: HostExit) => void) {}
+
+  get backlog(): number {
+    return this.#stash.length + this.#inflight.length;
+  }
 
   /** Milliseconds the current incarnation has been ready, 0 when not running. */
   get uptimeMs(): number {
@@ -268,8 +274,7 @@ export class ActorHost implements ActorRef<ActorProtocol> {
       case "res":
         return this.#replied(m);
       case "emit":
-        for (const listener of this.#listeners) listener(m.body as { type: string });
-        return;
+        return this.#emit(m.body as { type: string });
       case "ready":
         return this.#ready(m.thread);
       case "crash":
@@ -310,6 +315,16 @@ export class ActorHost implements ActorRef<ActorProtocol> {
     };
     spare.postMessage({ t: "preload", module: this.spec.module } satisfies HostToWorker);
     this.#spare = spare;
+  }
+
+  #emit(body: { type: string }): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(body);
+      } catch (error) {
+        console.error(`nxflow: a listener of ${this.path} threw on a "${body.type}" notice: ${error}`);
+      }
+    }
   }
 
   #acked(seq: number): void {

@@ -101,3 +101,26 @@ Deno.test("ActorSystem.start() rejects a module that does not export an actor", 
     /has no default export made with defineActor/,
   );
 });
+
+Deno.test("a throwing onEmit listener is reported and does not disturb the actor or the other listeners", async () => {
+  const { system, events } = await startRecorded({ id: "root", children: [{ id: "rec", module: RECORDER }] });
+  const errors: unknown[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => errors.push(args.join(" "));
+  try {
+    const rec = system.ref<RecorderProtocol>("rec");
+    const got: number[] = [];
+    rec.onEmit(() => {
+      throw new Error("listener bug");
+    });
+    rec.onEmit((m) => m.type === "recorded" && got.push(m.n));
+    rec.send({ type: "record", n: 1 });
+    await waitFor("the second listener", () => got.length === 1);
+    assert.match(String(errors[0]), /a listener of root\/rec threw on a "recorded" notice: Error: listener bug/);
+    assert.equal(events.filter((e) => e.type === "exited").length, 0);
+    await waitFor("the acknowledgement", () => rec.backlog === 0);
+  } finally {
+    console.error = original;
+    await system.stop();
+  }
+});
