@@ -15,7 +15,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import type { PartitionMetadata, Producer } from "kafkajs";
+import type { Kafka, PartitionMetadata, Producer } from "kafkajs";
 import type { ConnectionOptions, ProduceRecord, ProducerLink, ProducerProtocol } from "../../protocols/broker.ts";
 import { type ActorContext, defineActor } from "../runtime/actor.ts";
 import { BrokerAdmin, causeOf } from "./admin.ts";
@@ -38,7 +38,10 @@ export interface ProducerConfig {
 interface State {
   config: Required<Omit<ProducerConfig, "connection">> & { connection: ConnectionOptions };
   epoch: string;
+  kafka: Kafka;
   producer: Producer;
+  /** the producer's idempotence state is broken (sequence error): replace it before sending again. */
+  renew: boolean;
   admin: Promise<BrokerAdmin> | null;
   /** partitions of each topic produced to, refreshed after a failed request. */
   partitions: Map<string, PartitionMetadata[]>;
@@ -78,7 +81,9 @@ export default defineActor<ProducerProtocol, ProducerConfig, State>({
     const state: State = {
       config: full,
       epoch: crypto.randomUUID(),
-      producer: kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+      kafka,
+      producer: newProducer(kafka),
+      renew: false,
       admin: null,
       partitions: new Map(),
       chooser: new PartitionChooser(),
@@ -146,9 +151,18 @@ function invalid(r: ProduceRecord, maxBytes: number): string | null {
   return null;
 }
 
+function newProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+}
+
 async function connect(state: State, ctx: Ctx): Promise<void> {
   while (!state.stopped && !state.connected) {
     try {
+      if (state.renew) {
+        await state.producer.disconnect().catch(() => {});
+        state.producer = newProducer(state.kafka);
+        state.renew = false;
+      }
       await state.producer.connect();
       state.connected = true;
       state.attempts = 0;
@@ -202,11 +216,13 @@ async function sendNext(state: State, ctx: Ctx): Promise<void> {
     for (let i = 0; i < groups.length; i++) {
       const r = results[i];
       if (r.status === "fulfilled") continue;
-      if (isRetriable(r.reason)) retry.push(...groups[i]);
+      if (isSequenceError(r.reason)) state.renew = true;
+      if (isRetriable(r.reason) || isSequenceError(r.reason)) retry.push(...groups[i]);
       else await failApart(state, ctx, groups[i], r.reason);
     }
   } catch (error) {
-    if (!isRetriable(error)) throw error;
+    if (!isRetriable(error) && !isSequenceError(error)) throw error;
+    state.renew ||= isSequenceError(error);
     retry.push(...batch);
   }
   state.sending = false;
@@ -277,10 +293,20 @@ async function failApart(state: State, ctx: Ctx, group: Pending[], error: unknow
     try {
       await produce(state, ctx, [p]);
     } catch (e) {
-      if (isRetriable(e)) throw e;
+      if (isRetriable(e) || isSequenceError(e)) throw e;
       await failApart(state, ctx, [p], e);
     }
   }
+}
+
+/**
+ * A broken idempotence session: after a failed request that the broker had in fact written, kafkajs rolls its
+ * sequence numbers back and the broker refuses the next request. A new producer (new producer id) fixes it; the
+ * records are sent again (at-least-once: those already written are stored twice).
+ */
+function isSequenceError(error: unknown): boolean {
+  const text = causeOf(error);
+  return /out of order sequence|producer id|producer epoch|UNKNOWN_PRODUCER_ID|INVALID_PRODUCER_EPOCH/i.test(text);
 }
 
 function isRetriable(error: unknown): boolean {
