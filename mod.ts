@@ -4,7 +4,7 @@
  * supervision trees that restart them when they fail.
  *
  * Run as a program, this module is the `nxflow` command (`deno task nxflow --help`, or the compiled binary).
- * Imported, it offers the actor runtime.
+ * Imported, it offers the actor runtime and the ESS streaming-data-type codecs (`ev44.encode`, `decodeAny`, ...).
  *
  * @example
  * ```ts
@@ -21,6 +21,7 @@
  * @module
  */
 export * from "./actors/runtime/mod.ts";
+export * from "./schemas/mod.ts";
 export type * from "./protocols/supervision.ts";
 export type { ActorProtocol, FaultKind } from "./protocols/runtime.ts";
 
