@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { layout, type RunStop, type RunStopInput } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "6s4t": `encode(RunStopInput)`, `decode(bytes)` → `RunStop`, JSON form. */
-export const runStop = defineCodec<RunStop, RunStopInput>(layout);
+export const runStop: Codec<RunStop, RunStopInput> = defineCodec<RunStop, RunStopInput>(layout);

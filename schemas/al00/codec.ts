@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { type Alarm, type AlarmInput, layout } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "al00": `encode(AlarmInput)`, `decode(bytes)` → `Alarm`, JSON form. */
-export const al00 = defineCodec<Alarm, AlarmInput>(layout);
+export const al00: Codec<Alarm, AlarmInput> = defineCodec<Alarm, AlarmInput>(layout);

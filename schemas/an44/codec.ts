@@ -4,10 +4,13 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { type an44_EventMessage, type an44_EventMessageInput, layout } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "an44": `encode(an44_EventMessageInput)`, `decode(bytes)` → `an44_EventMessage`, JSON form. */
-export const an44 = defineCodec<an44_EventMessage, an44_EventMessageInput>(layout);
+export const an44: Codec<an44_EventMessage, an44_EventMessageInput> = defineCodec<
+  an44_EventMessage,
+  an44_EventMessageInput
+>(layout);

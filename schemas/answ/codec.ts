@@ -4,10 +4,12 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { type ActionResponse, type ActionResponseInput, layout } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "answ": `encode(ActionResponseInput)`, `decode(bytes)` → `ActionResponse`, JSON form. */
-export const answ = defineCodec<ActionResponse, ActionResponseInput>(layout);
+export const answ: Codec<ActionResponse, ActionResponseInput> = defineCodec<ActionResponse, ActionResponseInput>(
+  layout,
+);

@@ -4,10 +4,13 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { layout, type RawReadoutMessage, type RawReadoutMessageInput } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "ar51": `encode(RawReadoutMessageInput)`, `decode(bytes)` → `RawReadoutMessage`, JSON form. */
-export const ar51 = defineCodec<RawReadoutMessage, RawReadoutMessageInput>(layout);
+export const ar51: Codec<RawReadoutMessage, RawReadoutMessageInput> = defineCodec<
+  RawReadoutMessage,
+  RawReadoutMessageInput
+>(layout);

@@ -4,10 +4,13 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { layout, type SpectraDetectorMapping, type SpectraDetectorMappingInput } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "df12": `encode(SpectraDetectorMappingInput)`, `decode(bytes)` → `SpectraDetectorMapping`, JSON form. */
-export const df12 = defineCodec<SpectraDetectorMapping, SpectraDetectorMappingInput>(layout);
+export const df12: Codec<SpectraDetectorMapping, SpectraDetectorMappingInput> = defineCodec<
+  SpectraDetectorMapping,
+  SpectraDetectorMappingInput
+>(layout);

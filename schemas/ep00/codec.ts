@@ -4,10 +4,13 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { type EpicsConnectionInfo, type EpicsConnectionInfoInput, layout } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "ep00": `encode(EpicsConnectionInfoInput)`, `decode(bytes)` → `EpicsConnectionInfo`, JSON form. */
-export const ep00 = defineCodec<EpicsConnectionInfo, EpicsConnectionInfoInput>(layout);
+export const ep00: Codec<EpicsConnectionInfo, EpicsConnectionInfoInput> = defineCodec<
+  EpicsConnectionInfo,
+  EpicsConnectionInfoInput
+>(layout);

@@ -4,10 +4,13 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { type EpicsPVConnectionInfo, type EpicsPVConnectionInfoInput, layout } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "ep01": `encode(EpicsPVConnectionInfoInput)`, `decode(bytes)` → `EpicsPVConnectionInfo`, JSON form. */
-export const ep01 = defineCodec<EpicsPVConnectionInfo, EpicsPVConnectionInfoInput>(layout);
+export const ep01: Codec<EpicsPVConnectionInfo, EpicsPVConnectionInfoInput> = defineCodec<
+  EpicsPVConnectionInfo,
+  EpicsPVConnectionInfoInput
+>(layout);

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { type EventMessage, type EventMessageInput, layout } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "ev42": `encode(EventMessageInput)`, `decode(bytes)` → `EventMessage`, JSON form. */
-export const ev42 = defineCodec<EventMessage, EventMessageInput>(layout);
+export const ev42: Codec<EventMessage, EventMessageInput> = defineCodec<EventMessage, EventMessageInput>(layout);

@@ -4,10 +4,12 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { type Event43Message, type Event43MessageInput, layout } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "ev43": `encode(Event43MessageInput)`, `decode(bytes)` → `Event43Message`, JSON form. */
-export const ev43 = defineCodec<Event43Message, Event43MessageInput>(layout);
+export const ev43: Codec<Event43Message, Event43MessageInput> = defineCodec<Event43Message, Event43MessageInput>(
+  layout,
+);

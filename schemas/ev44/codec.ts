@@ -5,10 +5,12 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { type Event44Message, type Event44MessageInput, layout } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "ev44": `encode(Event44MessageInput)`, `decode(bytes)` → `Event44Message`, JSON form. */
-export const ev44 = defineCodec<Event44Message, Event44MessageInput>(layout);
+export const ev44: Codec<Event44Message, Event44MessageInput> = defineCodec<Event44Message, Event44MessageInput>(
+  layout,
+);

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { layout, type LogData, type LogDataInput } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "f142": `encode(LogDataInput)`, `decode(bytes)` → `LogData`, JSON form. */
-export const f142 = defineCodec<LogData, LogDataInput>(layout);
+export const f142: Codec<LogData, LogDataInput> = defineCodec<LogData, LogDataInput>(layout);

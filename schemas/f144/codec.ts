@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { type f144_LogData, type f144_LogDataInput, layout } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "f144": `encode(f144_LogDataInput)`, `decode(bytes)` → `f144_LogData`, JSON form. */
-export const f144 = defineCodec<f144_LogData, f144_LogDataInput>(layout);
+export const f144: Codec<f144_LogData, f144_LogDataInput> = defineCodec<f144_LogData, f144_LogDataInput>(layout);

@@ -5,10 +5,13 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { type fc00_ConfigUpdate, type fc00_ConfigUpdateInput, layout } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "fc00": `encode(fc00_ConfigUpdateInput)`, `decode(bytes)` → `fc00_ConfigUpdate`, JSON form. */
-export const fc00 = defineCodec<fc00_ConfigUpdate, fc00_ConfigUpdateInput>(layout);
+export const fc00: Codec<fc00_ConfigUpdate, fc00_ConfigUpdateInput> = defineCodec<
+  fc00_ConfigUpdate,
+  fc00_ConfigUpdateInput
+>(layout);

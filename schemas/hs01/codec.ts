@@ -4,10 +4,12 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { type EventHistogram, type EventHistogramInput, layout } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "hs01": `encode(EventHistogramInput)`, `decode(bytes)` → `EventHistogram`, JSON form. */
-export const hs01 = defineCodec<EventHistogram, EventHistogramInput>(layout);
+export const hs01: Codec<EventHistogram, EventHistogramInput> = defineCodec<EventHistogram, EventHistogramInput>(
+  layout,
+);

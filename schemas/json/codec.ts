@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { type JsonData, type JsonDataInput, layout } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "json": `encode(JsonDataInput)`, `decode(bytes)` → `JsonData`, JSON form. */
-export const json = defineCodec<JsonData, JsonDataInput>(layout);
+export const json: Codec<JsonData, JsonDataInput> = defineCodec<JsonData, JsonDataInput>(layout);

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { type CacheEntry, type CacheEntryInput, layout } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "ns10": `encode(CacheEntryInput)`, `decode(bytes)` → `CacheEntry`, JSON form. */
-export const ns10 = defineCodec<CacheEntry, CacheEntryInput>(layout);
+export const ns10: Codec<CacheEntry, CacheEntryInput> = defineCodec<CacheEntry, CacheEntryInput>(layout);

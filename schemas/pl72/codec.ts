@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { layout, type RunStart, type RunStartInput } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "pl72": `encode(RunStartInput)`, `decode(bytes)` → `RunStart`, JSON form. */
-export const pl72 = defineCodec<RunStart, RunStartInput>(layout);
+export const pl72: Codec<RunStart, RunStartInput> = defineCodec<RunStart, RunStartInput>(layout);

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { type ConfigUpdate, type ConfigUpdateInput, layout } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "rf5k": `encode(ConfigUpdateInput)`, `decode(bytes)` → `ConfigUpdate`, JSON form. */
-export const rf5k = defineCodec<ConfigUpdate, ConfigUpdateInput>(layout);
+export const rf5k: Codec<ConfigUpdate, ConfigUpdateInput> = defineCodec<ConfigUpdate, ConfigUpdateInput>(layout);

@@ -4,10 +4,13 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { layout, type SampleEnvironmentData, type SampleEnvironmentDataInput } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "senv": `encode(SampleEnvironmentDataInput)`, `decode(bytes)` → `SampleEnvironmentData`, JSON form. */
-export const senv = defineCodec<SampleEnvironmentData, SampleEnvironmentDataInput>(layout);
+export const senv: Codec<SampleEnvironmentData, SampleEnvironmentDataInput> = defineCodec<
+  SampleEnvironmentData,
+  SampleEnvironmentDataInput
+>(layout);

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { layout, type timestamp, type timestampInput } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "tdct": `encode(timestampInput)`, `decode(bytes)` → `timestamp`, JSON form. */
-export const tdct = defineCodec<timestamp, timestampInput>(layout);
+export const tdct: Codec<timestamp, timestampInput> = defineCodec<timestamp, timestampInput>(layout);

@@ -4,10 +4,12 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { type FinishedWriting, type FinishedWritingInput, layout } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "wrdn": `encode(FinishedWritingInput)`, `decode(bytes)` → `FinishedWriting`, JSON form. */
-export const wrdn = defineCodec<FinishedWriting, FinishedWritingInput>(layout);
+export const wrdn: Codec<FinishedWriting, FinishedWritingInput> = defineCodec<FinishedWriting, FinishedWritingInput>(
+  layout,
+);

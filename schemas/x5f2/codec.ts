@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { defineCodec } from "../codec.ts";
+import { type Codec, defineCodec } from "../codec.ts";
 import { layout, type Status, type StatusInput } from "./generated/layout.ts";
 
 export type * from "./generated/layout.ts";
 
 /** Codec of schema "x5f2": `encode(StatusInput)`, `decode(bytes)` → `Status`, JSON form. */
-export const x5f2 = defineCodec<Status, StatusInput>(layout);
+export const x5f2: Codec<Status, StatusInput> = defineCodec<Status, StatusInput>(layout);
