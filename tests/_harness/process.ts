@@ -43,6 +43,16 @@ export function spawnNxflow(args: string[]): NxflowProcess {
   };
 }
 
+/** Makes sure a spawned nxflow has ended (kills it if a test failed before it stopped by itself). */
+export async function reap(p: NxflowProcess): Promise<void> {
+  try {
+    p.child.kill("SIGKILL");
+  } catch {
+    // it had ended already
+  }
+  await p.child.status;
+}
+
 /** Runs `nxflow <args>` to the end. */
 export async function runNxflow(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", MOD, ...args], stdin: "null" }).output();

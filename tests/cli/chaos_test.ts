@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { HealthReply } from "../../protocols/admin.ts";
 import type { TreeSnapshot } from "../../protocols/supervision.ts";
-import { runNxflow, spawnNxflow } from "../_harness/process.ts";
+import { reap, runNxflow, spawnNxflow } from "../_harness/process.ts";
 
 async function adminUrl(line: Promise<string>): Promise<string> {
   return (await line).match(/admin endpoint on (http:\/\/[\d.:]+)/)![1];
@@ -44,10 +44,7 @@ Deno.test("nxflow chaos crashes, silently stops and hangs actors of a running nx
     assert.equal(status.code, 0, p.lines.join("\n"));
     assert.ok(p.lines.some((l) => /SIGTERM received: stopping/.test(l)));
   } finally {
-    try {
-      p.child.kill("SIGKILL");
-    } catch { /* already ended */ }
-    await p.child.status;
+    await reap(p);
   }
 });
 
@@ -62,10 +59,7 @@ Deno.test("nxflow chaos is refused by an instance started without fault injectio
     assert.equal((await p.child.status).code, 0);
     assert.ok(!p.lines.some((l) => /exited/.test(l)));
   } finally {
-    try {
-      p.child.kill("SIGKILL");
-    } catch { /* already ended */ }
-    await p.child.status;
+    await reap(p);
   }
 });
 
