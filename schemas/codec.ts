@@ -7,7 +7,7 @@ import { EncodeError } from "./errors.ts";
 import { parseJsonForm, toJsonForm } from "./json_form.ts";
 import type { SchemaLayout } from "./layout.ts";
 import { type DecodedTable, readMessage } from "./reader.ts";
-import { writeMessage } from "./writer.ts";
+import { writeMessage, writeMessageInto } from "./writer.ts";
 
 /**
  * Encoder and decoder of one ESS schema. `T` is the decoded message type, `I` the encoder input type (both generated
@@ -29,6 +29,13 @@ export interface Codec<T = DecodedTable, I = unknown> {
   /** Encodes a message; throws `EncodeError` for a missing required field or a bad value. */
   encode(message: I): Uint8Array;
   /**
+   * Encodes a message into the memory of `target` and returns the view of `target` that holds it (at its end):
+   * the fast path for a producer that reuses one buffer. Throws `EncodeError` like `encode`, and
+   * `TargetTooSmallError` (with a size that fits) when the message does not fit; after any error `target` may
+   * have been written to.
+   */
+  encodeInto(message: I, target: Uint8Array): Uint8Array;
+  /**
    * Decodes and validates a message; throws `BadBufferError` for anything malformed. Numeric vectors view `bytes`
    * without copying when aligned, so do not reuse `bytes` while the result is in use.
    */
@@ -45,6 +52,7 @@ export function defineCodec<T, I>(layout: SchemaLayout): Codec<T, I> {
     id: layout.id,
     layout,
     encode: (message) => writeMessage(layout, message),
+    encodeInto: (message, target) => writeMessageInto(layout, message, target),
     decode: (bytes) => readMessage(layout, bytes) as T,
     toJson: (message) => toJsonForm(layout, message as DecodedTable),
     encodeJson(text) {

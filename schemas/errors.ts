@@ -29,3 +29,16 @@ export class EncodeError extends TypeError {
     this.name = "EncodeError";
   }
 }
+
+/** A message that does not fit the memory given to `encodeInto`; a target of `needed` bytes would have fitted. */
+export class TargetTooSmallError extends RangeError {
+  /**
+   * @param schemaId the schema being encoded
+   * @param needed a target this long, starting at an 8-aligned address, fits the message (with a little slack)
+   * @param available bytes of the target that was given
+   */
+  constructor(readonly schemaId: string, readonly needed: number, readonly available: number) {
+    super(`${schemaId}: the message needs ${needed} bytes; the target has ${available}`);
+    this.name = "TargetTooSmallError";
+  }
+}

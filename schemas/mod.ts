@@ -15,7 +15,7 @@
  * @module
  */
 export type { Codec } from "./codec.ts";
-export { BadBufferError, EncodeError } from "./errors.ts";
+export { BadBufferError, EncodeError, TargetTooSmallError } from "./errors.ts";
 export type { SchemaLayout } from "./layout.ts";
 export { parseJsonForm } from "./json_form.ts";
 export { fileIdentifier } from "./reader.ts";
