@@ -1,0 +1,164 @@
+/**
+ * A real EPICS IOC for the forwarder's tests and benchmark: `tests/_fixtures/ioc/simple_ioc.py` (pythonSoftIOC,
+ * i.e. EPICS base records served by the real rsrv Channel Access server), installed into the shared venv on first
+ * use. It serves on 127.0.0.1 only, on free ports picked per IOC (CA server, repeater/beacon and PVA ports), so it
+ * neither reaches other addresses nor clashes with other tests. Always stop it in a `finally`.
+ *
+ * The IOC also needs Debian's `libca4.13.5` on the client side (the forwarder's CA client): {@linkcode ensureLibca}
+ * installs it with apt-get when it is missing.
+ *
+ * @example
+ * ```ts
+ * const ioc = await startIoc();
+ * try {
+ *   await ioc.set("DOUBLE", 3.5); // SIMPLE:DOUBLE
+ * } finally {
+ *   await ioc.stop();
+ * }
+ * ```
+ *
+ * @module
+ */
+import type { CaEnvironment } from "../../actors/forwarder/ca_client.ts";
+import { ensureVenv } from "./python.ts";
+
+/** The pinned IOC packages (pythonSoftIOC brings EPICS base as the epicscorelibs wheel). */
+export const IOC_PACKAGES = ["softioc==4.7.2"];
+
+const SCRIPT = new URL("../_fixtures/ioc/simple_ioc.py", import.meta.url).pathname;
+const LIBCA = "/usr/lib/x86_64-linux-gnu/libca.so.4.13.5";
+
+/** What to serve. */
+export interface IocOptions {
+  /** record name prefix. @default "SIMPLE:" */
+  prefix?: string;
+  /** also serve N scalar doubles `<prefix>BENCH0..N-1` for the benchmark. @default 0 */
+  scalars?: number;
+  /** only `<prefix>DOUBLE`. */
+  minimal?: boolean;
+  /** CA server port; a free one when absent (give the old one to restart an IOC in place). */
+  port?: number;
+}
+
+/** A running IOC. */
+export interface TestIoc {
+  readonly prefix: string;
+  /** the CA server port (TCP and UDP). */
+  readonly port: number;
+  /** the client settings that find this IOC and nothing else. */
+  readonly client: CaEnvironment;
+  /** Sets a record (name without prefix) to a value, as a put on the IOC would. */
+  set(record: string, value: number | string | number[]): Promise<void>;
+  /** Sends a raw command of the fixture (`storm S`, `wave S HZ`) and returns its answer. */
+  command(line: string): Promise<string>;
+  /** Stops the IOC process. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Installs Debian's libca with apt-get if it is missing (idempotent). */
+export async function ensureLibca(): Promise<void> {
+  if (await Deno.stat(LIBCA).then(() => true, () => false)) return;
+  for (const args of [["update", "-qq"], ["install", "-y", "-qq", "libca4.13.5"]]) {
+    const out = await new Deno.Command("apt-get", {
+      args,
+      stdout: "null",
+      stderr: "piped",
+      env: { DEBIAN_FRONTEND: "noninteractive" },
+    })
+      .output();
+    if (!out.success) throw new Error(`apt-get ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+}
+
+/** A TCP port free on 127.0.0.1 now (CA uses the same number for UDP; a clash there is unlikely). */
+export function freePort(): number {
+  const tcp = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (tcp.addr as Deno.NetAddr).port;
+  tcp.close();
+  return port;
+}
+
+/** Starts an IOC and waits until it serves; see the module doc. */
+export async function startIoc(options: IocOptions = {}): Promise<TestIoc> {
+  const python = await ensureVenv(IOC_PACKAGES);
+  await ensureLibca();
+  const prefix = options.prefix ?? "SIMPLE:";
+  const port = options.port ?? freePort();
+  const args = [SCRIPT, "--prefix", prefix, "--scalars", String(options.scalars ?? 0)];
+  if (options.minimal) args.push("--minimal");
+  const env: Record<string, string> = {
+    EPICS_CA_SERVER_PORT: String(port),
+    EPICS_CA_REPEATER_PORT: String(freePort()),
+    EPICS_CA_ADDR_LIST: "127.0.0.1",
+    EPICS_CA_AUTO_ADDR_LIST: "NO",
+    EPICS_CAS_INTF_ADDR_LIST: "127.0.0.1",
+    EPICS_CAS_BEACON_ADDR_LIST: "127.0.0.1",
+    EPICS_CAS_AUTO_BEACON_ADDR_LIST: "NO",
+    EPICS_PVAS_INTF_ADDR_LIST: "127.0.0.1",
+    EPICS_PVAS_SERVER_PORT: String(freePort()),
+    EPICS_PVAS_BROADCAST_PORT: String(freePort()),
+    EPICS_PVAS_BEACON_ADDR_LIST: "127.0.0.1",
+    EPICS_PVAS_AUTO_BEACON_ADDR_LIST: "NO",
+    PYTHONUNBUFFERED: "1",
+  };
+  const child = new Deno.Command(python, { args, env, stdin: "piped", stdout: "piped", stderr: "null" }).spawn();
+  const writer = child.stdin.getWriter();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  async function nextLine(timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (!buffered.includes("\n")) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`IOC ${prefix} did not answer`)), Math.max(deadline - Date.now(), 1));
+      });
+      try {
+        const { value, done } = await Promise.race([lines.read(), timeout]);
+        if (done) throw new Error(`IOC ${prefix} exited`);
+        buffered += value;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    const at = buffered.indexOf("\n");
+    const line = buffered.slice(0, at);
+    buffered = buffered.slice(at + 1);
+    return line;
+  }
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await writer.close().catch(() => {});
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    await child.status;
+    clearTimeout(timer);
+    await lines.cancel().catch(() => {});
+  };
+  try {
+    for (let line = ""; line !== "ready";) line = await nextLine(60_000);
+  } catch (error) {
+    child.kill("SIGKILL");
+    await stop();
+    throw error;
+  }
+  let queue: Promise<unknown> = Promise.resolve();
+  const command = (line: string): Promise<string> => {
+    const answer = queue.then(async () => {
+      await writer.write(new TextEncoder().encode(line + "\n"));
+      const reply = await nextLine(600_000);
+      if (!reply.startsWith("ok")) throw new Error(`IOC ${prefix}: "${line}" → ${reply}`);
+      return reply;
+    });
+    queue = answer.catch(() => {});
+    return answer;
+  };
+  return {
+    prefix,
+    port,
+    client: { addrList: "127.0.0.1", serverPort: port },
+    set: async (record, value) => void await command(`set ${record} ${JSON.stringify(value)}`),
+    command,
+    stop,
+  };
+}
