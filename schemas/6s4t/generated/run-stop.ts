@@ -6,7 +6,7 @@ import * as flatbuffers from 'flatbuffers';
 
 
 
-export class RunStop {
+export class RunStop implements flatbuffers.IUnpackableObject<RunStopT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):RunStop {
@@ -106,5 +106,50 @@ static createRunStop(builder:flatbuffers.Builder, stopTime:bigint, runNameOffset
   RunStop.addServiceId(builder, serviceIdOffset);
   RunStop.addCommandId(builder, commandIdOffset);
   return RunStop.endRunStop(builder);
+}
+
+unpack(): RunStopT {
+  return new RunStopT(
+    this.stopTime(),
+    this.runName(),
+    this.jobId(),
+    this.serviceId(),
+    this.commandId()
+  );
+}
+
+
+unpackTo(_o: RunStopT): void {
+  _o.stopTime = this.stopTime();
+  _o.runName = this.runName();
+  _o.jobId = this.jobId();
+  _o.serviceId = this.serviceId();
+  _o.commandId = this.commandId();
+}
+}
+
+export class RunStopT implements flatbuffers.IGeneratedObject {
+constructor(
+  public stopTime: bigint = BigInt('0'),
+  public runName: string|Uint8Array|null = null,
+  public jobId: string|Uint8Array|null = null,
+  public serviceId: string|Uint8Array|null = null,
+  public commandId: string|Uint8Array|null = null
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const runName = (this.runName !== null ? builder.createString(this.runName!) : 0);
+  const jobId = (this.jobId !== null ? builder.createString(this.jobId!) : 0);
+  const serviceId = (this.serviceId !== null ? builder.createString(this.serviceId!) : 0);
+  const commandId = (this.commandId !== null ? builder.createString(this.commandId!) : 0);
+
+  return RunStop.createRunStop(builder,
+    this.stopTime,
+    runName,
+    jobId,
+    serviceId,
+    commandId
+  );
 }
 }

@@ -4,11 +4,11 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-import { Attribute } from './attribute.ts';
+import { Attribute, AttributeT } from './attribute.ts';
 import { DType } from './dtype.ts';
 
 
-export class ad00_ADArray {
+export class ad00_ADArray implements flatbuffers.IUnpackableObject<ad00_ADArrayT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):ad00_ADArray {
@@ -181,5 +181,58 @@ static createad00_ADArray(builder:flatbuffers.Builder, sourceNameOffset:flatbuff
   ad00_ADArray.addData(builder, dataOffset);
   ad00_ADArray.addAttributes(builder, attributesOffset);
   return ad00_ADArray.endad00_ADArray(builder);
+}
+
+unpack(): ad00_ADArrayT {
+  return new ad00_ADArrayT(
+    this.sourceName(),
+    this.id(),
+    this.timestamp(),
+    this.bb!.createScalarList<bigint>(this.dimensions.bind(this), this.dimensionsLength()),
+    this.dataType(),
+    this.bb!.createScalarList<number>(this.data.bind(this), this.dataLength()),
+    this.bb!.createObjList<Attribute, AttributeT>(this.attributes.bind(this), this.attributesLength())
+  );
+}
+
+
+unpackTo(_o: ad00_ADArrayT): void {
+  _o.sourceName = this.sourceName();
+  _o.id = this.id();
+  _o.timestamp = this.timestamp();
+  _o.dimensions = this.bb!.createScalarList<bigint>(this.dimensions.bind(this), this.dimensionsLength());
+  _o.dataType = this.dataType();
+  _o.data = this.bb!.createScalarList<number>(this.data.bind(this), this.dataLength());
+  _o.attributes = this.bb!.createObjList<Attribute, AttributeT>(this.attributes.bind(this), this.attributesLength());
+}
+}
+
+export class ad00_ADArrayT implements flatbuffers.IGeneratedObject {
+constructor(
+  public sourceName: string|Uint8Array|null = null,
+  public id: number = 0,
+  public timestamp: bigint = BigInt('0'),
+  public dimensions: (bigint)[] = [],
+  public dataType: DType = DType.int8,
+  public data: (number)[] = [],
+  public attributes: (AttributeT)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const sourceName = (this.sourceName !== null ? builder.createString(this.sourceName!) : 0);
+  const dimensions = ad00_ADArray.createDimensionsVector(builder, this.dimensions);
+  const data = ad00_ADArray.createDataVector(builder, this.data);
+  const attributes = ad00_ADArray.createAttributesVector(builder, builder.createObjectOffsetList(this.attributes));
+
+  return ad00_ADArray.createad00_ADArray(builder,
+    sourceName,
+    this.id,
+    this.timestamp,
+    dimensions,
+    this.dataType,
+    data,
+    attributes
+  );
 }
 }

@@ -2,6 +2,6 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-export { Attribute } from './attribute.ts';
+export { Attribute, AttributeT } from './attribute.ts';
 export { DType } from './dtype.ts';
-export { ad00_ADArray } from './ad00-adarray.ts';
+export { ad00_ADArray, ad00_ADArrayT } from './ad00-adarray.ts';

@@ -7,7 +7,7 @@ import * as flatbuffers from 'flatbuffers';
 import { DType } from './dtype.ts';
 
 
-export class Attribute {
+export class Attribute implements flatbuffers.IUnpackableObject<AttributeT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):Attribute {
@@ -117,5 +117,50 @@ static createAttribute(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offse
   Attribute.addDataType(builder, dataType);
   Attribute.addData(builder, dataOffset);
   return Attribute.endAttribute(builder);
+}
+
+unpack(): AttributeT {
+  return new AttributeT(
+    this.name(),
+    this.description(),
+    this.source(),
+    this.dataType(),
+    this.bb!.createScalarList<number>(this.data.bind(this), this.dataLength())
+  );
+}
+
+
+unpackTo(_o: AttributeT): void {
+  _o.name = this.name();
+  _o.description = this.description();
+  _o.source = this.source();
+  _o.dataType = this.dataType();
+  _o.data = this.bb!.createScalarList<number>(this.data.bind(this), this.dataLength());
+}
+}
+
+export class AttributeT implements flatbuffers.IGeneratedObject {
+constructor(
+  public name: string|Uint8Array|null = null,
+  public description: string|Uint8Array|null = null,
+  public source: string|Uint8Array|null = null,
+  public dataType: DType = DType.int8,
+  public data: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const name = (this.name !== null ? builder.createString(this.name!) : 0);
+  const description = (this.description !== null ? builder.createString(this.description!) : 0);
+  const source = (this.source !== null ? builder.createString(this.source!) : 0);
+  const data = Attribute.createDataVector(builder, this.data);
+
+  return Attribute.createAttribute(builder,
+    name,
+    description,
+    source,
+    this.dataType,
+    data
+  );
 }
 }

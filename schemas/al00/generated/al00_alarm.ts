@@ -2,5 +2,5 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-export { Alarm } from './alarm.ts';
+export { Alarm, AlarmT } from './alarm.ts';
 export { Severity } from './severity.ts';

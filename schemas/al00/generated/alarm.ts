@@ -7,7 +7,7 @@ import * as flatbuffers from 'flatbuffers';
 import { Severity } from './severity.ts';
 
 
-export class Alarm {
+export class Alarm implements flatbuffers.IUnpackableObject<AlarmT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):Alarm {
@@ -93,5 +93,44 @@ static createAlarm(builder:flatbuffers.Builder, sourceNameOffset:flatbuffers.Off
   Alarm.addSeverity(builder, severity);
   Alarm.addMessage(builder, messageOffset);
   return Alarm.endAlarm(builder);
+}
+
+unpack(): AlarmT {
+  return new AlarmT(
+    this.sourceName(),
+    this.timestamp(),
+    this.severity(),
+    this.message()
+  );
+}
+
+
+unpackTo(_o: AlarmT): void {
+  _o.sourceName = this.sourceName();
+  _o.timestamp = this.timestamp();
+  _o.severity = this.severity();
+  _o.message = this.message();
+}
+}
+
+export class AlarmT implements flatbuffers.IGeneratedObject {
+constructor(
+  public sourceName: string|Uint8Array|null = null,
+  public timestamp: bigint = BigInt('0'),
+  public severity: Severity = Severity.OK,
+  public message: string|Uint8Array|null = null
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const sourceName = (this.sourceName !== null ? builder.createString(this.sourceName!) : 0);
+  const message = (this.message !== null ? builder.createString(this.message!) : 0);
+
+  return Alarm.createAlarm(builder,
+    sourceName,
+    this.timestamp,
+    this.severity,
+    message
+  );
 }
 }

@@ -6,7 +6,7 @@ import * as flatbuffers from 'flatbuffers';
 
 
 
-export class an44_EventMessage {
+export class an44_EventMessage implements flatbuffers.IUnpackableObject<an44_EventMessageT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):an44_EventMessage {
@@ -248,5 +248,60 @@ static createan44_EventMessage(builder:flatbuffers.Builder, sourceNameOffset:fla
   an44_EventMessage.addPixelId(builder, pixelIdOffset);
   an44_EventMessage.addWeight(builder, weightOffset);
   return an44_EventMessage.endan44_EventMessage(builder);
+}
+
+unpack(): an44_EventMessageT {
+  return new an44_EventMessageT(
+    this.sourceName(),
+    this.messageId(),
+    this.bb!.createScalarList<bigint>(this.referenceTime.bind(this), this.referenceTimeLength()),
+    this.bb!.createScalarList<number>(this.referenceTimeIndex.bind(this), this.referenceTimeIndexLength()),
+    this.bb!.createScalarList<number>(this.timeOfFlight.bind(this), this.timeOfFlightLength()),
+    this.bb!.createScalarList<number>(this.pixelId.bind(this), this.pixelIdLength()),
+    this.bb!.createScalarList<number>(this.weight.bind(this), this.weightLength())
+  );
+}
+
+
+unpackTo(_o: an44_EventMessageT): void {
+  _o.sourceName = this.sourceName();
+  _o.messageId = this.messageId();
+  _o.referenceTime = this.bb!.createScalarList<bigint>(this.referenceTime.bind(this), this.referenceTimeLength());
+  _o.referenceTimeIndex = this.bb!.createScalarList<number>(this.referenceTimeIndex.bind(this), this.referenceTimeIndexLength());
+  _o.timeOfFlight = this.bb!.createScalarList<number>(this.timeOfFlight.bind(this), this.timeOfFlightLength());
+  _o.pixelId = this.bb!.createScalarList<number>(this.pixelId.bind(this), this.pixelIdLength());
+  _o.weight = this.bb!.createScalarList<number>(this.weight.bind(this), this.weightLength());
+}
+}
+
+export class an44_EventMessageT implements flatbuffers.IGeneratedObject {
+constructor(
+  public sourceName: string|Uint8Array|null = null,
+  public messageId: bigint = BigInt('0'),
+  public referenceTime: (bigint)[] = [],
+  public referenceTimeIndex: (number)[] = [],
+  public timeOfFlight: (number)[] = [],
+  public pixelId: (number)[] = [],
+  public weight: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const sourceName = (this.sourceName !== null ? builder.createString(this.sourceName!) : 0);
+  const referenceTime = an44_EventMessage.createReferenceTimeVector(builder, this.referenceTime);
+  const referenceTimeIndex = an44_EventMessage.createReferenceTimeIndexVector(builder, this.referenceTimeIndex);
+  const timeOfFlight = an44_EventMessage.createTimeOfFlightVector(builder, this.timeOfFlight);
+  const pixelId = an44_EventMessage.createPixelIdVector(builder, this.pixelId);
+  const weight = an44_EventMessage.createWeightVector(builder, this.weight);
+
+  return an44_EventMessage.createan44_EventMessage(builder,
+    sourceName,
+    this.messageId,
+    referenceTime,
+    referenceTimeIndex,
+    timeOfFlight,
+    pixelId,
+    weight
+  );
 }
 }

@@ -2,4 +2,4 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-export { an44_EventMessage } from './an44-event-message.ts';
+export { an44_EventMessage, an44_EventMessageT } from './an44-event-message.ts';

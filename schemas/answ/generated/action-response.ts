@@ -8,7 +8,7 @@ import { ActionOutcome } from './action-outcome.ts';
 import { ActionType } from './action-type.ts';
 
 
-export class ActionResponse {
+export class ActionResponse implements flatbuffers.IUnpackableObject<ActionResponseT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):ActionResponse {
@@ -140,5 +140,62 @@ static createActionResponse(builder:flatbuffers.Builder, serviceIdOffset:flatbuf
   ActionResponse.addMessage(builder, messageOffset);
   ActionResponse.addCommandId(builder, commandIdOffset);
   return ActionResponse.endActionResponse(builder);
+}
+
+unpack(): ActionResponseT {
+  return new ActionResponseT(
+    this.serviceId(),
+    this.jobId(),
+    this.action(),
+    this.outcome(),
+    this.statusCode(),
+    this.stopTime(),
+    this.message(),
+    this.commandId()
+  );
+}
+
+
+unpackTo(_o: ActionResponseT): void {
+  _o.serviceId = this.serviceId();
+  _o.jobId = this.jobId();
+  _o.action = this.action();
+  _o.outcome = this.outcome();
+  _o.statusCode = this.statusCode();
+  _o.stopTime = this.stopTime();
+  _o.message = this.message();
+  _o.commandId = this.commandId();
+}
+}
+
+export class ActionResponseT implements flatbuffers.IGeneratedObject {
+constructor(
+  public serviceId: string|Uint8Array|null = null,
+  public jobId: string|Uint8Array|null = null,
+  public action: ActionType = ActionType.StartJob,
+  public outcome: ActionOutcome = ActionOutcome.Success,
+  public statusCode: number = 0,
+  public stopTime: bigint = BigInt('0'),
+  public message: string|Uint8Array|null = null,
+  public commandId: string|Uint8Array|null = null
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const serviceId = (this.serviceId !== null ? builder.createString(this.serviceId!) : 0);
+  const jobId = (this.jobId !== null ? builder.createString(this.jobId!) : 0);
+  const message = (this.message !== null ? builder.createString(this.message!) : 0);
+  const commandId = (this.commandId !== null ? builder.createString(this.commandId!) : 0);
+
+  return ActionResponse.createActionResponse(builder,
+    serviceId,
+    jobId,
+    this.action,
+    this.outcome,
+    this.statusCode,
+    this.stopTime,
+    message,
+    commandId
+  );
 }
 }

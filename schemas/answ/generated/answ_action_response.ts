@@ -3,5 +3,5 @@
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
 export { ActionOutcome } from './action-outcome.ts';
-export { ActionResponse } from './action-response.ts';
+export { ActionResponse, ActionResponseT } from './action-response.ts';
 export { ActionType } from './action-type.ts';

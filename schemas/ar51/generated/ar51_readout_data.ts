@@ -2,4 +2,4 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-export { RawReadoutMessage } from './raw-readout-message.ts';
+export { RawReadoutMessage, RawReadoutMessageT } from './raw-readout-message.ts';

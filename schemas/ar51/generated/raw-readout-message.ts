@@ -6,7 +6,7 @@ import * as flatbuffers from 'flatbuffers';
 
 
 
-export class RawReadoutMessage {
+export class RawReadoutMessage implements flatbuffers.IUnpackableObject<RawReadoutMessageT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):RawReadoutMessage {
@@ -103,5 +103,40 @@ static createRawReadoutMessage(builder:flatbuffers.Builder, sourceNameOffset:fla
   RawReadoutMessage.addMessageId(builder, messageId);
   RawReadoutMessage.addRawData(builder, rawDataOffset);
   return RawReadoutMessage.endRawReadoutMessage(builder);
+}
+
+unpack(): RawReadoutMessageT {
+  return new RawReadoutMessageT(
+    this.sourceName(),
+    this.messageId(),
+    this.bb!.createScalarList<number>(this.rawData.bind(this), this.rawDataLength())
+  );
+}
+
+
+unpackTo(_o: RawReadoutMessageT): void {
+  _o.sourceName = this.sourceName();
+  _o.messageId = this.messageId();
+  _o.rawData = this.bb!.createScalarList<number>(this.rawData.bind(this), this.rawDataLength());
+}
+}
+
+export class RawReadoutMessageT implements flatbuffers.IGeneratedObject {
+constructor(
+  public sourceName: string|Uint8Array|null = null,
+  public messageId: bigint = BigInt('0'),
+  public rawData: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const sourceName = (this.sourceName !== null ? builder.createString(this.sourceName!) : 0);
+  const rawData = RawReadoutMessage.createRawDataVector(builder, this.rawData);
+
+  return RawReadoutMessage.createRawReadoutMessage(builder,
+    sourceName,
+    this.messageId,
+    rawData
+  );
 }
 }

@@ -4,10 +4,10 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-import { da00_Variable } from './da00-variable.ts';
+import { da00_Variable, da00_VariableT } from './da00-variable.ts';
 
 
-export class da00_DataArray {
+export class da00_DataArray implements flatbuffers.IUnpackableObject<da00_DataArrayT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):da00_DataArray {
@@ -100,5 +100,40 @@ static createda00_DataArray(builder:flatbuffers.Builder, sourceNameOffset:flatbu
   da00_DataArray.addTimestamp(builder, timestamp);
   da00_DataArray.addData(builder, dataOffset);
   return da00_DataArray.endda00_DataArray(builder);
+}
+
+unpack(): da00_DataArrayT {
+  return new da00_DataArrayT(
+    this.sourceName(),
+    this.timestamp(),
+    this.bb!.createObjList<da00_Variable, da00_VariableT>(this.data.bind(this), this.dataLength())
+  );
+}
+
+
+unpackTo(_o: da00_DataArrayT): void {
+  _o.sourceName = this.sourceName();
+  _o.timestamp = this.timestamp();
+  _o.data = this.bb!.createObjList<da00_Variable, da00_VariableT>(this.data.bind(this), this.dataLength());
+}
+}
+
+export class da00_DataArrayT implements flatbuffers.IGeneratedObject {
+constructor(
+  public sourceName: string|Uint8Array|null = null,
+  public timestamp: bigint = BigInt('0'),
+  public data: (da00_VariableT)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const sourceName = (this.sourceName !== null ? builder.createString(this.sourceName!) : 0);
+  const data = da00_DataArray.createDataVector(builder, builder.createObjectOffsetList(this.data));
+
+  return da00_DataArray.createda00_DataArray(builder,
+    sourceName,
+    this.timestamp,
+    data
+  );
 }
 }

@@ -7,7 +7,7 @@ import * as flatbuffers from 'flatbuffers';
 import { da00_dtype } from './da00-dtype.ts';
 
 
-export class da00_Variable {
+export class da00_Variable implements flatbuffers.IUnpackableObject<da00_VariableT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):da00_Variable {
@@ -186,5 +186,65 @@ static createda00_Variable(builder:flatbuffers.Builder, nameOffset:flatbuffers.O
   da00_Variable.addShape(builder, shapeOffset);
   da00_Variable.addData(builder, dataOffset);
   return da00_Variable.endda00_Variable(builder);
+}
+
+unpack(): da00_VariableT {
+  return new da00_VariableT(
+    this.name(),
+    this.unit(),
+    this.label(),
+    this.source(),
+    this.dataType(),
+    this.bb!.createScalarList<string>(this.axes.bind(this), this.axesLength()),
+    this.bb!.createScalarList<bigint>(this.shape.bind(this), this.shapeLength()),
+    this.bb!.createScalarList<number>(this.data.bind(this), this.dataLength())
+  );
+}
+
+
+unpackTo(_o: da00_VariableT): void {
+  _o.name = this.name();
+  _o.unit = this.unit();
+  _o.label = this.label();
+  _o.source = this.source();
+  _o.dataType = this.dataType();
+  _o.axes = this.bb!.createScalarList<string>(this.axes.bind(this), this.axesLength());
+  _o.shape = this.bb!.createScalarList<bigint>(this.shape.bind(this), this.shapeLength());
+  _o.data = this.bb!.createScalarList<number>(this.data.bind(this), this.dataLength());
+}
+}
+
+export class da00_VariableT implements flatbuffers.IGeneratedObject {
+constructor(
+  public name: string|Uint8Array|null = null,
+  public unit: string|Uint8Array|null = null,
+  public label: string|Uint8Array|null = null,
+  public source: string|Uint8Array|null = null,
+  public dataType: da00_dtype = da00_dtype.none,
+  public axes: (string)[] = [],
+  public shape: (bigint)[] = [],
+  public data: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const name = (this.name !== null ? builder.createString(this.name!) : 0);
+  const unit = (this.unit !== null ? builder.createString(this.unit!) : 0);
+  const label = (this.label !== null ? builder.createString(this.label!) : 0);
+  const source = (this.source !== null ? builder.createString(this.source!) : 0);
+  const axes = da00_Variable.createAxesVector(builder, builder.createObjectOffsetList(this.axes));
+  const shape = da00_Variable.createShapeVector(builder, this.shape);
+  const data = da00_Variable.createDataVector(builder, this.data);
+
+  return da00_Variable.createda00_Variable(builder,
+    name,
+    unit,
+    label,
+    source,
+    this.dataType,
+    axes,
+    shape,
+    data
+  );
 }
 }

@@ -2,6 +2,6 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-export { da00_DataArray } from './da00-data-array.ts';
-export { da00_Variable } from './da00-variable.ts';
+export { da00_DataArray, da00_DataArrayT } from './da00-data-array.ts';
+export { da00_Variable, da00_VariableT } from './da00-variable.ts';
 export { da00_dtype } from './da00-dtype.ts';

@@ -2,5 +2,5 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-export { EpicsConnectionInfo } from './epics-connection-info.ts';
+export { EpicsConnectionInfo, EpicsConnectionInfoT } from './epics-connection-info.ts';
 export { EventType } from './event-type.ts';

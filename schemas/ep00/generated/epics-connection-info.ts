@@ -7,7 +7,7 @@ import * as flatbuffers from 'flatbuffers';
 import { EventType } from './event-type.ts';
 
 
-export class EpicsConnectionInfo {
+export class EpicsConnectionInfo implements flatbuffers.IUnpackableObject<EpicsConnectionInfoT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):EpicsConnectionInfo {
@@ -93,5 +93,44 @@ static createEpicsConnectionInfo(builder:flatbuffers.Builder, timestamp:bigint, 
   EpicsConnectionInfo.addSourceName(builder, sourceNameOffset);
   EpicsConnectionInfo.addServiceId(builder, serviceIdOffset);
   return EpicsConnectionInfo.endEpicsConnectionInfo(builder);
+}
+
+unpack(): EpicsConnectionInfoT {
+  return new EpicsConnectionInfoT(
+    this.timestamp(),
+    this.type(),
+    this.sourceName(),
+    this.serviceId()
+  );
+}
+
+
+unpackTo(_o: EpicsConnectionInfoT): void {
+  _o.timestamp = this.timestamp();
+  _o.type = this.type();
+  _o.sourceName = this.sourceName();
+  _o.serviceId = this.serviceId();
+}
+}
+
+export class EpicsConnectionInfoT implements flatbuffers.IGeneratedObject {
+constructor(
+  public timestamp: bigint = BigInt('0'),
+  public type: EventType = EventType.UNKNOWN,
+  public sourceName: string|Uint8Array|null = null,
+  public serviceId: string|Uint8Array|null = null
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const sourceName = (this.sourceName !== null ? builder.createString(this.sourceName!) : 0);
+  const serviceId = (this.serviceId !== null ? builder.createString(this.serviceId!) : 0);
+
+  return EpicsConnectionInfo.createEpicsConnectionInfo(builder,
+    this.timestamp,
+    this.type,
+    sourceName,
+    serviceId
+  );
 }
 }

@@ -3,4 +3,4 @@
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
 export { ConnectionInfo } from './connection-info.ts';
-export { EpicsPVConnectionInfo } from './epics-pvconnection-info.ts';
+export { EpicsPVConnectionInfo, EpicsPVConnectionInfoT } from './epics-pvconnection-info.ts';

@@ -7,7 +7,7 @@ import * as flatbuffers from 'flatbuffers';
 import { ConnectionInfo } from './connection-info.ts';
 
 
-export class EpicsPVConnectionInfo {
+export class EpicsPVConnectionInfo implements flatbuffers.IUnpackableObject<EpicsPVConnectionInfoT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):EpicsPVConnectionInfo {
@@ -94,5 +94,44 @@ static createEpicsPVConnectionInfo(builder:flatbuffers.Builder, timestamp:bigint
   EpicsPVConnectionInfo.addSourceName(builder, sourceNameOffset);
   EpicsPVConnectionInfo.addServiceId(builder, serviceIdOffset);
   return EpicsPVConnectionInfo.endEpicsPVConnectionInfo(builder);
+}
+
+unpack(): EpicsPVConnectionInfoT {
+  return new EpicsPVConnectionInfoT(
+    this.timestamp(),
+    this.status(),
+    this.sourceName(),
+    this.serviceId()
+  );
+}
+
+
+unpackTo(_o: EpicsPVConnectionInfoT): void {
+  _o.timestamp = this.timestamp();
+  _o.status = this.status();
+  _o.sourceName = this.sourceName();
+  _o.serviceId = this.serviceId();
+}
+}
+
+export class EpicsPVConnectionInfoT implements flatbuffers.IGeneratedObject {
+constructor(
+  public timestamp: bigint = BigInt('0'),
+  public status: ConnectionInfo = ConnectionInfo.UNKNOWN,
+  public sourceName: string|Uint8Array|null = null,
+  public serviceId: string|Uint8Array|null = null
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const sourceName = (this.sourceName !== null ? builder.createString(this.sourceName!) : 0);
+  const serviceId = (this.serviceId !== null ? builder.createString(this.serviceId!) : 0);
+
+  return EpicsPVConnectionInfo.createEpicsPVConnectionInfo(builder,
+    this.timestamp,
+    this.status,
+    sourceName,
+    serviceId
+  );
 }
 }

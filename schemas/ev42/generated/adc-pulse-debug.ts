@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class AdcPulseDebug {
+
+
+export class AdcPulseDebug implements flatbuffers.IUnpackableObject<AdcPulseDebugT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):AdcPulseDebug {
@@ -199,5 +201,51 @@ static createAdcPulseDebug(builder:flatbuffers.Builder, amplitudeOffset:flatbuff
   AdcPulseDebug.addThresholdTime(builder, thresholdTimeOffset);
   AdcPulseDebug.addPeakTime(builder, peakTimeOffset);
   return AdcPulseDebug.endAdcPulseDebug(builder);
+}
+
+unpack(): AdcPulseDebugT {
+  return new AdcPulseDebugT(
+    this.bb!.createScalarList<number>(this.amplitude.bind(this), this.amplitudeLength()),
+    this.bb!.createScalarList<number>(this.peakArea.bind(this), this.peakAreaLength()),
+    this.bb!.createScalarList<number>(this.background.bind(this), this.backgroundLength()),
+    this.bb!.createScalarList<bigint>(this.thresholdTime.bind(this), this.thresholdTimeLength()),
+    this.bb!.createScalarList<bigint>(this.peakTime.bind(this), this.peakTimeLength())
+  );
+}
+
+
+unpackTo(_o: AdcPulseDebugT): void {
+  _o.amplitude = this.bb!.createScalarList<number>(this.amplitude.bind(this), this.amplitudeLength());
+  _o.peakArea = this.bb!.createScalarList<number>(this.peakArea.bind(this), this.peakAreaLength());
+  _o.background = this.bb!.createScalarList<number>(this.background.bind(this), this.backgroundLength());
+  _o.thresholdTime = this.bb!.createScalarList<bigint>(this.thresholdTime.bind(this), this.thresholdTimeLength());
+  _o.peakTime = this.bb!.createScalarList<bigint>(this.peakTime.bind(this), this.peakTimeLength());
+}
+}
+
+export class AdcPulseDebugT implements flatbuffers.IGeneratedObject {
+constructor(
+  public amplitude: (number)[] = [],
+  public peakArea: (number)[] = [],
+  public background: (number)[] = [],
+  public thresholdTime: (bigint)[] = [],
+  public peakTime: (bigint)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const amplitude = AdcPulseDebug.createAmplitudeVector(builder, this.amplitude);
+  const peakArea = AdcPulseDebug.createPeakAreaVector(builder, this.peakArea);
+  const background = AdcPulseDebug.createBackgroundVector(builder, this.background);
+  const thresholdTime = AdcPulseDebug.createThresholdTimeVector(builder, this.thresholdTime);
+  const peakTime = AdcPulseDebug.createPeakTimeVector(builder, this.peakTime);
+
+  return AdcPulseDebug.createAdcPulseDebug(builder,
+    amplitude,
+    peakArea,
+    background,
+    thresholdTime,
+    peakTime
+  );
 }
 }

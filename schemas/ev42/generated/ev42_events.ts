@@ -2,8 +2,8 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-export { AdcPulseDebug } from './adc-pulse-debug.ts';
-export { EventMessage } from './event-message.ts';
+export { AdcPulseDebug, AdcPulseDebugT } from './adc-pulse-debug.ts';
+export { EventMessage, EventMessageT } from './event-message.ts';
 export { FacilityData } from './facility-data.ts';
-export { ISISData } from './isisdata.ts';
+export { ISISData, ISISDataT } from './isisdata.ts';
 export { RunState } from './run-state.ts';

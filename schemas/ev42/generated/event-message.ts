@@ -4,10 +4,12 @@
 
 import * as flatbuffers from 'flatbuffers';
 
+import { AdcPulseDebug, AdcPulseDebugT } from './adc-pulse-debug.ts';
 import { FacilityData, unionToFacilityData, unionListToFacilityData } from './facility-data.ts';
+import { ISISData, ISISDataT } from './isisdata.ts';
 
 
-export class EventMessage {
+export class EventMessage implements flatbuffers.IUnpackableObject<EventMessageT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):EventMessage {
@@ -175,5 +177,66 @@ static createEventMessage(builder:flatbuffers.Builder, sourceNameOffset:flatbuff
   EventMessage.addFacilitySpecificDataType(builder, facilitySpecificDataType);
   EventMessage.addFacilitySpecificData(builder, facilitySpecificDataOffset);
   return EventMessage.endEventMessage(builder);
+}
+
+unpack(): EventMessageT {
+  return new EventMessageT(
+    this.sourceName(),
+    this.messageId(),
+    this.pulseTime(),
+    this.bb!.createScalarList<number>(this.timeOfFlight.bind(this), this.timeOfFlightLength()),
+    this.bb!.createScalarList<number>(this.detectorId.bind(this), this.detectorIdLength()),
+    this.facilitySpecificDataType(),
+    (() => {
+      const temp = unionToFacilityData(this.facilitySpecificDataType(), this.facilitySpecificData.bind(this));
+      if(temp === null) { return null; }
+      return temp.unpack()
+  })()
+  );
+}
+
+
+unpackTo(_o: EventMessageT): void {
+  _o.sourceName = this.sourceName();
+  _o.messageId = this.messageId();
+  _o.pulseTime = this.pulseTime();
+  _o.timeOfFlight = this.bb!.createScalarList<number>(this.timeOfFlight.bind(this), this.timeOfFlightLength());
+  _o.detectorId = this.bb!.createScalarList<number>(this.detectorId.bind(this), this.detectorIdLength());
+  _o.facilitySpecificDataType = this.facilitySpecificDataType();
+  _o.facilitySpecificData = (() => {
+      const temp = unionToFacilityData(this.facilitySpecificDataType(), this.facilitySpecificData.bind(this));
+      if(temp === null) { return null; }
+      return temp.unpack()
+  })();
+}
+}
+
+export class EventMessageT implements flatbuffers.IGeneratedObject {
+constructor(
+  public sourceName: string|Uint8Array|null = null,
+  public messageId: bigint = BigInt('0'),
+  public pulseTime: bigint = BigInt('0'),
+  public timeOfFlight: (number)[] = [],
+  public detectorId: (number)[] = [],
+  public facilitySpecificDataType: FacilityData = FacilityData.NONE,
+  public facilitySpecificData: AdcPulseDebugT|ISISDataT|null = null
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const sourceName = (this.sourceName !== null ? builder.createString(this.sourceName!) : 0);
+  const timeOfFlight = EventMessage.createTimeOfFlightVector(builder, this.timeOfFlight);
+  const detectorId = EventMessage.createDetectorIdVector(builder, this.detectorId);
+  const facilitySpecificData = builder.createObjectOffset(this.facilitySpecificData);
+
+  return EventMessage.createEventMessage(builder,
+    sourceName,
+    this.messageId,
+    this.pulseTime,
+    timeOfFlight,
+    detectorId,
+    this.facilitySpecificDataType,
+    facilitySpecificData
+  );
 }
 }

@@ -2,8 +2,8 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-import { AdcPulseDebug } from './adc-pulse-debug.ts';
-import { ISISData } from './isisdata.ts';
+import { AdcPulseDebug, AdcPulseDebugT } from './adc-pulse-debug.ts';
+import { ISISData, ISISDataT } from './isisdata.ts';
 
 
 export enum FacilityData {

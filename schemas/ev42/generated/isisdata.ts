@@ -7,7 +7,7 @@ import * as flatbuffers from 'flatbuffers';
 import { RunState } from './run-state.ts';
 
 
-export class ISISData {
+export class ISISData implements flatbuffers.IUnpackableObject<ISISDataT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):ISISData {
@@ -67,5 +67,37 @@ static createISISData(builder:flatbuffers.Builder, periodNumber:number, runState
   ISISData.addRunState(builder, runState);
   ISISData.addProtonCharge(builder, protonCharge);
   return ISISData.endISISData(builder);
+}
+
+unpack(): ISISDataT {
+  return new ISISDataT(
+    this.periodNumber(),
+    this.runState(),
+    this.protonCharge()
+  );
+}
+
+
+unpackTo(_o: ISISDataT): void {
+  _o.periodNumber = this.periodNumber();
+  _o.runState = this.runState();
+  _o.protonCharge = this.protonCharge();
+}
+}
+
+export class ISISDataT implements flatbuffers.IGeneratedObject {
+constructor(
+  public periodNumber: number = 0,
+  public runState: RunState = RunState.SETUP,
+  public protonCharge: number = 0.0
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  return ISISData.createISISData(builder,
+    this.periodNumber,
+    this.runState,
+    this.protonCharge
+  );
 }
 }

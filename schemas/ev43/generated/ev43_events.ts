@@ -2,4 +2,4 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-export { Event43Message } from './event43-message.ts';
+export { Event43Message, Event43MessageT } from './event43-message.ts';

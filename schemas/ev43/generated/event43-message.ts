@@ -6,7 +6,7 @@ import * as flatbuffers from 'flatbuffers';
 
 
 
-export class Event43Message {
+export class Event43Message implements flatbuffers.IUnpackableObject<Event43MessageT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):Event43Message {
@@ -208,5 +208,55 @@ static createEvent43Message(builder:flatbuffers.Builder, sourceNameOffset:flatbu
   Event43Message.addTimeOfFlight(builder, timeOfFlightOffset);
   Event43Message.addDetectorId(builder, detectorIdOffset);
   return Event43Message.endEvent43Message(builder);
+}
+
+unpack(): Event43MessageT {
+  return new Event43MessageT(
+    this.sourceName(),
+    this.messageId(),
+    this.bb!.createScalarList<bigint>(this.pulseTime.bind(this), this.pulseTimeLength()),
+    this.bb!.createScalarList<number>(this.pulseIndex.bind(this), this.pulseIndexLength()),
+    this.bb!.createScalarList<number>(this.timeOfFlight.bind(this), this.timeOfFlightLength()),
+    this.bb!.createScalarList<number>(this.detectorId.bind(this), this.detectorIdLength())
+  );
+}
+
+
+unpackTo(_o: Event43MessageT): void {
+  _o.sourceName = this.sourceName();
+  _o.messageId = this.messageId();
+  _o.pulseTime = this.bb!.createScalarList<bigint>(this.pulseTime.bind(this), this.pulseTimeLength());
+  _o.pulseIndex = this.bb!.createScalarList<number>(this.pulseIndex.bind(this), this.pulseIndexLength());
+  _o.timeOfFlight = this.bb!.createScalarList<number>(this.timeOfFlight.bind(this), this.timeOfFlightLength());
+  _o.detectorId = this.bb!.createScalarList<number>(this.detectorId.bind(this), this.detectorIdLength());
+}
+}
+
+export class Event43MessageT implements flatbuffers.IGeneratedObject {
+constructor(
+  public sourceName: string|Uint8Array|null = null,
+  public messageId: bigint = BigInt('0'),
+  public pulseTime: (bigint)[] = [],
+  public pulseIndex: (number)[] = [],
+  public timeOfFlight: (number)[] = [],
+  public detectorId: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const sourceName = (this.sourceName !== null ? builder.createString(this.sourceName!) : 0);
+  const pulseTime = Event43Message.createPulseTimeVector(builder, this.pulseTime);
+  const pulseIndex = Event43Message.createPulseIndexVector(builder, this.pulseIndex);
+  const timeOfFlight = Event43Message.createTimeOfFlightVector(builder, this.timeOfFlight);
+  const detectorId = Event43Message.createDetectorIdVector(builder, this.detectorId);
+
+  return Event43Message.createEvent43Message(builder,
+    sourceName,
+    this.messageId,
+    pulseTime,
+    pulseIndex,
+    timeOfFlight,
+    detectorId
+  );
 }
 }

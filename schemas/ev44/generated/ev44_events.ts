@@ -2,4 +2,4 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-export { Event44Message } from './event44-message.ts';
+export { Event44Message, Event44MessageT } from './event44-message.ts';

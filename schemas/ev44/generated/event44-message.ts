@@ -6,7 +6,7 @@ import * as flatbuffers from 'flatbuffers';
 
 
 
-export class Event44Message {
+export class Event44Message implements flatbuffers.IUnpackableObject<Event44MessageT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):Event44Message {
@@ -211,5 +211,55 @@ static createEvent44Message(builder:flatbuffers.Builder, sourceNameOffset:flatbu
   Event44Message.addTimeOfFlight(builder, timeOfFlightOffset);
   Event44Message.addPixelId(builder, pixelIdOffset);
   return Event44Message.endEvent44Message(builder);
+}
+
+unpack(): Event44MessageT {
+  return new Event44MessageT(
+    this.sourceName(),
+    this.messageId(),
+    this.bb!.createScalarList<bigint>(this.referenceTime.bind(this), this.referenceTimeLength()),
+    this.bb!.createScalarList<number>(this.referenceTimeIndex.bind(this), this.referenceTimeIndexLength()),
+    this.bb!.createScalarList<number>(this.timeOfFlight.bind(this), this.timeOfFlightLength()),
+    this.bb!.createScalarList<number>(this.pixelId.bind(this), this.pixelIdLength())
+  );
+}
+
+
+unpackTo(_o: Event44MessageT): void {
+  _o.sourceName = this.sourceName();
+  _o.messageId = this.messageId();
+  _o.referenceTime = this.bb!.createScalarList<bigint>(this.referenceTime.bind(this), this.referenceTimeLength());
+  _o.referenceTimeIndex = this.bb!.createScalarList<number>(this.referenceTimeIndex.bind(this), this.referenceTimeIndexLength());
+  _o.timeOfFlight = this.bb!.createScalarList<number>(this.timeOfFlight.bind(this), this.timeOfFlightLength());
+  _o.pixelId = this.bb!.createScalarList<number>(this.pixelId.bind(this), this.pixelIdLength());
+}
+}
+
+export class Event44MessageT implements flatbuffers.IGeneratedObject {
+constructor(
+  public sourceName: string|Uint8Array|null = null,
+  public messageId: bigint = BigInt('0'),
+  public referenceTime: (bigint)[] = [],
+  public referenceTimeIndex: (number)[] = [],
+  public timeOfFlight: (number)[] = [],
+  public pixelId: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const sourceName = (this.sourceName !== null ? builder.createString(this.sourceName!) : 0);
+  const referenceTime = Event44Message.createReferenceTimeVector(builder, this.referenceTime);
+  const referenceTimeIndex = Event44Message.createReferenceTimeIndexVector(builder, this.referenceTimeIndex);
+  const timeOfFlight = Event44Message.createTimeOfFlightVector(builder, this.timeOfFlight);
+  const pixelId = Event44Message.createPixelIdVector(builder, this.pixelId);
+
+  return Event44Message.createEvent44Message(builder,
+    sourceName,
+    this.messageId,
+    referenceTime,
+    referenceTimeIndex,
+    timeOfFlight,
+    pixelId
+  );
 }
 }

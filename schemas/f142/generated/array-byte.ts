@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class ArrayByte {
+
+
+export class ArrayByte implements flatbuffers.IUnpackableObject<ArrayByteT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):ArrayByte {
@@ -71,5 +73,31 @@ static createArrayByte(builder:flatbuffers.Builder, valueOffset:flatbuffers.Offs
   ArrayByte.startArrayByte(builder);
   ArrayByte.addValue(builder, valueOffset);
   return ArrayByte.endArrayByte(builder);
+}
+
+unpack(): ArrayByteT {
+  return new ArrayByteT(
+    this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: ArrayByteT): void {
+  _o.value = this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class ArrayByteT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = ArrayByte.createValueVector(builder, this.value);
+
+  return ArrayByte.createArrayByte(builder,
+    value
+  );
 }
 }

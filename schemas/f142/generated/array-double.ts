@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class ArrayDouble {
+
+
+export class ArrayDouble implements flatbuffers.IUnpackableObject<ArrayDoubleT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):ArrayDouble {
@@ -71,5 +73,31 @@ static createArrayDouble(builder:flatbuffers.Builder, valueOffset:flatbuffers.Of
   ArrayDouble.startArrayDouble(builder);
   ArrayDouble.addValue(builder, valueOffset);
   return ArrayDouble.endArrayDouble(builder);
+}
+
+unpack(): ArrayDoubleT {
+  return new ArrayDoubleT(
+    this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: ArrayDoubleT): void {
+  _o.value = this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class ArrayDoubleT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = ArrayDouble.createValueVector(builder, this.value);
+
+  return ArrayDouble.createArrayDouble(builder,
+    value
+  );
 }
 }

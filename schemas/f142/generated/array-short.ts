@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class ArrayShort {
+
+
+export class ArrayShort implements flatbuffers.IUnpackableObject<ArrayShortT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):ArrayShort {
@@ -71,5 +73,31 @@ static createArrayShort(builder:flatbuffers.Builder, valueOffset:flatbuffers.Off
   ArrayShort.startArrayShort(builder);
   ArrayShort.addValue(builder, valueOffset);
   return ArrayShort.endArrayShort(builder);
+}
+
+unpack(): ArrayShortT {
+  return new ArrayShortT(
+    this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: ArrayShortT): void {
+  _o.value = this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class ArrayShortT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = ArrayShort.createValueVector(builder, this.value);
+
+  return ArrayShort.createArrayShort(builder,
+    value
+  );
 }
 }

@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class Int {
+
+
+export class Int implements flatbuffers.IUnpackableObject<IntT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):Int {
@@ -44,5 +46,29 @@ static createInt(builder:flatbuffers.Builder, value:number):flatbuffers.Offset {
   Int.startInt(builder);
   Int.addValue(builder, value);
   return Int.endInt(builder);
+}
+
+unpack(): IntT {
+  return new IntT(
+    this.value()
+  );
+}
+
+
+unpackTo(_o: IntT): void {
+  _o.value = this.value();
+}
+}
+
+export class IntT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: number = 0
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  return Int.createInt(builder,
+    this.value
+  );
 }
 }

@@ -6,10 +6,30 @@ import * as flatbuffers from 'flatbuffers';
 
 import { AlarmSeverity } from './alarm-severity.ts';
 import { AlarmStatus } from './alarm-status.ts';
+import { ArrayByte, ArrayByteT } from './array-byte.ts';
+import { ArrayDouble, ArrayDoubleT } from './array-double.ts';
+import { ArrayFloat, ArrayFloatT } from './array-float.ts';
+import { ArrayInt, ArrayIntT } from './array-int.ts';
+import { ArrayLong, ArrayLongT } from './array-long.ts';
+import { ArrayShort, ArrayShortT } from './array-short.ts';
+import { ArrayUByte, ArrayUByteT } from './array-ubyte.ts';
+import { ArrayUInt, ArrayUIntT } from './array-uint.ts';
+import { ArrayULong, ArrayULongT } from './array-ulong.ts';
+import { ArrayUShort, ArrayUShortT } from './array-ushort.ts';
+import { Byte, ByteT } from './byte.ts';
+import { Double, DoubleT } from './double.ts';
+import { Float, FloatT } from './float.ts';
+import { Int, IntT } from './int.ts';
+import { Long, LongT } from './long.ts';
+import { Short, ShortT } from './short.ts';
+import { UByte, UByteT } from './ubyte.ts';
+import { UInt, UIntT } from './uint.ts';
+import { ULong, ULongT } from './ulong.ts';
+import { UShort, UShortT } from './ushort.ts';
 import { Value, unionToValue, unionListToValue } from './value.ts';
 
 
-export class LogData {
+export class LogData implements flatbuffers.IUnpackableObject<LogDataT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):LogData {
@@ -113,5 +133,60 @@ static createLogData(builder:flatbuffers.Builder, sourceNameOffset:flatbuffers.O
   LogData.addStatus(builder, status);
   LogData.addSeverity(builder, severity);
   return LogData.endLogData(builder);
+}
+
+unpack(): LogDataT {
+  return new LogDataT(
+    this.sourceName(),
+    this.valueType(),
+    (() => {
+      const temp = unionToValue(this.valueType(), this.value.bind(this));
+      if(temp === null) { return null; }
+      return temp.unpack()
+  })(),
+    this.timestamp(),
+    this.status(),
+    this.severity()
+  );
+}
+
+
+unpackTo(_o: LogDataT): void {
+  _o.sourceName = this.sourceName();
+  _o.valueType = this.valueType();
+  _o.value = (() => {
+      const temp = unionToValue(this.valueType(), this.value.bind(this));
+      if(temp === null) { return null; }
+      return temp.unpack()
+  })();
+  _o.timestamp = this.timestamp();
+  _o.status = this.status();
+  _o.severity = this.severity();
+}
+}
+
+export class LogDataT implements flatbuffers.IGeneratedObject {
+constructor(
+  public sourceName: string|Uint8Array|null = null,
+  public valueType: Value = Value.NONE,
+  public value: ArrayByteT|ArrayDoubleT|ArrayFloatT|ArrayIntT|ArrayLongT|ArrayShortT|ArrayUByteT|ArrayUIntT|ArrayULongT|ArrayUShortT|ByteT|DoubleT|FloatT|IntT|LongT|ShortT|UByteT|UIntT|ULongT|UShortT|null = null,
+  public timestamp: bigint = BigInt('0'),
+  public status: AlarmStatus = AlarmStatus.NO_CHANGE,
+  public severity: AlarmSeverity = AlarmSeverity.NO_CHANGE
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const sourceName = (this.sourceName !== null ? builder.createString(this.sourceName!) : 0);
+  const value = builder.createObjectOffset(this.value);
+
+  return LogData.createLogData(builder,
+    sourceName,
+    this.valueType,
+    value,
+    this.timestamp,
+    this.status,
+    this.severity
+  );
 }
 }

@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class Long {
+
+
+export class Long implements flatbuffers.IUnpackableObject<LongT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):Long {
@@ -44,5 +46,29 @@ static createLong(builder:flatbuffers.Builder, value:bigint):flatbuffers.Offset 
   Long.startLong(builder);
   Long.addValue(builder, value);
   return Long.endLong(builder);
+}
+
+unpack(): LongT {
+  return new LongT(
+    this.value()
+  );
+}
+
+
+unpackTo(_o: LongT): void {
+  _o.value = this.value();
+}
+}
+
+export class LongT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: bigint = BigInt('0')
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  return Long.createLong(builder,
+    this.value
+  );
 }
 }

@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class Short {
+
+
+export class Short implements flatbuffers.IUnpackableObject<ShortT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):Short {
@@ -44,5 +46,29 @@ static createShort(builder:flatbuffers.Builder, value:number):flatbuffers.Offset
   Short.startShort(builder);
   Short.addValue(builder, value);
   return Short.endShort(builder);
+}
+
+unpack(): ShortT {
+  return new ShortT(
+    this.value()
+  );
+}
+
+
+unpackTo(_o: ShortT): void {
+  _o.value = this.value();
+}
+}
+
+export class ShortT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: number = 0
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  return Short.createShort(builder,
+    this.value
+  );
 }
 }

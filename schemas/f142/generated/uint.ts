@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class UInt {
+
+
+export class UInt implements flatbuffers.IUnpackableObject<UIntT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):UInt {
@@ -44,5 +46,29 @@ static createUInt(builder:flatbuffers.Builder, value:number):flatbuffers.Offset 
   UInt.startUInt(builder);
   UInt.addValue(builder, value);
   return UInt.endUInt(builder);
+}
+
+unpack(): UIntT {
+  return new UIntT(
+    this.value()
+  );
+}
+
+
+unpackTo(_o: UIntT): void {
+  _o.value = this.value();
+}
+}
+
+export class UIntT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: number = 0
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  return UInt.createUInt(builder,
+    this.value
+  );
 }
 }

@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class UShort {
+
+
+export class UShort implements flatbuffers.IUnpackableObject<UShortT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):UShort {
@@ -44,5 +46,29 @@ static createUShort(builder:flatbuffers.Builder, value:number):flatbuffers.Offse
   UShort.startUShort(builder);
   UShort.addValue(builder, value);
   return UShort.endUShort(builder);
+}
+
+unpack(): UShortT {
+  return new UShortT(
+    this.value()
+  );
+}
+
+
+unpackTo(_o: UShortT): void {
+  _o.value = this.value();
+}
+}
+
+export class UShortT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: number = 0
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  return UShort.createUShort(builder,
+    this.value
+  );
 }
 }

@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class ArrayFloat {
+
+
+export class ArrayFloat implements flatbuffers.IUnpackableObject<ArrayFloatT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):ArrayFloat {
@@ -71,5 +73,31 @@ static createArrayFloat(builder:flatbuffers.Builder, valueOffset:flatbuffers.Off
   ArrayFloat.startArrayFloat(builder);
   ArrayFloat.addValue(builder, valueOffset);
   return ArrayFloat.endArrayFloat(builder);
+}
+
+unpack(): ArrayFloatT {
+  return new ArrayFloatT(
+    this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: ArrayFloatT): void {
+  _o.value = this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class ArrayFloatT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = ArrayFloat.createValueVector(builder, this.value);
+
+  return ArrayFloat.createArrayFloat(builder,
+    value
+  );
 }
 }

@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class ArrayInt {
+
+
+export class ArrayInt implements flatbuffers.IUnpackableObject<ArrayIntT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):ArrayInt {
@@ -71,5 +73,31 @@ static createArrayInt(builder:flatbuffers.Builder, valueOffset:flatbuffers.Offse
   ArrayInt.startArrayInt(builder);
   ArrayInt.addValue(builder, valueOffset);
   return ArrayInt.endArrayInt(builder);
+}
+
+unpack(): ArrayIntT {
+  return new ArrayIntT(
+    this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: ArrayIntT): void {
+  _o.value = this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class ArrayIntT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = ArrayInt.createValueVector(builder, this.value);
+
+  return ArrayInt.createArrayInt(builder,
+    value
+  );
 }
 }

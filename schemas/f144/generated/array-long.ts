@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class ArrayLong {
+
+
+export class ArrayLong implements flatbuffers.IUnpackableObject<ArrayLongT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):ArrayLong {
@@ -61,5 +63,31 @@ static createArrayLong(builder:flatbuffers.Builder, valueOffset:flatbuffers.Offs
   ArrayLong.startArrayLong(builder);
   ArrayLong.addValue(builder, valueOffset);
   return ArrayLong.endArrayLong(builder);
+}
+
+unpack(): ArrayLongT {
+  return new ArrayLongT(
+    this.bb!.createScalarList<bigint>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: ArrayLongT): void {
+  _o.value = this.bb!.createScalarList<bigint>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class ArrayLongT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (bigint)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = ArrayLong.createValueVector(builder, this.value);
+
+  return ArrayLong.createArrayLong(builder,
+    value
+  );
 }
 }

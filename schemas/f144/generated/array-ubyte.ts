@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class ArrayUByte {
+
+
+export class ArrayUByte implements flatbuffers.IUnpackableObject<ArrayUByteT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):ArrayUByte {
@@ -66,5 +68,31 @@ static createArrayUByte(builder:flatbuffers.Builder, valueOffset:flatbuffers.Off
   ArrayUByte.startArrayUByte(builder);
   ArrayUByte.addValue(builder, valueOffset);
   return ArrayUByte.endArrayUByte(builder);
+}
+
+unpack(): ArrayUByteT {
+  return new ArrayUByteT(
+    this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: ArrayUByteT): void {
+  _o.value = this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class ArrayUByteT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = ArrayUByte.createValueVector(builder, this.value);
+
+  return ArrayUByte.createArrayUByte(builder,
+    value
+  );
 }
 }

@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class ArrayUShort {
+
+
+export class ArrayUShort implements flatbuffers.IUnpackableObject<ArrayUShortT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):ArrayUShort {
@@ -71,5 +73,31 @@ static createArrayUShort(builder:flatbuffers.Builder, valueOffset:flatbuffers.Of
   ArrayUShort.startArrayUShort(builder);
   ArrayUShort.addValue(builder, valueOffset);
   return ArrayUShort.endArrayUShort(builder);
+}
+
+unpack(): ArrayUShortT {
+  return new ArrayUShortT(
+    this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: ArrayUShortT): void {
+  _o.value = this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class ArrayUShortT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = ArrayUShort.createValueVector(builder, this.value);
+
+  return ArrayUShort.createArrayUShort(builder,
+    value
+  );
 }
 }

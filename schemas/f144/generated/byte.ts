@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class Byte {
+
+
+export class Byte implements flatbuffers.IUnpackableObject<ByteT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):Byte {
@@ -44,5 +46,29 @@ static createByte(builder:flatbuffers.Builder, value:number):flatbuffers.Offset 
   Byte.startByte(builder);
   Byte.addValue(builder, value);
   return Byte.endByte(builder);
+}
+
+unpack(): ByteT {
+  return new ByteT(
+    this.value()
+  );
+}
+
+
+unpackTo(_o: ByteT): void {
+  _o.value = this.value();
+}
+}
+
+export class ByteT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: number = 0
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  return Byte.createByte(builder,
+    this.value
+  );
 }
 }

@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class Double {
+
+
+export class Double implements flatbuffers.IUnpackableObject<DoubleT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):Double {
@@ -44,5 +46,29 @@ static createDouble(builder:flatbuffers.Builder, value:number):flatbuffers.Offse
   Double.startDouble(builder);
   Double.addValue(builder, value);
   return Double.endDouble(builder);
+}
+
+unpack(): DoubleT {
+  return new DoubleT(
+    this.value()
+  );
+}
+
+
+unpackTo(_o: DoubleT): void {
+  _o.value = this.value();
+}
+}
+
+export class DoubleT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: number = 0.0
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  return Double.createDouble(builder,
+    this.value
+  );
 }
 }

@@ -4,10 +4,30 @@
 
 import * as flatbuffers from 'flatbuffers';
 
+import { ArrayByte, ArrayByteT } from './array-byte.ts';
+import { ArrayDouble, ArrayDoubleT } from './array-double.ts';
+import { ArrayFloat, ArrayFloatT } from './array-float.ts';
+import { ArrayInt, ArrayIntT } from './array-int.ts';
+import { ArrayLong, ArrayLongT } from './array-long.ts';
+import { ArrayShort, ArrayShortT } from './array-short.ts';
+import { ArrayUByte, ArrayUByteT } from './array-ubyte.ts';
+import { ArrayUInt, ArrayUIntT } from './array-uint.ts';
+import { ArrayULong, ArrayULongT } from './array-ulong.ts';
+import { ArrayUShort, ArrayUShortT } from './array-ushort.ts';
+import { Byte, ByteT } from './byte.ts';
+import { Double, DoubleT } from './double.ts';
+import { Float, FloatT } from './float.ts';
+import { Int, IntT } from './int.ts';
+import { Long, LongT } from './long.ts';
+import { Short, ShortT } from './short.ts';
+import { UByte, UByteT } from './ubyte.ts';
+import { UInt, UIntT } from './uint.ts';
+import { ULong, ULongT } from './ulong.ts';
+import { UShort, UShortT } from './ushort.ts';
 import { Value, unionToValue, unionListToValue } from './value.ts';
 
 
-export class f144_LogData {
+export class f144_LogData implements flatbuffers.IUnpackableObject<f144_LogDataT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):f144_LogData {
@@ -93,5 +113,52 @@ static createf144_LogData(builder:flatbuffers.Builder, sourceNameOffset:flatbuff
   f144_LogData.addValueType(builder, valueType);
   f144_LogData.addValue(builder, valueOffset);
   return f144_LogData.endf144_LogData(builder);
+}
+
+unpack(): f144_LogDataT {
+  return new f144_LogDataT(
+    this.sourceName(),
+    this.timestamp(),
+    this.valueType(),
+    (() => {
+      const temp = unionToValue(this.valueType(), this.value.bind(this));
+      if(temp === null) { return null; }
+      return temp.unpack()
+  })()
+  );
+}
+
+
+unpackTo(_o: f144_LogDataT): void {
+  _o.sourceName = this.sourceName();
+  _o.timestamp = this.timestamp();
+  _o.valueType = this.valueType();
+  _o.value = (() => {
+      const temp = unionToValue(this.valueType(), this.value.bind(this));
+      if(temp === null) { return null; }
+      return temp.unpack()
+  })();
+}
+}
+
+export class f144_LogDataT implements flatbuffers.IGeneratedObject {
+constructor(
+  public sourceName: string|Uint8Array|null = null,
+  public timestamp: bigint = BigInt('0'),
+  public valueType: Value = Value.NONE,
+  public value: ArrayByteT|ArrayDoubleT|ArrayFloatT|ArrayIntT|ArrayLongT|ArrayShortT|ArrayUByteT|ArrayUIntT|ArrayULongT|ArrayUShortT|ByteT|DoubleT|FloatT|IntT|LongT|ShortT|UByteT|UIntT|ULongT|UShortT|null = null
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const sourceName = (this.sourceName !== null ? builder.createString(this.sourceName!) : 0);
+  const value = builder.createObjectOffset(this.value);
+
+  return f144_LogData.createf144_LogData(builder,
+    sourceName,
+    this.timestamp,
+    this.valueType,
+    value
+  );
 }
 }

@@ -2,25 +2,25 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-export { ArrayByte } from './array-byte.ts';
-export { ArrayDouble } from './array-double.ts';
-export { ArrayFloat } from './array-float.ts';
-export { ArrayInt } from './array-int.ts';
-export { ArrayLong } from './array-long.ts';
-export { ArrayShort } from './array-short.ts';
-export { ArrayUByte } from './array-ubyte.ts';
-export { ArrayUInt } from './array-uint.ts';
-export { ArrayULong } from './array-ulong.ts';
-export { ArrayUShort } from './array-ushort.ts';
-export { Byte } from './byte.ts';
-export { Double } from './double.ts';
-export { Float } from './float.ts';
-export { Int } from './int.ts';
-export { Long } from './long.ts';
-export { Short } from './short.ts';
-export { UByte } from './ubyte.ts';
-export { UInt } from './uint.ts';
-export { ULong } from './ulong.ts';
-export { UShort } from './ushort.ts';
+export { ArrayByte, ArrayByteT } from './array-byte.ts';
+export { ArrayDouble, ArrayDoubleT } from './array-double.ts';
+export { ArrayFloat, ArrayFloatT } from './array-float.ts';
+export { ArrayInt, ArrayIntT } from './array-int.ts';
+export { ArrayLong, ArrayLongT } from './array-long.ts';
+export { ArrayShort, ArrayShortT } from './array-short.ts';
+export { ArrayUByte, ArrayUByteT } from './array-ubyte.ts';
+export { ArrayUInt, ArrayUIntT } from './array-uint.ts';
+export { ArrayULong, ArrayULongT } from './array-ulong.ts';
+export { ArrayUShort, ArrayUShortT } from './array-ushort.ts';
+export { Byte, ByteT } from './byte.ts';
+export { Double, DoubleT } from './double.ts';
+export { Float, FloatT } from './float.ts';
+export { Int, IntT } from './int.ts';
+export { Long, LongT } from './long.ts';
+export { Short, ShortT } from './short.ts';
+export { UByte, UByteT } from './ubyte.ts';
+export { UInt, UIntT } from './uint.ts';
+export { ULong, ULongT } from './ulong.ts';
+export { UShort, UShortT } from './ushort.ts';
 export { Value } from './value.ts';
-export { f144_LogData } from './f144-log-data.ts';
+export { f144_LogData, f144_LogDataT } from './f144-log-data.ts';

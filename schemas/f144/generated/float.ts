@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class Float {
+
+
+export class Float implements flatbuffers.IUnpackableObject<FloatT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):Float {
@@ -44,5 +46,29 @@ static createFloat(builder:flatbuffers.Builder, value:number):flatbuffers.Offset
   Float.startFloat(builder);
   Float.addValue(builder, value);
   return Float.endFloat(builder);
+}
+
+unpack(): FloatT {
+  return new FloatT(
+    this.value()
+  );
+}
+
+
+unpackTo(_o: FloatT): void {
+  _o.value = this.value();
+}
+}
+
+export class FloatT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: number = 0.0
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  return Float.createFloat(builder,
+    this.value
+  );
 }
 }

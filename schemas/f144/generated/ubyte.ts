@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class UByte {
+
+
+export class UByte implements flatbuffers.IUnpackableObject<UByteT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):UByte {
@@ -44,5 +46,29 @@ static createUByte(builder:flatbuffers.Builder, value:number):flatbuffers.Offset
   UByte.startUByte(builder);
   UByte.addValue(builder, value);
   return UByte.endUByte(builder);
+}
+
+unpack(): UByteT {
+  return new UByteT(
+    this.value()
+  );
+}
+
+
+unpackTo(_o: UByteT): void {
+  _o.value = this.value();
+}
+}
+
+export class UByteT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: number = 0
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  return UByte.createUByte(builder,
+    this.value
+  );
 }
 }

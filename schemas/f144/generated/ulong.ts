@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class ULong {
+
+
+export class ULong implements flatbuffers.IUnpackableObject<ULongT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):ULong {
@@ -44,5 +46,29 @@ static createULong(builder:flatbuffers.Builder, value:bigint):flatbuffers.Offset
   ULong.startULong(builder);
   ULong.addValue(builder, value);
   return ULong.endULong(builder);
+}
+
+unpack(): ULongT {
+  return new ULongT(
+    this.value()
+  );
+}
+
+
+unpackTo(_o: ULongT): void {
+  _o.value = this.value();
+}
+}
+
+export class ULongT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: bigint = BigInt('0')
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  return ULong.createULong(builder,
+    this.value
+  );
 }
 }

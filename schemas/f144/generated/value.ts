@@ -2,26 +2,26 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-import { ArrayByte } from './array-byte.ts';
-import { ArrayDouble } from './array-double.ts';
-import { ArrayFloat } from './array-float.ts';
-import { ArrayInt } from './array-int.ts';
-import { ArrayLong } from './array-long.ts';
-import { ArrayShort } from './array-short.ts';
-import { ArrayUByte } from './array-ubyte.ts';
-import { ArrayUInt } from './array-uint.ts';
-import { ArrayULong } from './array-ulong.ts';
-import { ArrayUShort } from './array-ushort.ts';
-import { Byte } from './byte.ts';
-import { Double } from './double.ts';
-import { Float } from './float.ts';
-import { Int } from './int.ts';
-import { Long } from './long.ts';
-import { Short } from './short.ts';
-import { UByte } from './ubyte.ts';
-import { UInt } from './uint.ts';
-import { ULong } from './ulong.ts';
-import { UShort } from './ushort.ts';
+import { ArrayByte, ArrayByteT } from './array-byte.ts';
+import { ArrayDouble, ArrayDoubleT } from './array-double.ts';
+import { ArrayFloat, ArrayFloatT } from './array-float.ts';
+import { ArrayInt, ArrayIntT } from './array-int.ts';
+import { ArrayLong, ArrayLongT } from './array-long.ts';
+import { ArrayShort, ArrayShortT } from './array-short.ts';
+import { ArrayUByte, ArrayUByteT } from './array-ubyte.ts';
+import { ArrayUInt, ArrayUIntT } from './array-uint.ts';
+import { ArrayULong, ArrayULongT } from './array-ulong.ts';
+import { ArrayUShort, ArrayUShortT } from './array-ushort.ts';
+import { Byte, ByteT } from './byte.ts';
+import { Double, DoubleT } from './double.ts';
+import { Float, FloatT } from './float.ts';
+import { Int, IntT } from './int.ts';
+import { Long, LongT } from './long.ts';
+import { Short, ShortT } from './short.ts';
+import { UByte, UByteT } from './ubyte.ts';
+import { UInt, UIntT } from './uint.ts';
+import { ULong, ULongT } from './ulong.ts';
+import { UShort, UShortT } from './ushort.ts';
 
 
 export enum Value {

@@ -4,11 +4,11 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-import { Stream } from './stream.ts';
+import { Stream, StreamT } from './stream.ts';
 import { UpdateType } from './update-type.ts';
 
 
-export class fc00_ConfigUpdate {
+export class fc00_ConfigUpdate implements flatbuffers.IUnpackableObject<fc00_ConfigUpdateT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):fc00_ConfigUpdate {
@@ -87,5 +87,35 @@ static createfc00_ConfigUpdate(builder:flatbuffers.Builder, configChange:UpdateT
   fc00_ConfigUpdate.addConfigChange(builder, configChange);
   fc00_ConfigUpdate.addStreams(builder, streamsOffset);
   return fc00_ConfigUpdate.endfc00_ConfigUpdate(builder);
+}
+
+unpack(): fc00_ConfigUpdateT {
+  return new fc00_ConfigUpdateT(
+    this.configChange(),
+    this.bb!.createObjList<Stream, StreamT>(this.streams.bind(this), this.streamsLength())
+  );
+}
+
+
+unpackTo(_o: fc00_ConfigUpdateT): void {
+  _o.configChange = this.configChange();
+  _o.streams = this.bb!.createObjList<Stream, StreamT>(this.streams.bind(this), this.streamsLength());
+}
+}
+
+export class fc00_ConfigUpdateT implements flatbuffers.IGeneratedObject {
+constructor(
+  public configChange: UpdateType = UpdateType.ADD,
+  public streams: (StreamT)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const streams = fc00_ConfigUpdate.createStreamsVector(builder, builder.createObjectOffsetList(this.streams));
+
+  return fc00_ConfigUpdate.createfc00_ConfigUpdate(builder,
+    this.configChange,
+    streams
+  );
 }
 }

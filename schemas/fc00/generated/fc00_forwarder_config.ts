@@ -3,6 +3,6 @@
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
 export { Protocol } from './protocol.ts';
-export { Stream } from './stream.ts';
+export { Stream, StreamT } from './stream.ts';
 export { UpdateType } from './update-type.ts';
-export { fc00_ConfigUpdate } from './fc00-config-update.ts';
+export { fc00_ConfigUpdate, fc00_ConfigUpdateT } from './fc00-config-update.ts';

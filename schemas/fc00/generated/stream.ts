@@ -7,7 +7,7 @@ import * as flatbuffers from 'flatbuffers';
 import { Protocol } from './protocol.ts';
 
 
-export class Stream {
+export class Stream implements flatbuffers.IUnpackableObject<StreamT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):Stream {
@@ -93,5 +93,49 @@ static createStream(builder:flatbuffers.Builder, channelOffset:flatbuffers.Offse
   Stream.addProtocol(builder, protocol);
   Stream.addPeriodic(builder, periodic);
   return Stream.endStream(builder);
+}
+
+unpack(): StreamT {
+  return new StreamT(
+    this.channel(),
+    this.schema(),
+    this.topic(),
+    this.protocol(),
+    this.periodic()
+  );
+}
+
+
+unpackTo(_o: StreamT): void {
+  _o.channel = this.channel();
+  _o.schema = this.schema();
+  _o.topic = this.topic();
+  _o.protocol = this.protocol();
+  _o.periodic = this.periodic();
+}
+}
+
+export class StreamT implements flatbuffers.IGeneratedObject {
+constructor(
+  public channel: string|Uint8Array|null = null,
+  public schema: string|Uint8Array|null = null,
+  public topic: string|Uint8Array|null = null,
+  public protocol: Protocol = Protocol.PVA,
+  public periodic: number = 0
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const channel = (this.channel !== null ? builder.createString(this.channel!) : 0);
+  const schema = (this.schema !== null ? builder.createString(this.schema!) : 0);
+  const topic = (this.topic !== null ? builder.createString(this.topic!) : 0);
+
+  return Stream.createStream(builder,
+    channel,
+    schema,
+    topic,
+    this.protocol,
+    this.periodic
+  );
 }
 }

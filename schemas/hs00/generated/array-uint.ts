@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class ArrayUInt {
+
+
+export class ArrayUInt implements flatbuffers.IUnpackableObject<ArrayUIntT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):ArrayUInt {
@@ -71,5 +73,31 @@ static createArrayUInt(builder:flatbuffers.Builder, valueOffset:flatbuffers.Offs
   ArrayUInt.startArrayUInt(builder);
   ArrayUInt.addValue(builder, valueOffset);
   return ArrayUInt.endArrayUInt(builder);
+}
+
+unpack(): ArrayUIntT {
+  return new ArrayUIntT(
+    this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: ArrayUIntT): void {
+  _o.value = this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class ArrayUIntT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = ArrayUInt.createValueVector(builder, this.value);
+
+  return ArrayUInt.createArrayUInt(builder,
+    value
+  );
 }
 }

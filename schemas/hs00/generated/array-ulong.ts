@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class ArrayULong {
+
+
+export class ArrayULong implements flatbuffers.IUnpackableObject<ArrayULongT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):ArrayULong {
@@ -61,5 +63,31 @@ static createArrayULong(builder:flatbuffers.Builder, valueOffset:flatbuffers.Off
   ArrayULong.startArrayULong(builder);
   ArrayULong.addValue(builder, valueOffset);
   return ArrayULong.endArrayULong(builder);
+}
+
+unpack(): ArrayULongT {
+  return new ArrayULongT(
+    this.bb!.createScalarList<bigint>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: ArrayULongT): void {
+  _o.value = this.bb!.createScalarList<bigint>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class ArrayULongT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (bigint)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = ArrayULong.createValueVector(builder, this.value);
+
+  return ArrayULong.createArrayULong(builder,
+    value
+  );
 }
 }

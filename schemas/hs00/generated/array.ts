@@ -2,10 +2,10 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-import { ArrayDouble } from './array-double.ts';
-import { ArrayFloat } from './array-float.ts';
-import { ArrayUInt } from './array-uint.ts';
-import { ArrayULong } from './array-ulong.ts';
+import { ArrayDouble, ArrayDoubleT } from './array-double.ts';
+import { ArrayFloat, ArrayFloatT } from './array-float.ts';
+import { ArrayUInt, ArrayUIntT } from './array-uint.ts';
+import { ArrayULong, ArrayULongT } from './array-ulong.ts';
 
 
 export enum Array {

@@ -5,9 +5,13 @@
 import * as flatbuffers from 'flatbuffers';
 
 import { Array, unionToArray, unionListToArray } from './array.ts';
+import { ArrayDouble, ArrayDoubleT } from './array-double.ts';
+import { ArrayFloat, ArrayFloatT } from './array-float.ts';
+import { ArrayUInt, ArrayUIntT } from './array-uint.ts';
+import { ArrayULong, ArrayULongT } from './array-ulong.ts';
 
 
-export class DimensionMetaData {
+export class DimensionMetaData implements flatbuffers.IUnpackableObject<DimensionMetaDataT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):DimensionMetaData {
@@ -91,5 +95,57 @@ static createDimensionMetaData(builder:flatbuffers.Builder, length:number, unitO
   DimensionMetaData.addBinBoundariesType(builder, binBoundariesType);
   DimensionMetaData.addBinBoundaries(builder, binBoundariesOffset);
   return DimensionMetaData.endDimensionMetaData(builder);
+}
+
+unpack(): DimensionMetaDataT {
+  return new DimensionMetaDataT(
+    this.length(),
+    this.unit(),
+    this.label(),
+    this.binBoundariesType(),
+    (() => {
+      const temp = unionToArray(this.binBoundariesType(), this.binBoundaries.bind(this));
+      if(temp === null) { return null; }
+      return temp.unpack()
+  })()
+  );
+}
+
+
+unpackTo(_o: DimensionMetaDataT): void {
+  _o.length = this.length();
+  _o.unit = this.unit();
+  _o.label = this.label();
+  _o.binBoundariesType = this.binBoundariesType();
+  _o.binBoundaries = (() => {
+      const temp = unionToArray(this.binBoundariesType(), this.binBoundaries.bind(this));
+      if(temp === null) { return null; }
+      return temp.unpack()
+  })();
+}
+}
+
+export class DimensionMetaDataT implements flatbuffers.IGeneratedObject {
+constructor(
+  public length: number = 0,
+  public unit: string|Uint8Array|null = null,
+  public label: string|Uint8Array|null = null,
+  public binBoundariesType: Array = Array.NONE,
+  public binBoundaries: ArrayDoubleT|ArrayFloatT|ArrayUIntT|ArrayULongT|null = null
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const unit = (this.unit !== null ? builder.createString(this.unit!) : 0);
+  const label = (this.label !== null ? builder.createString(this.label!) : 0);
+  const binBoundaries = builder.createObjectOffset(this.binBoundaries);
+
+  return DimensionMetaData.createDimensionMetaData(builder,
+    this.length,
+    unit,
+    label,
+    this.binBoundariesType,
+    binBoundaries
+  );
 }
 }

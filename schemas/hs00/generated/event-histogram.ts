@@ -5,10 +5,14 @@
 import * as flatbuffers from 'flatbuffers';
 
 import { Array, unionToArray, unionListToArray } from './array.ts';
-import { DimensionMetaData } from './dimension-meta-data.ts';
+import { ArrayDouble, ArrayDoubleT } from './array-double.ts';
+import { ArrayFloat, ArrayFloatT } from './array-float.ts';
+import { ArrayUInt, ArrayUIntT } from './array-uint.ts';
+import { ArrayULong, ArrayULongT } from './array-ulong.ts';
+import { DimensionMetaData, DimensionMetaDataT } from './dimension-meta-data.ts';
 
 
-export class EventHistogram {
+export class EventHistogram implements flatbuffers.IUnpackableObject<EventHistogramT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):EventHistogram {
@@ -236,5 +240,93 @@ static createEventHistogram(builder:flatbuffers.Builder, sourceOffset:flatbuffer
   EventHistogram.addErrors(builder, errorsOffset);
   EventHistogram.addInfo(builder, infoOffset);
   return EventHistogram.endEventHistogram(builder);
+}
+
+unpack(): EventHistogramT {
+  return new EventHistogramT(
+    this.source(),
+    this.timestamp(),
+    this.bb!.createObjList<DimensionMetaData, DimensionMetaDataT>(this.dimMetadata.bind(this), this.dimMetadataLength()),
+    this.lastMetadataTimestamp(),
+    this.bb!.createScalarList<number>(this.currentShape.bind(this), this.currentShapeLength()),
+    this.bb!.createScalarList<number>(this.offset.bind(this), this.offsetLength()),
+    this.dataType(),
+    (() => {
+      const temp = unionToArray(this.dataType(), this.data.bind(this));
+      if(temp === null) { return null; }
+      return temp.unpack()
+  })(),
+    this.errorsType(),
+    (() => {
+      const temp = unionToArray(this.errorsType(), this.errors.bind(this));
+      if(temp === null) { return null; }
+      return temp.unpack()
+  })(),
+    this.info()
+  );
+}
+
+
+unpackTo(_o: EventHistogramT): void {
+  _o.source = this.source();
+  _o.timestamp = this.timestamp();
+  _o.dimMetadata = this.bb!.createObjList<DimensionMetaData, DimensionMetaDataT>(this.dimMetadata.bind(this), this.dimMetadataLength());
+  _o.lastMetadataTimestamp = this.lastMetadataTimestamp();
+  _o.currentShape = this.bb!.createScalarList<number>(this.currentShape.bind(this), this.currentShapeLength());
+  _o.offset = this.bb!.createScalarList<number>(this.offset.bind(this), this.offsetLength());
+  _o.dataType = this.dataType();
+  _o.data = (() => {
+      const temp = unionToArray(this.dataType(), this.data.bind(this));
+      if(temp === null) { return null; }
+      return temp.unpack()
+  })();
+  _o.errorsType = this.errorsType();
+  _o.errors = (() => {
+      const temp = unionToArray(this.errorsType(), this.errors.bind(this));
+      if(temp === null) { return null; }
+      return temp.unpack()
+  })();
+  _o.info = this.info();
+}
+}
+
+export class EventHistogramT implements flatbuffers.IGeneratedObject {
+constructor(
+  public source: string|Uint8Array|null = null,
+  public timestamp: bigint = BigInt('0'),
+  public dimMetadata: (DimensionMetaDataT)[] = [],
+  public lastMetadataTimestamp: bigint = BigInt('0'),
+  public currentShape: (number)[] = [],
+  public offset: (number)[] = [],
+  public dataType: Array = Array.NONE,
+  public data: ArrayDoubleT|ArrayFloatT|ArrayUIntT|ArrayULongT|null = null,
+  public errorsType: Array = Array.NONE,
+  public errors: ArrayDoubleT|ArrayFloatT|ArrayUIntT|ArrayULongT|null = null,
+  public info: string|Uint8Array|null = null
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const source = (this.source !== null ? builder.createString(this.source!) : 0);
+  const dimMetadata = EventHistogram.createDimMetadataVector(builder, builder.createObjectOffsetList(this.dimMetadata));
+  const currentShape = EventHistogram.createCurrentShapeVector(builder, this.currentShape);
+  const offset = EventHistogram.createOffsetVector(builder, this.offset);
+  const data = builder.createObjectOffset(this.data);
+  const errors = builder.createObjectOffset(this.errors);
+  const info = (this.info !== null ? builder.createString(this.info!) : 0);
+
+  return EventHistogram.createEventHistogram(builder,
+    source,
+    this.timestamp,
+    dimMetadata,
+    this.lastMetadataTimestamp,
+    currentShape,
+    offset,
+    this.dataType,
+    data,
+    this.errorsType,
+    errors,
+    info
+  );
 }
 }

@@ -2,10 +2,10 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-import { ArrayDouble } from './array-double.ts';
-import { ArrayFloat } from './array-float.ts';
-import { ArrayInt } from './array-int.ts';
-import { ArrayLong } from './array-long.ts';
+import { ArrayDouble, ArrayDoubleT } from './array-double.ts';
+import { ArrayFloat, ArrayFloatT } from './array-float.ts';
+import { ArrayInt, ArrayIntT } from './array-int.ts';
+import { ArrayLong, ArrayLongT } from './array-long.ts';
 
 
 export enum Array {

@@ -3,9 +3,9 @@
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
 export { Array } from './array.ts';
-export { ArrayDouble } from './array-double.ts';
-export { ArrayFloat } from './array-float.ts';
-export { ArrayInt } from './array-int.ts';
-export { ArrayLong } from './array-long.ts';
-export { DimensionMetaData } from './dimension-meta-data.ts';
-export { EventHistogram } from './event-histogram.ts';
+export { ArrayDouble, ArrayDoubleT } from './array-double.ts';
+export { ArrayFloat, ArrayFloatT } from './array-float.ts';
+export { ArrayInt, ArrayIntT } from './array-int.ts';
+export { ArrayLong, ArrayLongT } from './array-long.ts';
+export { DimensionMetaData, DimensionMetaDataT } from './dimension-meta-data.ts';
+export { EventHistogram, EventHistogramT } from './event-histogram.ts';

@@ -6,7 +6,7 @@ import * as flatbuffers from 'flatbuffers';
 
 
 
-export class JsonData {
+export class JsonData implements flatbuffers.IUnpackableObject<JsonDataT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):JsonData {
@@ -60,5 +60,31 @@ static createJsonData(builder:flatbuffers.Builder, jsonOffset:flatbuffers.Offset
   JsonData.startJsonData(builder);
   JsonData.addJson(builder, jsonOffset);
   return JsonData.endJsonData(builder);
+}
+
+unpack(): JsonDataT {
+  return new JsonDataT(
+    this.json()
+  );
+}
+
+
+unpackTo(_o: JsonDataT): void {
+  _o.json = this.json();
+}
+}
+
+export class JsonDataT implements flatbuffers.IGeneratedObject {
+constructor(
+  public json: string|Uint8Array|null = null
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const json = (this.json !== null ? builder.createString(this.json!) : 0);
+
+  return JsonData.createJsonData(builder,
+    json
+  );
 }
 }

@@ -2,4 +2,4 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-export { JsonData } from './json-data.ts';
+export { JsonData, JsonDataT } from './json-data.ts';

@@ -6,7 +6,7 @@ import * as flatbuffers from 'flatbuffers';
 
 
 
-export class CacheEntry {
+export class CacheEntry implements flatbuffers.IUnpackableObject<CacheEntryT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):CacheEntry {
@@ -102,5 +102,48 @@ static createCacheEntry(builder:flatbuffers.Builder, keyOffset:flatbuffers.Offse
   CacheEntry.addExpired(builder, expired);
   CacheEntry.addValue(builder, valueOffset);
   return CacheEntry.endCacheEntry(builder);
+}
+
+unpack(): CacheEntryT {
+  return new CacheEntryT(
+    this.key(),
+    this.time(),
+    this.ttl(),
+    this.expired(),
+    this.value()
+  );
+}
+
+
+unpackTo(_o: CacheEntryT): void {
+  _o.key = this.key();
+  _o.time = this.time();
+  _o.ttl = this.ttl();
+  _o.expired = this.expired();
+  _o.value = this.value();
+}
+}
+
+export class CacheEntryT implements flatbuffers.IGeneratedObject {
+constructor(
+  public key: string|Uint8Array|null = null,
+  public time: number = 0.0,
+  public ttl: number = 0.0,
+  public expired: boolean = false,
+  public value: string|Uint8Array|null = null
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const key = (this.key !== null ? builder.createString(this.key!) : 0);
+  const value = (this.value !== null ? builder.createString(this.value!) : 0);
+
+  return CacheEntry.createCacheEntry(builder,
+    key,
+    this.time,
+    this.ttl,
+    this.expired,
+    value
+  );
 }
 }

@@ -2,4 +2,4 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-export { CacheEntry } from './cache-entry.ts';
+export { CacheEntry, CacheEntryT } from './cache-entry.ts';

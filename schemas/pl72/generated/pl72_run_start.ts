@@ -2,5 +2,5 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-export { RunStart } from './run-start.ts';
-export { SpectraDetectorMapping } from './spectra-detector-mapping.ts';
+export { RunStart, RunStartT } from './run-start.ts';
+export { SpectraDetectorMapping, SpectraDetectorMappingT } from './spectra-detector-mapping.ts';

@@ -4,10 +4,10 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-import { SpectraDetectorMapping } from './spectra-detector-mapping.ts';
+import { SpectraDetectorMapping, SpectraDetectorMappingT } from './spectra-detector-mapping.ts';
 
 
-export class RunStart {
+export class RunStart implements flatbuffers.IUnpackableObject<RunStartT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):RunStart {
@@ -181,4 +181,88 @@ static finishSizePrefixedRunStartBuffer(builder:flatbuffers.Builder, offset:flat
   builder.finish(offset, 'pl72', true);
 }
 
+
+unpack(): RunStartT {
+  return new RunStartT(
+    this.startTime(),
+    this.stopTime(),
+    this.runName(),
+    this.instrumentName(),
+    this.nexusStructure(),
+    this.jobId(),
+    this.broker(),
+    this.serviceId(),
+    this.filename(),
+    this.nPeriods(),
+    (this.detectorSpectrumMap() !== null ? this.detectorSpectrumMap()!.unpack() : null),
+    this.metadata(),
+    this.controlTopic()
+  );
+}
+
+
+unpackTo(_o: RunStartT): void {
+  _o.startTime = this.startTime();
+  _o.stopTime = this.stopTime();
+  _o.runName = this.runName();
+  _o.instrumentName = this.instrumentName();
+  _o.nexusStructure = this.nexusStructure();
+  _o.jobId = this.jobId();
+  _o.broker = this.broker();
+  _o.serviceId = this.serviceId();
+  _o.filename = this.filename();
+  _o.nPeriods = this.nPeriods();
+  _o.detectorSpectrumMap = (this.detectorSpectrumMap() !== null ? this.detectorSpectrumMap()!.unpack() : null);
+  _o.metadata = this.metadata();
+  _o.controlTopic = this.controlTopic();
+}
+}
+
+export class RunStartT implements flatbuffers.IGeneratedObject {
+constructor(
+  public startTime: bigint = BigInt('0'),
+  public stopTime: bigint = BigInt('0'),
+  public runName: string|Uint8Array|null = null,
+  public instrumentName: string|Uint8Array|null = null,
+  public nexusStructure: string|Uint8Array|null = null,
+  public jobId: string|Uint8Array|null = null,
+  public broker: string|Uint8Array|null = null,
+  public serviceId: string|Uint8Array|null = null,
+  public filename: string|Uint8Array|null = null,
+  public nPeriods: number = 1,
+  public detectorSpectrumMap: SpectraDetectorMappingT|null = null,
+  public metadata: string|Uint8Array|null = null,
+  public controlTopic: string|Uint8Array|null = null
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const runName = (this.runName !== null ? builder.createString(this.runName!) : 0);
+  const instrumentName = (this.instrumentName !== null ? builder.createString(this.instrumentName!) : 0);
+  const nexusStructure = (this.nexusStructure !== null ? builder.createString(this.nexusStructure!) : 0);
+  const jobId = (this.jobId !== null ? builder.createString(this.jobId!) : 0);
+  const broker = (this.broker !== null ? builder.createString(this.broker!) : 0);
+  const serviceId = (this.serviceId !== null ? builder.createString(this.serviceId!) : 0);
+  const filename = (this.filename !== null ? builder.createString(this.filename!) : 0);
+  const detectorSpectrumMap = (this.detectorSpectrumMap !== null ? this.detectorSpectrumMap!.pack(builder) : 0);
+  const metadata = (this.metadata !== null ? builder.createString(this.metadata!) : 0);
+  const controlTopic = (this.controlTopic !== null ? builder.createString(this.controlTopic!) : 0);
+
+  RunStart.startRunStart(builder);
+  RunStart.addStartTime(builder, this.startTime);
+  RunStart.addStopTime(builder, this.stopTime);
+  RunStart.addRunName(builder, runName);
+  RunStart.addInstrumentName(builder, instrumentName);
+  RunStart.addNexusStructure(builder, nexusStructure);
+  RunStart.addJobId(builder, jobId);
+  RunStart.addBroker(builder, broker);
+  RunStart.addServiceId(builder, serviceId);
+  RunStart.addFilename(builder, filename);
+  RunStart.addNPeriods(builder, this.nPeriods);
+  RunStart.addDetectorSpectrumMap(builder, detectorSpectrumMap);
+  RunStart.addMetadata(builder, metadata);
+  RunStart.addControlTopic(builder, controlTopic);
+
+  return RunStart.endRunStart(builder);
+}
 }

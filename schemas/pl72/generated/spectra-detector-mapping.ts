@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class SpectraDetectorMapping {
+
+
+export class SpectraDetectorMapping implements flatbuffers.IUnpackableObject<SpectraDetectorMappingT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):SpectraDetectorMapping {
@@ -118,5 +120,40 @@ static createSpectraDetectorMapping(builder:flatbuffers.Builder, spectrumOffset:
   SpectraDetectorMapping.addDetectorId(builder, detectorIdOffset);
   SpectraDetectorMapping.addNSpectra(builder, nSpectra);
   return SpectraDetectorMapping.endSpectraDetectorMapping(builder);
+}
+
+unpack(): SpectraDetectorMappingT {
+  return new SpectraDetectorMappingT(
+    this.bb!.createScalarList<number>(this.spectrum.bind(this), this.spectrumLength()),
+    this.bb!.createScalarList<number>(this.detectorId.bind(this), this.detectorIdLength()),
+    this.nSpectra()
+  );
+}
+
+
+unpackTo(_o: SpectraDetectorMappingT): void {
+  _o.spectrum = this.bb!.createScalarList<number>(this.spectrum.bind(this), this.spectrumLength());
+  _o.detectorId = this.bb!.createScalarList<number>(this.detectorId.bind(this), this.detectorIdLength());
+  _o.nSpectra = this.nSpectra();
+}
+}
+
+export class SpectraDetectorMappingT implements flatbuffers.IGeneratedObject {
+constructor(
+  public spectrum: (number)[] = [],
+  public detectorId: (number)[] = [],
+  public nSpectra: number = 0
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const spectrum = SpectraDetectorMapping.createSpectrumVector(builder, this.spectrum);
+  const detectorId = SpectraDetectorMapping.createDetectorIdVector(builder, this.detectorId);
+
+  return SpectraDetectorMapping.createSpectraDetectorMapping(builder,
+    spectrum,
+    detectorId,
+    this.nSpectra
+  );
 }
 }

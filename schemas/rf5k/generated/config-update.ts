@@ -4,11 +4,11 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-import { Stream } from './stream.ts';
+import { Stream, StreamT } from './stream.ts';
 import { UpdateType } from './update-type.ts';
 
 
-export class ConfigUpdate {
+export class ConfigUpdate implements flatbuffers.IUnpackableObject<ConfigUpdateT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):ConfigUpdate {
@@ -87,5 +87,35 @@ static createConfigUpdate(builder:flatbuffers.Builder, configChange:UpdateType, 
   ConfigUpdate.addConfigChange(builder, configChange);
   ConfigUpdate.addStreams(builder, streamsOffset);
   return ConfigUpdate.endConfigUpdate(builder);
+}
+
+unpack(): ConfigUpdateT {
+  return new ConfigUpdateT(
+    this.configChange(),
+    this.bb!.createObjList<Stream, StreamT>(this.streams.bind(this), this.streamsLength())
+  );
+}
+
+
+unpackTo(_o: ConfigUpdateT): void {
+  _o.configChange = this.configChange();
+  _o.streams = this.bb!.createObjList<Stream, StreamT>(this.streams.bind(this), this.streamsLength());
+}
+}
+
+export class ConfigUpdateT implements flatbuffers.IGeneratedObject {
+constructor(
+  public configChange: UpdateType = UpdateType.ADD,
+  public streams: (StreamT)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const streams = ConfigUpdate.createStreamsVector(builder, builder.createObjectOffsetList(this.streams));
+
+  return ConfigUpdate.createConfigUpdate(builder,
+    this.configChange,
+    streams
+  );
 }
 }

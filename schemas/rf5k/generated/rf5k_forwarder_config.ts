@@ -2,7 +2,7 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-export { ConfigUpdate } from './config-update.ts';
+export { ConfigUpdate, ConfigUpdateT } from './config-update.ts';
 export { Protocol } from './protocol.ts';
-export { Stream } from './stream.ts';
+export { Stream, StreamT } from './stream.ts';
 export { UpdateType } from './update-type.ts';

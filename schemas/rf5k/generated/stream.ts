@@ -7,7 +7,7 @@ import * as flatbuffers from 'flatbuffers';
 import { Protocol } from './protocol.ts';
 
 
-export class Stream {
+export class Stream implements flatbuffers.IUnpackableObject<StreamT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):Stream {
@@ -83,5 +83,45 @@ static createStream(builder:flatbuffers.Builder, channelOffset:flatbuffers.Offse
   Stream.addTopic(builder, topicOffset);
   Stream.addProtocol(builder, protocol);
   return Stream.endStream(builder);
+}
+
+unpack(): StreamT {
+  return new StreamT(
+    this.channel(),
+    this.schema(),
+    this.topic(),
+    this.protocol()
+  );
+}
+
+
+unpackTo(_o: StreamT): void {
+  _o.channel = this.channel();
+  _o.schema = this.schema();
+  _o.topic = this.topic();
+  _o.protocol = this.protocol();
+}
+}
+
+export class StreamT implements flatbuffers.IGeneratedObject {
+constructor(
+  public channel: string|Uint8Array|null = null,
+  public schema: string|Uint8Array|null = null,
+  public topic: string|Uint8Array|null = null,
+  public protocol: Protocol = Protocol.PVA
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const channel = (this.channel !== null ? builder.createString(this.channel!) : 0);
+  const schema = (this.schema !== null ? builder.createString(this.schema!) : 0);
+  const topic = (this.topic !== null ? builder.createString(this.topic!) : 0);
+
+  return Stream.createStream(builder,
+    channel,
+    schema,
+    topic,
+    this.protocol
+  );
 }
 }

@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class DoubleArray {
+
+
+export class DoubleArray implements flatbuffers.IUnpackableObject<DoubleArrayT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):DoubleArray {
@@ -72,5 +74,31 @@ static createDoubleArray(builder:flatbuffers.Builder, valueOffset:flatbuffers.Of
   DoubleArray.startDoubleArray(builder);
   DoubleArray.addValue(builder, valueOffset);
   return DoubleArray.endDoubleArray(builder);
+}
+
+unpack(): DoubleArrayT {
+  return new DoubleArrayT(
+    this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: DoubleArrayT): void {
+  _o.value = this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class DoubleArrayT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = DoubleArray.createValueVector(builder, this.value);
+
+  return DoubleArray.createDoubleArray(builder,
+    value
+  );
 }
 }

@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class FloatArray {
+
+
+export class FloatArray implements flatbuffers.IUnpackableObject<FloatArrayT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):FloatArray {
@@ -72,5 +74,31 @@ static createFloatArray(builder:flatbuffers.Builder, valueOffset:flatbuffers.Off
   FloatArray.startFloatArray(builder);
   FloatArray.addValue(builder, valueOffset);
   return FloatArray.endFloatArray(builder);
+}
+
+unpack(): FloatArrayT {
+  return new FloatArrayT(
+    this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: FloatArrayT): void {
+  _o.value = this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class FloatArrayT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = FloatArray.createValueVector(builder, this.value);
+
+  return FloatArray.createFloatArray(builder,
+    value
+  );
 }
 }

@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class Int32Array {
+
+
+export class Int32Array implements flatbuffers.IUnpackableObject<Int32ArrayT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):Int32Array {
@@ -72,5 +74,31 @@ static createInt32Array(builder:flatbuffers.Builder, valueOffset:flatbuffers.Off
   Int32Array.startInt32Array(builder);
   Int32Array.addValue(builder, valueOffset);
   return Int32Array.endInt32Array(builder);
+}
+
+unpack(): Int32ArrayT {
+  return new Int32ArrayT(
+    this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: Int32ArrayT): void {
+  _o.value = this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class Int32ArrayT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = Int32Array.createValueVector(builder, this.value);
+
+  return Int32Array.createInt32Array(builder,
+    value
+  );
 }
 }

@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class Int64Array {
+
+
+export class Int64Array implements flatbuffers.IUnpackableObject<Int64ArrayT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):Int64Array {
@@ -62,5 +64,31 @@ static createInt64Array(builder:flatbuffers.Builder, valueOffset:flatbuffers.Off
   Int64Array.startInt64Array(builder);
   Int64Array.addValue(builder, valueOffset);
   return Int64Array.endInt64Array(builder);
+}
+
+unpack(): Int64ArrayT {
+  return new Int64ArrayT(
+    this.bb!.createScalarList<bigint>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: Int64ArrayT): void {
+  _o.value = this.bb!.createScalarList<bigint>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class Int64ArrayT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (bigint)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = Int64Array.createValueVector(builder, this.value);
+
+  return Int64Array.createInt64Array(builder,
+    value
+  );
 }
 }

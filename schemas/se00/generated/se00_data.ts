@@ -2,16 +2,16 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-export { DoubleArray } from './double-array.ts';
-export { FloatArray } from './float-array.ts';
-export { Int16Array } from './int16-array.ts';
-export { Int32Array } from './int32-array.ts';
-export { Int64Array } from './int64-array.ts';
-export { Int8Array } from './int8-array.ts';
+export { DoubleArray, DoubleArrayT } from './double-array.ts';
+export { FloatArray, FloatArrayT } from './float-array.ts';
+export { Int16Array, Int16ArrayT } from './int16-array.ts';
+export { Int32Array, Int32ArrayT } from './int32-array.ts';
+export { Int64Array, Int64ArrayT } from './int64-array.ts';
+export { Int8Array, Int8ArrayT } from './int8-array.ts';
 export { Location } from './location.ts';
-export { UInt16Array } from './uint16-array.ts';
-export { UInt32Array } from './uint32-array.ts';
-export { UInt64Array } from './uint64-array.ts';
-export { UInt8Array } from './uint8-array.ts';
+export { UInt16Array, UInt16ArrayT } from './uint16-array.ts';
+export { UInt32Array, UInt32ArrayT } from './uint32-array.ts';
+export { UInt64Array, UInt64ArrayT } from './uint64-array.ts';
+export { UInt8Array, UInt8ArrayT } from './uint8-array.ts';
 export { ValueUnion } from './value-union.ts';
-export { se00_SampleEnvironmentData } from './se00-sample-environment-data.ts';
+export { se00_SampleEnvironmentData, se00_SampleEnvironmentDataT } from './se00-sample-environment-data.ts';

@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class UInt16Array {
+
+
+export class UInt16Array implements flatbuffers.IUnpackableObject<UInt16ArrayT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):UInt16Array {
@@ -72,5 +74,31 @@ static createUInt16Array(builder:flatbuffers.Builder, valueOffset:flatbuffers.Of
   UInt16Array.startUInt16Array(builder);
   UInt16Array.addValue(builder, valueOffset);
   return UInt16Array.endUInt16Array(builder);
+}
+
+unpack(): UInt16ArrayT {
+  return new UInt16ArrayT(
+    this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: UInt16ArrayT): void {
+  _o.value = this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class UInt16ArrayT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = UInt16Array.createValueVector(builder, this.value);
+
+  return UInt16Array.createUInt16Array(builder,
+    value
+  );
 }
 }

@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class UInt32Array {
+
+
+export class UInt32Array implements flatbuffers.IUnpackableObject<UInt32ArrayT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):UInt32Array {
@@ -72,5 +74,31 @@ static createUInt32Array(builder:flatbuffers.Builder, valueOffset:flatbuffers.Of
   UInt32Array.startUInt32Array(builder);
   UInt32Array.addValue(builder, valueOffset);
   return UInt32Array.endUInt32Array(builder);
+}
+
+unpack(): UInt32ArrayT {
+  return new UInt32ArrayT(
+    this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: UInt32ArrayT): void {
+  _o.value = this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class UInt32ArrayT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = UInt32Array.createValueVector(builder, this.value);
+
+  return UInt32Array.createUInt32Array(builder,
+    value
+  );
 }
 }

@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class UInt64Array {
+
+
+export class UInt64Array implements flatbuffers.IUnpackableObject<UInt64ArrayT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):UInt64Array {
@@ -62,5 +64,31 @@ static createUInt64Array(builder:flatbuffers.Builder, valueOffset:flatbuffers.Of
   UInt64Array.startUInt64Array(builder);
   UInt64Array.addValue(builder, valueOffset);
   return UInt64Array.endUInt64Array(builder);
+}
+
+unpack(): UInt64ArrayT {
+  return new UInt64ArrayT(
+    this.bb!.createScalarList<bigint>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: UInt64ArrayT): void {
+  _o.value = this.bb!.createScalarList<bigint>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class UInt64ArrayT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (bigint)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = UInt64Array.createValueVector(builder, this.value);
+
+  return UInt64Array.createUInt64Array(builder,
+    value
+  );
 }
 }

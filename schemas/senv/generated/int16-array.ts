@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class Int16Array {
+
+
+export class Int16Array implements flatbuffers.IUnpackableObject<Int16ArrayT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):Int16Array {
@@ -72,5 +74,31 @@ static createInt16Array(builder:flatbuffers.Builder, valueOffset:flatbuffers.Off
   Int16Array.startInt16Array(builder);
   Int16Array.addValue(builder, valueOffset);
   return Int16Array.endInt16Array(builder);
+}
+
+unpack(): Int16ArrayT {
+  return new Int16ArrayT(
+    this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: Int16ArrayT): void {
+  _o.value = this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class Int16ArrayT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = Int16Array.createValueVector(builder, this.value);
+
+  return Int16Array.createInt16Array(builder,
+    value
+  );
 }
 }

@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class Int8Array {
+
+
+export class Int8Array implements flatbuffers.IUnpackableObject<Int8ArrayT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):Int8Array {
@@ -72,5 +74,31 @@ static createInt8Array(builder:flatbuffers.Builder, valueOffset:flatbuffers.Offs
   Int8Array.startInt8Array(builder);
   Int8Array.addValue(builder, valueOffset);
   return Int8Array.endInt8Array(builder);
+}
+
+unpack(): Int8ArrayT {
+  return new Int8ArrayT(
+    this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: Int8ArrayT): void {
+  _o.value = this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class Int8ArrayT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = Int8Array.createValueVector(builder, this.value);
+
+  return Int8Array.createInt8Array(builder,
+    value
+  );
 }
 }

@@ -4,11 +4,19 @@
 
 import * as flatbuffers from 'flatbuffers';
 
+import { Int16Array, Int16ArrayT } from './int16-array.ts';
+import { Int32Array, Int32ArrayT } from './int32-array.ts';
+import { Int64Array, Int64ArrayT } from './int64-array.ts';
+import { Int8Array, Int8ArrayT } from './int8-array.ts';
 import { Location } from './location.ts';
+import { UInt16Array, UInt16ArrayT } from './uint16-array.ts';
+import { UInt32Array, UInt32ArrayT } from './uint32-array.ts';
+import { UInt64Array, UInt64ArrayT } from './uint64-array.ts';
+import { UInt8Array, UInt8ArrayT } from './uint8-array.ts';
 import { ValueUnion, unionToValueUnion, unionListToValueUnion } from './value-union.ts';
 
 
-export class SampleEnvironmentData {
+export class SampleEnvironmentData implements flatbuffers.IUnpackableObject<SampleEnvironmentDataT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):SampleEnvironmentData {
@@ -161,5 +169,73 @@ static createSampleEnvironmentData(builder:flatbuffers.Builder, nameOffset:flatb
   SampleEnvironmentData.addTimestamps(builder, timestampsOffset);
   SampleEnvironmentData.addMessageCounter(builder, messageCounter);
   return SampleEnvironmentData.endSampleEnvironmentData(builder);
+}
+
+unpack(): SampleEnvironmentDataT {
+  return new SampleEnvironmentDataT(
+    this.name(),
+    this.channel(),
+    this.packetTimestamp(),
+    this.timeDelta(),
+    this.timestampLocation(),
+    this.valuesType(),
+    (() => {
+      const temp = unionToValueUnion(this.valuesType(), this.values.bind(this));
+      if(temp === null) { return null; }
+      return temp.unpack()
+  })(),
+    this.bb!.createScalarList<bigint>(this.timestamps.bind(this), this.timestampsLength()),
+    this.messageCounter()
+  );
+}
+
+
+unpackTo(_o: SampleEnvironmentDataT): void {
+  _o.name = this.name();
+  _o.channel = this.channel();
+  _o.packetTimestamp = this.packetTimestamp();
+  _o.timeDelta = this.timeDelta();
+  _o.timestampLocation = this.timestampLocation();
+  _o.valuesType = this.valuesType();
+  _o.values = (() => {
+      const temp = unionToValueUnion(this.valuesType(), this.values.bind(this));
+      if(temp === null) { return null; }
+      return temp.unpack()
+  })();
+  _o.timestamps = this.bb!.createScalarList<bigint>(this.timestamps.bind(this), this.timestampsLength());
+  _o.messageCounter = this.messageCounter();
+}
+}
+
+export class SampleEnvironmentDataT implements flatbuffers.IGeneratedObject {
+constructor(
+  public name: string|Uint8Array|null = null,
+  public channel: number = 0,
+  public packetTimestamp: bigint = BigInt('0'),
+  public timeDelta: number = 0.0,
+  public timestampLocation: Location = Location.Unknown,
+  public valuesType: ValueUnion = ValueUnion.NONE,
+  public values: Int16ArrayT|Int32ArrayT|Int64ArrayT|Int8ArrayT|UInt16ArrayT|UInt32ArrayT|UInt64ArrayT|UInt8ArrayT|null = null,
+  public timestamps: (bigint)[] = [],
+  public messageCounter: bigint = BigInt('0')
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const name = (this.name !== null ? builder.createString(this.name!) : 0);
+  const values = builder.createObjectOffset(this.values);
+  const timestamps = SampleEnvironmentData.createTimestampsVector(builder, this.timestamps);
+
+  return SampleEnvironmentData.createSampleEnvironmentData(builder,
+    name,
+    this.channel,
+    this.packetTimestamp,
+    this.timeDelta,
+    this.timestampLocation,
+    this.valuesType,
+    values,
+    timestamps,
+    this.messageCounter
+  );
 }
 }

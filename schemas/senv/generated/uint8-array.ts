@@ -4,7 +4,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
-export class UInt8Array {
+
+
+export class UInt8Array implements flatbuffers.IUnpackableObject<UInt8ArrayT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):UInt8Array {
@@ -67,5 +69,31 @@ static createUInt8Array(builder:flatbuffers.Builder, valueOffset:flatbuffers.Off
   UInt8Array.startUInt8Array(builder);
   UInt8Array.addValue(builder, valueOffset);
   return UInt8Array.endUInt8Array(builder);
+}
+
+unpack(): UInt8ArrayT {
+  return new UInt8ArrayT(
+    this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength())
+  );
+}
+
+
+unpackTo(_o: UInt8ArrayT): void {
+  _o.value = this.bb!.createScalarList<number>(this.value.bind(this), this.valueLength());
+}
+}
+
+export class UInt8ArrayT implements flatbuffers.IGeneratedObject {
+constructor(
+  public value: (number)[] = []
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const value = UInt8Array.createValueVector(builder, this.value);
+
+  return UInt8Array.createUInt8Array(builder,
+    value
+  );
 }
 }

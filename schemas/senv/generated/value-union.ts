@@ -2,14 +2,14 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-import { Int16Array } from './int16-array.ts';
-import { Int32Array } from './int32-array.ts';
-import { Int64Array } from './int64-array.ts';
-import { Int8Array } from './int8-array.ts';
-import { UInt16Array } from './uint16-array.ts';
-import { UInt32Array } from './uint32-array.ts';
-import { UInt64Array } from './uint64-array.ts';
-import { UInt8Array } from './uint8-array.ts';
+import { Int16Array, Int16ArrayT } from './int16-array.ts';
+import { Int32Array, Int32ArrayT } from './int32-array.ts';
+import { Int64Array, Int64ArrayT } from './int64-array.ts';
+import { Int8Array, Int8ArrayT } from './int8-array.ts';
+import { UInt16Array, UInt16ArrayT } from './uint16-array.ts';
+import { UInt32Array, UInt32ArrayT } from './uint32-array.ts';
+import { UInt64Array, UInt64ArrayT } from './uint64-array.ts';
+import { UInt8Array, UInt8ArrayT } from './uint8-array.ts';
 
 
 export enum ValueUnion {

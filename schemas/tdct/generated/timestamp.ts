@@ -6,7 +6,7 @@ import * as flatbuffers from 'flatbuffers';
 
 
 
-export class timestamp {
+export class timestamp implements flatbuffers.IUnpackableObject<timestampT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):timestamp {
@@ -99,5 +99,40 @@ static createtimestamp(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offse
   timestamp.addTimestamps(builder, timestampsOffset);
   timestamp.addSequenceCounter(builder, sequenceCounter);
   return timestamp.endtimestamp(builder);
+}
+
+unpack(): timestampT {
+  return new timestampT(
+    this.name(),
+    this.bb!.createScalarList<bigint>(this.timestamps.bind(this), this.timestampsLength()),
+    this.sequenceCounter()
+  );
+}
+
+
+unpackTo(_o: timestampT): void {
+  _o.name = this.name();
+  _o.timestamps = this.bb!.createScalarList<bigint>(this.timestamps.bind(this), this.timestampsLength());
+  _o.sequenceCounter = this.sequenceCounter();
+}
+}
+
+export class timestampT implements flatbuffers.IGeneratedObject {
+constructor(
+  public name: string|Uint8Array|null = null,
+  public timestamps: (bigint)[] = [],
+  public sequenceCounter: bigint = BigInt('0')
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const name = (this.name !== null ? builder.createString(this.name!) : 0);
+  const timestamps = timestamp.createTimestampsVector(builder, this.timestamps);
+
+  return timestamp.createtimestamp(builder,
+    name,
+    timestamps,
+    this.sequenceCounter
+  );
 }
 }

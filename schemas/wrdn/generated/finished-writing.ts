@@ -6,7 +6,7 @@ import * as flatbuffers from 'flatbuffers';
 
 
 
-export class FinishedWriting {
+export class FinishedWriting implements flatbuffers.IUnpackableObject<FinishedWritingT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):FinishedWriting {
@@ -121,5 +121,55 @@ static createFinishedWriting(builder:flatbuffers.Builder, serviceIdOffset:flatbu
   FinishedWriting.addMetadata(builder, metadataOffset);
   FinishedWriting.addMessage(builder, messageOffset);
   return FinishedWriting.endFinishedWriting(builder);
+}
+
+unpack(): FinishedWritingT {
+  return new FinishedWritingT(
+    this.serviceId(),
+    this.jobId(),
+    this.errorEncountered(),
+    this.fileName(),
+    this.metadata(),
+    this.message()
+  );
+}
+
+
+unpackTo(_o: FinishedWritingT): void {
+  _o.serviceId = this.serviceId();
+  _o.jobId = this.jobId();
+  _o.errorEncountered = this.errorEncountered();
+  _o.fileName = this.fileName();
+  _o.metadata = this.metadata();
+  _o.message = this.message();
+}
+}
+
+export class FinishedWritingT implements flatbuffers.IGeneratedObject {
+constructor(
+  public serviceId: string|Uint8Array|null = null,
+  public jobId: string|Uint8Array|null = null,
+  public errorEncountered: boolean = false,
+  public fileName: string|Uint8Array|null = null,
+  public metadata: string|Uint8Array|null = null,
+  public message: string|Uint8Array|null = null
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const serviceId = (this.serviceId !== null ? builder.createString(this.serviceId!) : 0);
+  const jobId = (this.jobId !== null ? builder.createString(this.jobId!) : 0);
+  const fileName = (this.fileName !== null ? builder.createString(this.fileName!) : 0);
+  const metadata = (this.metadata !== null ? builder.createString(this.metadata!) : 0);
+  const message = (this.message !== null ? builder.createString(this.message!) : 0);
+
+  return FinishedWriting.createFinishedWriting(builder,
+    serviceId,
+    jobId,
+    this.errorEncountered,
+    fileName,
+    metadata,
+    message
+  );
 }
 }

@@ -2,4 +2,4 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
-export { FinishedWriting } from './finished-writing.ts';
+export { FinishedWriting, FinishedWritingT } from './finished-writing.ts';

@@ -6,7 +6,7 @@ import * as flatbuffers from 'flatbuffers';
 
 
 
-export class Status {
+export class Status implements flatbuffers.IUnpackableObject<StatusT> {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
   __init(i:number, bb:flatbuffers.ByteBuffer):Status {
@@ -128,5 +128,59 @@ static createStatus(builder:flatbuffers.Builder, softwareNameOffset:flatbuffers.
   Status.addUpdateInterval(builder, updateInterval);
   Status.addStatusJson(builder, statusJsonOffset);
   return Status.endStatus(builder);
+}
+
+unpack(): StatusT {
+  return new StatusT(
+    this.softwareName(),
+    this.softwareVersion(),
+    this.serviceId(),
+    this.hostName(),
+    this.processId(),
+    this.updateInterval(),
+    this.statusJson()
+  );
+}
+
+
+unpackTo(_o: StatusT): void {
+  _o.softwareName = this.softwareName();
+  _o.softwareVersion = this.softwareVersion();
+  _o.serviceId = this.serviceId();
+  _o.hostName = this.hostName();
+  _o.processId = this.processId();
+  _o.updateInterval = this.updateInterval();
+  _o.statusJson = this.statusJson();
+}
+}
+
+export class StatusT implements flatbuffers.IGeneratedObject {
+constructor(
+  public softwareName: string|Uint8Array|null = null,
+  public softwareVersion: string|Uint8Array|null = null,
+  public serviceId: string|Uint8Array|null = null,
+  public hostName: string|Uint8Array|null = null,
+  public processId: number = 0,
+  public updateInterval: number = 0,
+  public statusJson: string|Uint8Array|null = null
+){}
+
+
+pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const softwareName = (this.softwareName !== null ? builder.createString(this.softwareName!) : 0);
+  const softwareVersion = (this.softwareVersion !== null ? builder.createString(this.softwareVersion!) : 0);
+  const serviceId = (this.serviceId !== null ? builder.createString(this.serviceId!) : 0);
+  const hostName = (this.hostName !== null ? builder.createString(this.hostName!) : 0);
+  const statusJson = (this.statusJson !== null ? builder.createString(this.statusJson!) : 0);
+
+  return Status.createStatus(builder,
+    softwareName,
+    softwareVersion,
+    serviceId,
+    hostName,
+    this.processId,
+    this.updateInterval,
+    statusJson
+  );
 }
 }
