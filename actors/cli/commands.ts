@@ -6,9 +6,11 @@
  */
 import type { Command } from "./command.ts";
 import { chaos } from "./chaos.ts";
+import { efuCommand } from "./efu.ts";
 import { encode } from "./encode.ts";
 import { inspect } from "./inspect.ts";
+import { readoutGen } from "./readout_gen.ts";
 import { start } from "./start.ts";
 
 /** The subcommands, in the order `nxflow --help` lists them. */
-export const COMMANDS: readonly Command[] = [start, chaos, inspect, encode];
+export const COMMANDS: readonly Command[] = [start, chaos, inspect, encode, efuCommand, readoutGen];

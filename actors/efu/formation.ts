@@ -1,0 +1,66 @@
+/**
+ * The EFU's event formation actor: takes packet batches from the socket reader (`packets` channel), forms events
+ * with the detector's family (`event_former.ts`: header checks, readouts, pixel ids, time of flight) and posts them
+ * to the serialiser (`events` channel). Acknowledges each packet batch so the reader bounds what is in flight; bounds
+ * its own output the same way (`events.dropped` beyond it, `events.lost` for what a crashed serialiser took).
+ * Speaks protocols/efu.ts. Restart: permanent.
+ *
+ * @module
+ */
+import type { EventBatch, FlowAck, FormationProtocol, PacketBatch } from "../../protocols/efu.ts";
+import { defineActor, type Port } from "../runtime/actor.ts";
+import { type Counters, countersOf } from "./counters.ts";
+import type { DetectorConfig } from "./detector_config.ts";
+import { EventFormer } from "./event_former.ts";
+import { FlowWindow } from "./flow_window.ts";
+
+/** Configuration of the formation actor. */
+export interface FormationConfig {
+  detector: DetectorConfig;
+  /** @default 67108864 (64 MiB) */
+  maxInFlightBytes?: number;
+}
+
+interface State {
+  counters: Counters;
+  former: EventFormer;
+  window: FlowWindow;
+  packets: Port<PacketBatch | FlowAck>;
+  events: Port<EventBatch | FlowAck>;
+}
+
+function form(s: State, batch: PacketBatch): void {
+  const out = s.former.form(0, batch.data, batch.lengths);
+  s.packets.post({ type: "done", seq: batch.seq });
+  if (out.segments === 0) return;
+  const bytes = out.tof.byteLength * 2 + out.source.byteLength;
+  if (!s.window.fits(bytes)) {
+    s.counters["events.dropped"] += out.count;
+    return;
+  }
+  out.seq = s.window.sent(bytes, out.count);
+  s.events.post(out);
+}
+
+export default defineActor<FormationProtocol, FormationConfig, State>({
+  init(config, ctx) {
+    const s: State = {
+      counters: countersOf(["events.dropped", "events.lost"]),
+      former: undefined as unknown as EventFormer,
+      window: new FlowWindow(config.maxInFlightBytes ?? 64 * 1024 * 1024),
+      packets: ctx.port("packets"),
+      events: ctx.port("events"),
+    };
+    s.former = new EventFormer(config.detector, s.counters);
+    s.packets.onMessage((m) => {
+      if (m.type === "packets") form(s, m);
+    });
+    s.events.onMessage((m) => {
+      if (m.type === "done") s.counters["events.lost"] += s.window.done(m.seq);
+    });
+    return s;
+  },
+  requests: {
+    counters: (s) => ({ ...s.counters }),
+  },
+});

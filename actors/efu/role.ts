@@ -1,0 +1,157 @@
+/**
+ * The EFU role: socket reader → formation → serialiser → Kafka producer, each in its own Worker under a `oneForOne`
+ * supervisor with direct channels between neighbours, so that a crash of one actor restarts only that actor and the
+ * socket stays open. The control (command API, x5f2 status, Graphite) runs on the main thread (`control.ts`).
+ *
+ * Configuration (`roles.efu`, or `nxflow efu` options): `detector` (path of the detector config, required),
+ * `host` ("127.0.0.1"), `port` (9000), `brokers` ("127.0.0.1:9092"), `topic` ("<instrument>_detector"),
+ * `statusTopic` ("<instrument>_status"), `commandHost` ("127.0.0.1"), `commandPort` (8888; 0 = any free port,
+ * -1 = off), `graphite` ("" = off, else "host:port"), `region` (0), `maxEvents` (12400), `flushMs` (1000),
+ * `statusIntervalMs` (2000).
+ *
+ * @module
+ */
+import type { ConnectionOptions } from "../../protocols/broker.ts";
+import type { ProducerConfig } from "../broker/producer.ts";
+import { mergeChecked } from "../cli/merge_checked.ts";
+import type { Role } from "../roles.ts";
+import type { SupervisorSpec } from "../runtime/child_spec.ts";
+import { startControl } from "./control.ts";
+import { checkDetectorConfig, type DetectorConfig, familyOf } from "./detector_config.ts";
+import type { FormationConfig } from "./formation.ts";
+import type { SerialiserConfig } from "./serialiser.ts";
+import type { SocketReaderConfig } from "./socket_reader.ts";
+
+/** The EFU's settings. */
+export interface EfuSettings {
+  detector: string;
+  host: string;
+  port: number;
+  brokers: string;
+  topic: string;
+  statusTopic: string;
+  commandHost: string;
+  commandPort: number;
+  graphite: string;
+  region: number;
+  maxEvents: number;
+  flushMs: number;
+  statusIntervalMs: number;
+}
+
+/** Settings with the detector config loaded and topics resolved. */
+export interface EfuConfig extends EfuSettings {
+  detectorConfig: DetectorConfig;
+  connection: ConnectionOptions;
+}
+
+/** Defaults of the EFU's settings. */
+export const EFU_DEFAULTS: EfuSettings = {
+  detector: "",
+  host: "127.0.0.1",
+  port: 9000,
+  brokers: "127.0.0.1:9092",
+  topic: "",
+  statusTopic: "",
+  commandHost: "127.0.0.1",
+  commandPort: 8888,
+  graphite: "",
+  region: 0,
+  maxEvents: 12_400,
+  flushMs: 1000,
+  statusIntervalMs: 2000,
+};
+
+/** Checks the EFU's settings and loads the detector config; throws naming the bad field. */
+export function checkEfuConfig(section: Record<string, unknown>, where: string): EfuConfig {
+  const c = mergeChecked(EFU_DEFAULTS, section, where);
+  if (!c.detector) throw new TypeError(`Cannot use ${where}.detector: the detector config file is required`);
+  let json: unknown;
+  try {
+    json = JSON.parse(Deno.readTextFileSync(c.detector));
+  } catch (error) {
+    throw new TypeError(`Cannot use ${where}.detector "${c.detector}": ${(error as Error).message}`);
+  }
+  const detectorConfig = checkDetectorConfig(json, c.detector);
+  if (!(Number.isInteger(c.port) && c.port >= 0 && c.port < 65536)) {
+    throw new RangeError(`Cannot use ${where}.port: must be 0..65535, got ${c.port}`);
+  }
+  if (!(Number.isInteger(c.commandPort) && c.commandPort >= -1 && c.commandPort < 65536)) {
+    throw new RangeError(`Cannot use ${where}.commandPort: must be -1..65535, got ${c.commandPort}`);
+  }
+  if (!(c.maxEvents >= 1 && c.maxEvents <= 10_000_000)) {
+    throw new RangeError(`Cannot use ${where}.maxEvents: must be 1..10000000, got ${c.maxEvents}`);
+  }
+  for (const key of ["flushMs", "statusIntervalMs"] as const) {
+    if (!(c[key] >= 10)) throw new RangeError(`Cannot use ${where}.${key}: must be ≥ 10, got ${c[key]}`);
+  }
+  if (c.graphite && !/^[^:]+:\d+$/.test(c.graphite)) {
+    throw new TypeError(`Cannot use ${where}.graphite: must be "host:port", got "${c.graphite}"`);
+  }
+  const brokers = c.brokers.split(",").map((b) => b.trim()).filter(Boolean);
+  if (brokers.length === 0) throw new TypeError(`Cannot use ${where}.brokers: at least one host:port`);
+  return {
+    ...c,
+    topic: c.topic || `${detectorConfig.instrument}_detector`,
+    statusTopic: c.statusTopic || `${detectorConfig.instrument}_status`,
+    detectorConfig,
+    connection: { brokers, clientId: `nxflow-efu-${detectorConfig.instrument}` },
+  };
+}
+
+/** The EFU's supervision subtree. */
+export function efuTree(c: EfuConfig): SupervisorSpec {
+  const here = (file: string) => new URL(file, import.meta.url);
+  return {
+    id: "efu",
+    strategy: "oneForOne",
+    intensity: 10,
+    periodMs: 10_000,
+    children: [
+      {
+        id: "producer",
+        module: new URL("../broker/producer.ts", import.meta.url),
+        config: { connection: c.connection, lingerMs: 5 } satisfies ProducerConfig,
+      },
+      {
+        id: "serialiser",
+        module: here("./serialiser.ts"),
+        config: {
+          sources: [...familyOf(c.detectorConfig).sources],
+          topic: c.topic,
+          statusTopic: c.statusTopic,
+          maxEvents: c.maxEvents,
+          flushMs: c.flushMs,
+        } satisfies SerialiserConfig,
+      },
+      {
+        id: "formation",
+        module: here("./formation.ts"),
+        config: { detector: c.detectorConfig } satisfies FormationConfig,
+        delivery: "atMostOnce",
+      },
+      {
+        id: "reader",
+        module: here("./socket_reader.ts"),
+        config: { host: c.host, port: c.port } satisfies SocketReaderConfig,
+      },
+    ],
+    channels: [
+      { name: "packets", between: ["reader", "formation"] },
+      { name: "events", between: ["formation", "serialiser"] },
+      { name: "records", between: ["serialiser", "producer"] },
+    ],
+  };
+}
+
+/** The EFU role of `nxflow start`. */
+export const efu: Role<EfuConfig> = {
+  name: "efu",
+  summary: "event formation unit: ESS readout over UDP → ev44 on Kafka",
+  byDefault: false,
+  check: checkEfuConfig,
+  tree: efuTree,
+  attach(system, config, log) {
+    startControl(system, config, log, () => Deno.kill(Deno.pid, "SIGTERM"));
+  },
+};

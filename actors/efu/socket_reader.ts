@@ -1,0 +1,123 @@
+/**
+ * The EFU's socket reader: receives ESS readout datagrams with `Deno.listenDatagram` and hands them on in batches
+ * of transferred buffers over its `packets` channel; does nothing else, so that it keeps receiving while the
+ * formation actor restarts. Batches go out when `batchPackets` datagrams arrived or `batchMs` after the first one.
+ * What is in flight is bounded (`maxInFlightBytes`): beyond it batches are dropped and counted (`receive.dropped`);
+ * batches that a crashed formation actor took with it are counted as `receive.lost`. Speaks protocols/efu.ts.
+ * Restart: permanent.
+ *
+ * @module
+ */
+import type { FlowAck, PacketBatch, SocketReaderProtocol } from "../../protocols/efu.ts";
+import { defineActor, type Port } from "../runtime/actor.ts";
+import { type Counters, countersOf } from "./counters.ts";
+import { FlowWindow } from "./flow_window.ts";
+
+/** Configuration of the socket reader. */
+export interface SocketReaderConfig {
+  host: string;
+  port: number;
+  /** @default 32 */
+  batchPackets?: number;
+  /** @default 2 */
+  batchMs?: number;
+  /** @default 67108864 (64 MiB) */
+  maxInFlightBytes?: number;
+}
+
+/** Bytes kept per datagram: more than the largest valid payload, so oversized ones are seen (and rejected). */
+const SLOT = 9000;
+
+const COUNTERS = ["receive.packets", "receive.bytes", "receive.dropped", "receive.lost", "receive.batches"];
+
+interface State {
+  conn: Deno.DatagramConn;
+  counters: Counters;
+  window: FlowWindow;
+  port: Port<PacketBatch | FlowAck>;
+  batchPackets: number;
+  data: Uint8Array;
+  lengths: Uint32Array;
+  count: number;
+  used: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  batchMs: number;
+  closed: boolean;
+}
+
+function newBatch(s: State): void {
+  s.data = new Uint8Array(s.batchPackets * SLOT);
+  s.lengths = new Uint32Array(s.batchPackets);
+  s.count = 0;
+  s.used = 0;
+}
+
+function flush(s: State): void {
+  clearTimeout(s.timer);
+  s.timer = undefined;
+  if (s.count === 0) return;
+  if (!s.window.fits(s.used)) {
+    s.counters["receive.dropped"] += s.count;
+    s.count = 0;
+    s.used = 0;
+    return;
+  }
+  const seq = s.window.sent(s.used, s.count);
+  s.port.post({ type: "packets", seq, data: s.data.subarray(0, s.used), lengths: s.lengths.subarray(0, s.count) });
+  s.counters["receive.batches"]++;
+  newBatch(s);
+}
+
+async function receiveLoop(s: State): Promise<void> {
+  const scratch = new Uint8Array(SLOT);
+  while (!s.closed) {
+    let datagram: Uint8Array;
+    try {
+      [datagram] = await s.conn.receive(scratch);
+    } catch (error) {
+      if (s.closed) return;
+      throw error;
+    }
+    s.counters["receive.packets"]++;
+    s.counters["receive.bytes"] += datagram.length;
+    s.data.set(datagram, s.used);
+    s.lengths[s.count++] = datagram.length;
+    s.used += datagram.length;
+    if (s.count === s.batchPackets) flush(s);
+    else if (s.timer === undefined) s.timer = setTimeout(() => flush(s), s.batchMs);
+  }
+}
+
+export default defineActor<SocketReaderProtocol, SocketReaderConfig, State>({
+  init(config, ctx) {
+    const conn = Deno.listenDatagram({ hostname: config.host, port: config.port, transport: "udp" });
+    const s: State = {
+      conn,
+      counters: countersOf(COUNTERS),
+      window: new FlowWindow(config.maxInFlightBytes ?? 64 * 1024 * 1024),
+      port: ctx.port("packets"),
+      batchPackets: config.batchPackets ?? 32,
+      data: new Uint8Array(0),
+      lengths: new Uint32Array(0),
+      count: 0,
+      used: 0,
+      timer: undefined,
+      batchMs: config.batchMs ?? 2,
+      closed: false,
+    };
+    newBatch(s);
+    s.port.onMessage((m) => {
+      if (m.type === "done") s.counters["receive.lost"] += s.window.done(m.seq);
+    });
+    void receiveLoop(s); // a receive error rejects unhandled: the actor crashes and is restarted
+    return s;
+  },
+  requests: {
+    counters: (s) => ({ ...s.counters }),
+  },
+  terminate(s) {
+    s.closed = true;
+    clearTimeout(s.timer);
+    s.conn.close();
+  },
+});

@@ -1,0 +1,122 @@
+/**
+ * Test helpers for the EFU: a running EFU tree (real workers, real UDP on 127.0.0.1, real Kafka from the harness)
+ * with its control, and a reader of the ev44 topic that decodes with the real codec.
+ */
+import { BrokerAdmin } from "../../actors/broker/admin.ts";
+import { createKafka } from "../../actors/broker/connection.ts";
+import { type EfuControl, startControl } from "../../actors/efu/control.ts";
+import { checkEfuConfig, type EfuConfig, efuTree } from "../../actors/efu/role.ts";
+import { ActorSystem } from "../../actors/runtime/mod.ts";
+import type { ConnectionOptions } from "../../protocols/broker.ts";
+import { ev44, type Event44Message } from "../../schemas/ev44/codec.ts";
+
+/** A running EFU. */
+export interface TestEfu {
+  config: EfuConfig;
+  system: ActorSystem;
+  control: EfuControl;
+  /** Counter value by short name (without the `efu.<instrument>.0.` prefix). */
+  counter(name: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** A free UDP port on 127.0.0.1. */
+export function freeUdpPort(): number {
+  const probe = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  return port;
+}
+
+/** Writes `detector` to a temporary file and starts an EFU tree with its control on it. */
+export async function startEfu(
+  connection: ConnectionOptions,
+  detector: Record<string, unknown>,
+  settings: Record<string, unknown> = {},
+): Promise<TestEfu> {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  await Deno.writeTextFile(file, JSON.stringify(detector));
+  const config = checkEfuConfig({
+    detector: file,
+    port: freeUdpPort(),
+    brokers: connection.brokers.join(","),
+    commandPort: 0,
+    statusIntervalMs: 500,
+    ...settings,
+  }, "test");
+  const admin = await BrokerAdmin.connect(connection);
+  await admin.createTopics([{ topic: config.topic }, { topic: config.statusTopic }]);
+  await admin.close();
+  const system = await ActorSystem.start(
+    { id: "root", strategy: "oneForOne", intensity: 20, periodMs: 10_000, children: [efuTree(config)] },
+    { onFatal: (reason) => console.error(`efu test tree gave up: ${reason}`) },
+  );
+  const control = startControl(system, config, () => {}, () => {});
+  const prefix = `efu.${config.detectorConfig.instrument}.0.`;
+  return {
+    config,
+    system,
+    control,
+    async counter(name) {
+      const found = (await control.counters()).find(([n]) => n === prefix + name);
+      if (!found) throw new Error(`no counter ${prefix + name}`);
+      return found[1];
+    },
+    async stop() {
+      control.stop();
+      await system.stop();
+      await Deno.remove(file);
+    },
+  };
+}
+
+/** One consumed ev44 message with its Kafka timestamp. */
+export interface Ev44Record {
+  timestampMs: number;
+  message: Event44Message;
+}
+
+/** Reads `topic` from the beginning until `done(records)` holds or `timeoutMs` passes; decodes with the real codec. */
+export async function readTopic(
+  connection: ConnectionOptions,
+  topic: string,
+  done: (records: Ev44Record[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<Ev44Record[]> {
+  const consumer = createKafka(connection).consumer({ groupId: `efu-test-${crypto.randomUUID()}` });
+  const records: Ev44Record[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let finish: () => void = () => {};
+    const finished = new Promise<void>((r) => (finish = r));
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const bytes = new Uint8Array(message.value!);
+        records.push({ timestampMs: Number(message.timestamp), message: ev44.decode(bytes.slice()) });
+        if (done(records)) finish();
+        await Promise.resolve();
+      },
+    });
+    await Promise.race([finished, new Promise((r) => setTimeout(r, timeoutMs))]);
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
+
+/** Polls `probe` until `check` holds; throws with the last value after `timeoutMs`. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T>,
+  check: (v: T) => boolean,
+  timeoutMs = 30_000,
+) {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (check(value)) return value;
+    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
