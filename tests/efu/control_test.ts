@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import { generate, type GeneratorOptions } from "../../actors/efu/generator.ts";
+import type { ActorSnapshot, SupervisorSnapshot } from "../../protocols/supervision.ts";
+import { x5f2 } from "../../schemas/x5f2/codec.ts";
+import { createKafka } from "../../actors/broker/connection.ts";
+import { startKafka } from "../_harness/kafka.ts";
+import { eventually, startEfu, type TestEfu } from "./efu_harness.ts";
+
+function options(efu: TestEfu, o: Partial<GeneratorOptions> = {}): GeneratorOptions {
+  return {
+    detector: efu.config.detectorConfig,
+    host: "127.0.0.1",
+    port: efu.config.port,
+    packets: 200,
+    rate: 400,
+    seed: 5,
+    version: 0,
+    pulseHz: 14,
+    packetBytes: 1500,
+    packetsPerPulse: 30,
+    startNs: 1_760_000_000_000_000_000n,
+    faults: [],
+    ...o,
+  };
+}
+
+function restarts(efu: TestEfu, id: string): number {
+  const walk = (s: SupervisorSnapshot): ActorSnapshot[] =>
+    s.children.flatMap((c) => c.kind === "actor" ? [c] : walk(c));
+  return walk(efu.system.snapshot().root).find((a) => a.id === id)!.restarts;
+}
+
+async function ask(port: number, lines: string[]): Promise<string[]> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode(lines.map((l) => l + "\n").join("")));
+    let text = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of conn.readable) {
+      text += decoder.decode(chunk, { stream: true });
+      if (text.split("\n").length > lines.length) break;
+    }
+    return text.trim().split("\n");
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // closed by the readable's cancellation
+    }
+  }
+}
+
+Deno.test("efu control and resilience", async (t) => {
+  const kafka = await startKafka();
+  const efu = await startEfu(kafka.connection, { instrument: "bifrost", family: "caen" });
+  try {
+    await t.step("the command API answers every command and rejects unknown ones", async () => {
+      const port = efu.control.commandPort!;
+      const answers = await ask(port, [
+        "VERSION_GET",
+        "DETECTOR_INFO_GET",
+        "STAT_GET_COUNT",
+        "STAT_GET 1",
+        "STAT_GET_NAME efu.bifrost.0.receive.packets",
+        "CMD_GET_COUNT",
+        "CMD_GET 8",
+        "NOPE",
+        "STAT_GET 0",
+        "STAT_GET_NAME no.such.counter",
+        "CMD_GET x",
+      ]);
+      assert.match(answers[0], /^VERSION_GET \S+ nxflow-efu$/);
+      assert.equal(answers[1], "DETECTOR_INFO_GET bifrost");
+      const count = Number(answers[2].split(" ")[1]);
+      assert.ok(count > 40, answers[2]);
+      assert.match(answers[3], /^STAT_GET efu\.bifrost\.0\.\S+ \d+$/);
+      assert.equal(answers[4], "STAT_GET_NAME efu.bifrost.0.receive.packets 0");
+      assert.equal(answers[5], "CMD_GET_COUNT 8");
+      assert.equal(answers[6], "CMD_GET EXIT");
+      assert.equal(answers[7], "Error: <BADCMD>");
+      assert.deepEqual(answers.slice(8), ["Error: <BADARGS>", "Error: <BADARGS>", "Error: <BADARGS>"]);
+    });
+
+    await t.step("garbage datagrams (random bytes, 0 bytes, 65 kB) are counted and never crash it", async () => {
+      const conn = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+      const to = { transport: "udp" as const, hostname: "127.0.0.1", port: efu.config.port };
+      try {
+        const datagrams = [new Uint8Array(0), new Uint8Array(65_000).fill(0x45)];
+        for (let i = 0; i < 50; i++) datagrams.push(crypto.getRandomValues(new Uint8Array(1 + i * 150)));
+        for (const d of datagrams) {
+          await conn.send(d, to);
+          await new Promise((r) => setTimeout(r, 5)); // stay well inside the kernel's default receive buffer
+        }
+      } finally {
+        conn.close();
+      }
+      await eventually("52 datagrams received", () => efu.counter("receive.packets"), (n) => n >= 52);
+      await eventually("52 header errors", () => efu.counter("parser.essheader.errors.header"), (n) => n >= 52);
+      assert.equal(await efu.counter("events.count"), 0);
+      assert.equal(restarts(efu, "formation") + restarts(efu, "reader"), 0);
+    });
+
+    await t.step("a formation crash during a run leaves the socket open; the loss is bounded and counted", async () => {
+      const before = await efu.counter("receive.packets");
+      const run = generate(options(efu, { packets: 600 }));
+      await new Promise((r) => setTimeout(r, 500));
+      efu.system.inject("efu/formation", "crash");
+      const summary = await run;
+      await eventually("all datagrams received", () => efu.counter("receive.packets"), (n) => n >= before + 600);
+      await eventually("formation restarted", () => Promise.resolve(restarts(efu, "formation")), (n) => n === 1);
+      assert.equal(restarts(efu, "reader"), 0, "the socket reader was not restarted");
+      const lost = await efu.counter("receive.lost") + await efu.counter("receive.dropped");
+      const perPacket = Math.floor((1500 - 30) / 24);
+      await eventually(
+        "every event not lost in the crash produced",
+        () => efu.counter("produce.events"),
+        (n) => n >= summary.expectedEvents - lost * perPacket,
+      );
+      assert.ok(lost <= 600, `lost ${lost} packets`);
+      assert.ok(await efu.counter("produce.events") <= summary.expectedEvents);
+    });
+
+    await t.step(
+      "a serialiser crash during a run leaves the socket and formation running; loss is counted",
+      async () => {
+        const received = await efu.counter("receive.packets");
+        const formed = await efu.counter("events.count");
+        const run = generate(options(efu, { packets: 600, seed: 9, startNs: 1_770_000_000_000_000_000n }));
+        await new Promise((r) => setTimeout(r, 500));
+        efu.system.inject("efu/serialiser", "crash");
+        const summary = await run;
+        await eventually("all datagrams received", () => efu.counter("receive.packets"), (n) => n >= received + 600);
+        await eventually("serialiser restarted", () => Promise.resolve(restarts(efu, "serialiser")), (n) => n === 1);
+        assert.equal(restarts(efu, "reader"), 0, "the socket reader was not restarted");
+        assert.equal(restarts(efu, "formation"), 1, "formation only restarted by the previous step");
+        await eventually(
+          "all events formed",
+          () => efu.counter("events.count"),
+          (n) => n >= formed + summary.expectedEvents,
+        );
+        const lost = await efu.counter("events.lost") + await efu.counter("events.dropped");
+        await eventually(
+          "every event formed after the crash and not lost produced",
+          () => efu.counter("produce.events"),
+          (n) => n > 0 && n <= summary.expectedEvents,
+        );
+        assert.ok(lost < summary.expectedEvents, `lost ${lost} events`);
+      },
+    );
+
+    await t.step("x5f2 status with the counters is published on the status topic", async () => {
+      const consumer = createKafka(kafka.connection).consumer({ groupId: `efu-status-${crypto.randomUUID()}` });
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topic: efu.config.statusTopic, fromBeginning: true });
+        const status = await new Promise<Record<string, unknown>>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error("no status within 20 s")), 20_000);
+          void consumer.run({
+            eachMessage: async ({ message }) => {
+              const s = x5f2.decode(new Uint8Array(message.value!).slice());
+              clearTimeout(timer);
+              resolve({ ...JSON.parse(s.status_json!), software_name: s.software_name });
+              await Promise.resolve();
+            },
+          });
+        });
+        assert.equal(status.software_name, "nxflow-efu");
+        assert.equal(status.detector, "bifrost");
+        assert.ok("efu.bifrost.0.receive.packets" in (status.counters as Record<string, number>));
+      } finally {
+        await consumer.disconnect();
+      }
+    });
+  } finally {
+    await efu.stop();
+    await kafka.stop();
+  }
+});
