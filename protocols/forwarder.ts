@@ -1,0 +1,117 @@
+/**
+ * The forwarder role's protocols (`actors/forwarder/`): the config actor, the PV monitor groups and the serialiser,
+ * and the direct channels between them. Types only.
+ *
+ * ```text
+ * config consumer ─(batches)─▶ config ─(assign_<i>)─▶ monitor_<i> ─(pvs_<i>)─▶ serialiser ─(records)─▶ producer
+ *                               config ─(streams)──────────────────────────────▶ serialiser
+ * ```
+ *
+ * @module
+ */
+import type { CaUpdate } from "../actors/forwarder/ca_client.ts";
+import type { ConsumerLink, ProducerLink } from "./broker.ts";
+import type { None } from "./runtime.ts";
+
+/** An output schema the forwarder can publish for a CA PV. */
+export type OutputSchema = "f144" | "f142" | "tdct" | "al00" | "ep01";
+
+/** The EPICS protocol of a stream (fc00's enum). Only CA is monitored; PVA and FAKE are rejected. */
+export type StreamProtocol = "PVA" | "CA" | "FAKE";
+
+/** One configured stream: a PV forwarded in one schema to one topic. */
+export interface Stream {
+  channel: string;
+  schema: OutputSchema;
+  topic: string;
+  protocol: StreamProtocol;
+  /** non-zero: re-send the last value at the forwarder's global period. */
+  periodic: number;
+}
+
+/** Config ↔ monitor group `<i>`, over channel `assign_<i>`. */
+export type AssignLink =
+  /** a monitor group (re)started: the config actor answers with its current assignment. */
+  | { type: "hello" }
+  /** the full set of PVs this group monitors. */
+  | { type: "assign"; pvs: string[] };
+
+/** Monitor group `<i>` → serialiser, over channel `pvs_<i>`. */
+export type PvLink =
+  /** a monitor group (re)started: its PVs are disconnected until they report again. */
+  | { type: "hello" }
+  | { type: "connection"; pv: string; connected: boolean; timeMs: number }
+  | { type: "update"; pv: string; update: CaUpdate };
+
+/** Config → serialiser, over channel `streams`. */
+export type StreamsLink =
+  /** the full current set of streams; `changed`: after a config change (persist it and send status now). */
+  | { type: "streams"; streams: Stream[]; changed: boolean }
+  /** the serialiser (re)started and needs the current set. */
+  | { type: "hello" };
+
+/** Counters of the config actor. */
+export interface ConfigStats {
+  streams: number;
+  /** fc00 messages applied. */
+  applied: number;
+  /** config topic messages that were not fc00, or broken. */
+  rejectedMessages: number;
+  /** streams skipped (missing fields, unsupported protocol or schema, duplicates, no match). */
+  rejectedStreams: number;
+  /** storage topic messages skipped while restoring. */
+  storageJunk: number;
+  restored: boolean;
+}
+
+/** The config actor (`actors/forwarder/config.ts`). */
+export interface ConfigProtocol {
+  in: None;
+  requests: { stats: { request: null; reply: ConfigStats & { list: Stream[] } } };
+  out: { type: "log"; level: "info" | "warn"; message: string };
+  ports: { batches: ConsumerLink; streams: StreamsLink } & {
+    [name: `assign_${number}`]: AssignLink;
+  };
+}
+
+/** Figures of a monitor group. */
+export interface MonitorStats {
+  pvs: number;
+  connected: number;
+  updates: number;
+}
+
+/** A PV monitor group (`actors/forwarder/pv_monitor.ts`). */
+export interface MonitorProtocol {
+  in: None;
+  requests: { stats: { request: null; reply: MonitorStats } };
+  out: None;
+  ports: { [name: `assign_${number}` | `pvs_${number}`]: AssignLink | PvLink };
+}
+
+/** Counters of the serialiser, also in the x5f2 status. */
+export interface SerialiserStats {
+  /** PVs with at least one stream. */
+  pvsSubscribed: number;
+  pvsConnected: number;
+  /** messages handed to the producer, by kind. */
+  forwarded: number;
+  periodic: number;
+  /** acknowledged by Kafka. */
+  acked: number;
+  /** updates dropped by the timestamp filter. */
+  droppedTimestamps: number;
+  /** updates that cannot be put into their schema (e.g. a string PV for f144). */
+  processingErrors: number;
+  sendErrors: number;
+  /** mean time from handing a record to the producer to its acknowledgement, ms. */
+  sendLatencyMs: number;
+}
+
+/** The serialiser (`actors/forwarder/serialiser.ts`). */
+export interface SerialiserProtocol {
+  in: None;
+  requests: { stats: { request: null; reply: SerialiserStats } };
+  out: { type: "log"; level: "info" | "warn"; message: string };
+  ports: { records: ProducerLink; streams: StreamsLink } & { [name: `pvs_${number}`]: PvLink };
+}
