@@ -35,6 +35,9 @@ export class EventFormer {
   #pulseLow = 0;
   #prevHigh = 0;
   #prevLow = 0;
+  /** hot counters, added to `counters` after each batch. */
+  #tofCount = 0;
+  #prevTofCount = 0;
   #sink = (source: number, high: number, low: number, pixel: number): void => this.#add(source, high, low, pixel);
 
   constructor(config: DetectorConfig, readonly counters: Counters) {
@@ -70,6 +73,11 @@ export class EventFormer {
       this.#packet(packet, new DataView(view.buffer, view.byteOffset + offset, lengths[i]));
       offset += lengths[i];
     }
+    this.counters["events.count"] += this.#out.count;
+    this.counters["events.timestamp.tof.count"] += this.#tofCount;
+    this.counters["events.timestamp.prevtof.count"] += this.#prevTofCount;
+    this.#tofCount = 0;
+    this.#prevTofCount = 0;
     return this.#out;
   }
 
@@ -100,17 +108,16 @@ export class EventFormer {
       tof = tofNs(high, low, this.#prevHigh, this.#prevLow);
       if (tof < 0) return void c["events.timestamp.prevtof.negative"]++;
       if (tof > this.maxTof) return void c["events.timestamp.prevtof.high"]++;
-      c["events.timestamp.prevtof.count"]++;
+      this.#prevTofCount++;
     } else if (tof > this.maxTof) {
       return void c["events.timestamp.tof.high"]++;
     } else {
-      c["events.timestamp.tof.count"]++;
+      this.#tofCount++;
     }
     const out = this.#out;
     const i = out.count++;
     out.tof[i] = tof;
     out.pixel[i] = pixel;
     out.source[i] = source;
-    c["events.count"]++;
   }
 }

@@ -45,13 +45,6 @@ interface State {
   closed: boolean;
 }
 
-function newBatch(s: State): void {
-  s.data = new Uint8Array(s.batchPackets * SLOT);
-  s.lengths = new Uint32Array(s.batchPackets);
-  s.count = 0;
-  s.used = 0;
-}
-
 function flush(s: State): void {
   clearTimeout(s.timer);
   s.timer = undefined;
@@ -63,9 +56,11 @@ function flush(s: State): void {
     return;
   }
   const seq = s.window.sent(s.used, s.count);
-  s.port.post({ type: "packets", seq, data: s.data.subarray(0, s.used), lengths: s.lengths.subarray(0, s.count) });
+  // copies of the used part are transferred and the batch buffers reused: no large allocation per batch
+  s.port.post({ type: "packets", seq, data: s.data.slice(0, s.used), lengths: s.lengths.slice(0, s.count) });
   s.counters["receive.batches"]++;
-  newBatch(s);
+  s.count = 0;
+  s.used = 0;
 }
 
 async function receiveLoop(s: State): Promise<void> {
@@ -97,15 +92,14 @@ export default defineActor<SocketReaderProtocol, SocketReaderConfig, State>({
       window: new FlowWindow(config.maxInFlightBytes ?? 64 * 1024 * 1024),
       port: ctx.port("packets"),
       batchPackets: config.batchPackets ?? 32,
-      data: new Uint8Array(0),
-      lengths: new Uint32Array(0),
+      data: new Uint8Array((config.batchPackets ?? 32) * SLOT),
+      lengths: new Uint32Array(config.batchPackets ?? 32),
       count: 0,
       used: 0,
       timer: undefined,
       batchMs: config.batchMs ?? 2,
       closed: false,
     };
-    newBatch(s);
     s.port.onMessage((m) => {
       if (m.type === "done") s.counters["receive.lost"] += s.window.done(m.seq);
     });

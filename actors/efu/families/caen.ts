@@ -114,24 +114,22 @@ function create(c: CaenConfig, where: string): FamilyInstance {
     maxPixel: NX * NY,
     parse(data, view, offset, counters, sink: EventSink) {
       const end = data.length;
+      const start = offset;
+      let error = "";
       while (offset < end) {
-        counters["parser.readout.header.count"]++;
-        if (end - offset < 4) return void counters["parser.readout.error_headersize"]++;
-        const length = view.getUint16(offset + 2, true);
-        if (length !== READOUT) return void counters["parser.readout.error_datlen_invalid"]++;
-        if (end - offset < READOUT) return void counters["parser.readout.error_datlen_mismatch"]++;
-        const fiber = data[offset];
-        const fen = data[offset + 1];
-        if (fiber > 23 || fen > 23) return void counters["parser.readout.error_ringfen"]++;
-        counters["parser.readout.count"]++;
+        if (end - offset < 4) error = "parser.readout.error_headersize";
+        else if (view.getUint16(offset + 2, true) !== READOUT) error = "parser.readout.error_datlen_invalid";
+        else if (end - offset < READOUT) error = "parser.readout.error_datlen_mismatch";
+        else if (data[offset] > 23 || data[offset + 1] > 23) error = "parser.readout.error_ringfen";
+        if (error) break;
         const at = offset;
         offset += READOUT;
-        const ring = fiber >> 1;
+        const ring = data[at] >> 1;
         const group = data[at + 13];
         const a = view.getUint16(at + 16, true);
         const b = view.getUint16(at + 18, true);
         if (ring > c.maxRing) counters["geometry.ring_errors"]++;
-        else if (fen > c.maxFen) counters["geometry.fen_errors"]++;
+        else if (data[at + 1] > c.maxFen) counters["geometry.fen_errors"]++;
         else if (group >= GROUPS) counters["geometry.topology_errors"]++;
         else if (a > c.maxAmplitude || b > c.maxAmplitude) counters["parser.readout.error_maxadc"]++;
         else if (a + b === 0) counters["readouts.amplitude_zero"]++;
@@ -143,6 +141,10 @@ function create(c: CaenConfig, where: string): FamilyInstance {
           }
         }
       }
+      const good = (offset - start) / READOUT;
+      counters["parser.readout.count"] += good;
+      counters["parser.readout.header.count"] += good + (error ? 1 : 0);
+      if (error) counters[error]++;
     },
     write(view, offset, pixel, high, low) {
       if (!(pixel >= 1 && pixel <= NX * NY)) return false;
