@@ -40,7 +40,8 @@ Deno.test("forwarder: IOC updates to f144/al00/ep01, fc00 config with storage, j
     until(what, setup.seen, (all) => {
       const last = all.filter((d) => d.id === "x5f2").at(-1);
       return last !== undefined &&
-        JSON.stringify(channelsOf(last)) === JSON.stringify(channels.map((c) => PREFIX + c).sort());
+        JSON.stringify(channelsOf(last)) ===
+          JSON.stringify(channels.map((c) => c.includes(":") ? c : PREFIX + c).sort());
     });
   try {
     await t.step("stored config is restored (junk on the storage topic skipped) and merged with the file", async () => {
@@ -161,6 +162,88 @@ Deno.test("forwarder: IOC updates to f144/al00/ep01, fc00 config with storage, j
       );
       await ioc.set("DOUBLE", 5.5);
       await setup.waitFor("f144 after crash", isF144("DOUBLE", (v) => v === 5.5));
+    });
+
+    await t.step("tdct for chopper offsets, f142 on request, x5f2 every 4 s", async () => {
+      const add = [stream("CHOPPER", "tdct"), stream("DOUBLE2", "f142")].map((s) => ({
+        ...s,
+        protocol: "CA" as const,
+      }));
+      await sendConfig(fc00.encode({ config_change: "ADD", streams: add }));
+      await lastStatusLists(["DOUBLE", "CHOPPER", "DOUBLE2"], "x5f2 after ADD tdct/f142");
+      await ioc.set("CHOPPER", [0, 1000, 2500]);
+      const t = await setup.waitFor(
+        "tdct",
+        (d) => d.id === "tdct" && d.message.name === PREFIX + "CHOPPER" && d.message.timestamps.length === 3,
+      );
+      const [t0, t1, t2] = t.message.timestamps as BigUint64Array;
+      assert.deepEqual([t1 - t0, t2 - t0], [1000n, 2500n]);
+      assert.equal(t.timestampMs, Number(t0 / 1_000_000n));
+      await ioc.set("DOUBLE2", 16.5);
+      const f = await setup.waitFor(
+        "f142",
+        (d) => d.id === "f142" && d.message.source_name === PREFIX + "DOUBLE2" && d.message.value.value === 16.5,
+      );
+      assert.equal(f.message.value_type, "Double");
+      const statuses = (await setup.seen()).filter((d) => d.id === "x5f2").length;
+      await until(
+        "periodic x5f2",
+        setup.seen,
+        (all) => all.filter((d) => d.id === "x5f2").length >= statuses + 2,
+        15_000,
+      );
+    });
+
+    await t.step("the timestamp filter drops old and future updates and counts them", async () => {
+      await sendConfig(
+        fc00.encode({ config_change: "ADD", streams: [{ ...stream("STAMPED", "f144"), protocol: "CA" }] }),
+      );
+      await lastStatusLists(["DOUBLE", "CHOPPER", "DOUBLE2", "STAMPED"], "x5f2 with STAMPED");
+      const now = Date.now() / 1000;
+      await ioc.command(`stamp STAMPED 1.5 ${now}`);
+      await setup.waitFor("f144 stamped", isF144("STAMPED", (v) => v === 1.5));
+      const before = (await serialiser.request("stats", null)).droppedTimestamps;
+      await ioc.command(`stamp STAMPED 2.5 ${now - 2 * 365 * 86400}`);
+      await ioc.command(`stamp STAMPED 3.5 ${now + 3600}`);
+      await ioc.command(`stamp STAMPED 4.5 ${now + 1}`);
+      await setup.waitFor("f144 after the filter", isF144("STAMPED", (v) => v === 4.5));
+      const all = await setup.seen();
+      assert.ok(!all.some(isF144("STAMPED", (v) => v === 2.5 || v === 3.5)));
+      assert.equal((await serialiser.request("stats", null)).droppedTimestamps - before, 2);
+    });
+
+    await t.step(
+      "stopping and restarting the IOC gives ep01 DISCONNECTED then CONNECTED; forwarding resumes",
+      async () => {
+        const before = (await setup.seen()).length;
+        await setup.restartIoc(1000);
+        await until("ep01 after IOC restart", setup.seen, (all) => {
+          const ep = all.slice(before).filter((d) => d.id === "ep01" && d.key === PREFIX + "DOUBLE").map((d) =>
+            d.message.status
+          );
+          return ep.includes("DISCONNECTED") && ep.at(-1) === "CONNECTED";
+        }, 60_000);
+        await setup.ioc.set("DOUBLE", 6.5);
+        await setup.waitFor("f144 after IOC restart", isF144("DOUBLE", (v) => v === 6.5));
+      },
+    );
+
+    await t.step("a PV that appears after the subscription connects later", async () => {
+      await sendConfig(
+        fc00.encode({
+          config_change: "ADD",
+          streams: [{ ...stream("DOUBLE", "f144"), channel: "LATE:DOUBLE", protocol: "CA" }],
+        }),
+      );
+      await lastStatusLists(["DOUBLE", "CHOPPER", "DOUBLE2", "STAMPED", "LATE:DOUBLE"], "x5f2 with the late PV");
+      await new Promise((r) => setTimeout(r, 1000));
+      const late = await setup.startLateIoc();
+      await late.set("DOUBLE", 9.25);
+      await setup.waitFor(
+        "late PV",
+        (d) => d.id === "f144" && d.key === "LATE:DOUBLE" && d.message.value.value === 9.25,
+        60_000,
+      );
     });
 
     await t.step("REMOVEALL empties the streams", async () => {

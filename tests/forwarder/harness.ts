@@ -9,7 +9,7 @@ import { type ActorRef, ActorSystem } from "../../actors/runtime/mod.ts";
 import { decodeAny } from "../../schemas/mod.ts";
 import type { Stream } from "../../protocols/forwarder.ts";
 import { startKafka, type TestKafka } from "../_harness/kafka.ts";
-import { startIoc, type TestIoc } from "../_harness/ioc.ts";
+import { freePort, startIoc, type TestIoc } from "../_harness/ioc.ts";
 import type { ProbeProtocol, Seen } from "./kafka_probe.ts";
 import { until } from "./wait.ts";
 
@@ -29,7 +29,12 @@ export interface Decoded {
 /** The running setup. */
 export interface Setup {
   kafka: TestKafka;
+  /** the main IOC (prefix `SIMPLE:`); replaced by {@linkcode Setup.restartIoc}. */
   ioc: TestIoc;
+  /** Stops the IOC, waits `downMs`, starts it again on the same port. */
+  restartIoc(downMs: number): Promise<void>;
+  /** Starts the IOC that serves `LATE:DOUBLE` on the port the forwarder has searched from the start. */
+  startLateIoc(): Promise<TestIoc>;
   /** the forwarder's own system (paths `forwarder/serialiser`, `forwarder/monitor_0`, ...). */
   system: ActorSystem;
   probe: ActorRef<ProbeProtocol>;
@@ -62,10 +67,12 @@ function decode(s: Seen): Decoded {
 export async function startSetup(options: SetupOptions = {}): Promise<Setup> {
   const kafka = await startKafka({ heapMb: 512 });
   let ioc: TestIoc | null = null;
+  let late = null as TestIoc | null;
   let probes: ActorSystem | null = null;
   let system: ActorSystem | null = null;
   try {
     ioc = await startIoc();
+    const latePort = freePort();
     const admin = await BrokerAdmin.connect(kafka.connection);
     await admin.createTopics(Object.values(TOPICS).map((topic) => ({ topic })));
     await admin.close();
@@ -111,7 +118,7 @@ export async function startSetup(options: SetupOptions = {}): Promise<Setup> {
       statusIntervalMs: 4000,
       groups: options.groups ?? 2,
       serviceId: "test-forwarder",
-      ca: ioc.client,
+      ca: { addrList: `127.0.0.1:${ioc.port} 127.0.0.1:${latePort}`, serverPort: ioc.port },
       streams: options.streams ?? [],
       version: "test",
     };
@@ -119,9 +126,19 @@ export async function startSetup(options: SetupOptions = {}): Promise<Setup> {
       onFatal: (reason) => console.error(`forwarder gave up: ${reason}`),
     });
     const seen = async () => (await probe.request("seen", null)).map(decode);
-    const running = { kafka, ioc, system };
-    return {
-      ...running,
+    const setup: Setup = {
+      kafka,
+      ioc,
+      system,
+      async restartIoc(downMs) {
+        await setup.ioc.stop();
+        await new Promise((r) => setTimeout(r, downMs));
+        ioc = setup.ioc = await startIoc({ port: setup.ioc.port });
+      },
+      async startLateIoc() {
+        late = await startIoc({ prefix: "LATE:", minimal: true, port: latePort });
+        return late;
+      },
       probe,
       seen,
       async waitFor(what, check, timeoutMs = 30_000) {
@@ -132,13 +149,16 @@ export async function startSetup(options: SetupOptions = {}): Promise<Setup> {
         await system!.stop();
         await probes!.stop();
         await ioc!.stop();
+        await late?.stop();
         await kafka.stop();
       },
     };
+    return setup;
   } catch (error) {
     await system?.stop();
     await probes?.stop();
     await ioc?.stop();
+    await late?.stop();
     await kafka.stop();
     throw error;
   }

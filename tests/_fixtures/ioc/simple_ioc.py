@@ -5,6 +5,7 @@ plus CHOPPER (tdct offsets) and, with --scalars N, N plain doubles BENCH:0..N-1.
 
 Commands on stdin, one per line, each answered by "ok" or "error <why>" on stdout:
   set NAME JSON      set a record's value (JSON number, string or list)
+  stamp NAME JSON S  set an input record's value with the EPICS timestamp S (Unix seconds, may be fractional)
   storm SECONDS      update every BENCH scalar as fast as possible for SECONDS; answers "ok <updates>"
   wave SECONDS HZ    update BIGARRAY (2048 doubles) at HZ for SECONDS; answers "ok <updates>"
 Prints "ready" once the IOC serves Channel Access; exits when stdin closes. Serves only what EPICS_CAS_INTF_ADDR_LIST allows.
@@ -45,6 +46,7 @@ if not args.minimal:
     add("SHORTARRAY", builder.WaveformOut("SHORTARRAY", length=8, FTVL="SHORT", initial_value=[0] * 8))
     add("CHARARRAY", builder.WaveformOut("CHARARRAY", length=8, FTVL="CHAR", initial_value=[0] * 8))
     add("CHOPPER", builder.WaveformOut("CHOPPER", length=64, FTVL="LONG", initial_value=[]))
+    add("STAMPED", builder.aIn("STAMPED", initial_value=0.0, TSE=-2))
     add("BIGARRAY", builder.WaveformOut("BIGARRAY", length=2048, FTVL="DOUBLE", initial_value=[0.0] * 2048))
 bench = [builder.aOut(f"BENCH{i}", initial_value=0.0) for i in range(args.scalars)]
 
@@ -86,6 +88,10 @@ def serve():
         try:
             if parts[0] == "set":
                 records[parts[1]].set(json.loads(parts[2]))
+                print("ok", flush=True)
+            elif parts[0] == "stamp":
+                value, seconds = parts[2].rsplit(" ", 1)
+                records[parts[1]].set(json.loads(value), timestamp=float(seconds))
                 print("ok", flush=True)
             elif parts[0] == "storm":
                 print(f"ok {storm(float(parts[1]))}", flush=True)
