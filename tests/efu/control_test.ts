@@ -3,6 +3,7 @@ import { generate, type GeneratorOptions } from "../../actors/efu/generator.ts";
 import type { ActorSnapshot, SupervisorSnapshot } from "../../protocols/supervision.ts";
 import { x5f2 } from "../../schemas/x5f2/codec.ts";
 import { createKafka } from "../../actors/broker/connection.ts";
+import { startControl } from "../../actors/efu/control.ts";
 import { startKafka } from "../_harness/kafka.ts";
 import { eventually, startEfu, type TestEfu } from "./efu_harness.ts";
 
@@ -147,6 +148,33 @@ Deno.test("efu control and resilience", async (t) => {
         assert.ok(lost < summary.expectedEvents, `lost ${lost} events`);
       },
     );
+
+    await t.step("Graphite gets every counter as Carbon plaintext lines", async () => {
+      const carbon = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = (carbon.addr as Deno.NetAddr).port;
+      const graphite = startControl(
+        efu.system,
+        { ...efu.config, commandPort: -1, graphite: `127.0.0.1:${port}`, statusIntervalMs: 600_000 },
+        () => {},
+        () => {},
+      );
+      try {
+        const conn = await carbon.accept();
+        let text = "";
+        const decoder = new TextDecoder();
+        for await (const chunk of conn.readable) {
+          text += decoder.decode(chunk, { stream: true });
+          if (/efu\.bifrost\.0\.produce\.events \d+ \d+\n/.test(text)) break;
+        }
+        const line = text.split("\n").find((l) => l.startsWith("efu.bifrost.0.receive.packets "))!;
+        const [, value, time] = line.split(" ");
+        assert.ok(Number(value) > 1000);
+        assert.ok(Math.abs(Number(time) - Date.now() / 1000) < 60);
+      } finally {
+        graphite.stop();
+        carbon.close();
+      }
+    });
 
     await t.step("x5f2 status with the counters is published on the status topic", async () => {
       const consumer = createKafka(kafka.connection).consumer({ groupId: `efu-status-${crypto.randomUUID()}` });
