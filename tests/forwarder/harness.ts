@@ -8,6 +8,7 @@ import { type ForwarderConfig, forwarderTree } from "../../actors/forwarder/tree
 import { type ActorRef, ActorSystem } from "../../actors/runtime/mod.ts";
 import { decodeAny } from "../../schemas/mod.ts";
 import type { Stream } from "../../protocols/forwarder.ts";
+import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { startKafka, type TestKafka } from "../_harness/kafka.ts";
 import { freePort, startIoc, type TestIoc } from "../_harness/ioc.ts";
 import type { ProbeProtocol, Seen } from "./kafka_probe.ts";
@@ -54,13 +55,42 @@ export interface SetupOptions {
   stored?: Uint8Array[];
 }
 
-function decode(s: Seen): Decoded {
+/** Decodes a record read by the probe with the real codecs (`junk` when it is not a known schema). */
+export function decode(s: Seen): Decoded {
   try {
     const { id, message } = decodeAny(s.value);
     return { topic: s.topic, key: s.key, timestampMs: s.timestampMs, id, message };
   } catch {
     return { topic: s.topic, key: s.key, timestampMs: s.timestampMs, id: "junk", message: null };
   }
+}
+
+/** Starts the probe (a producer, a consumer of `topics` from the beginning, and the probe actor); stop it after. */
+export function startProbes(connection: ConnectionOptions, topics: string[]): Promise<ActorSystem> {
+  const probeConsumer: ConsumerConfig = { connection, topics: topics.map((topic) => ({ topic })), start: "beginning" };
+  return ActorSystem.start({
+    id: "probes",
+    strategy: "oneForOne",
+    intensity: 50,
+    periodMs: 10_000,
+    children: [
+      {
+        id: "probe_producer",
+        module: new URL("../../actors/broker/producer.ts", import.meta.url),
+        config: { connection },
+      },
+      {
+        id: "probe_consumer",
+        module: new URL("../../actors/broker/consumer.ts", import.meta.url),
+        config: probeConsumer,
+      },
+      { id: "probe", module: new URL("./kafka_probe.ts", import.meta.url) },
+    ],
+    channels: [
+      { name: "records", between: ["probe", "probe_producer"] },
+      { name: "batches", between: ["probe_consumer", "probe"] },
+    ],
+  }, { onFatal: (reason) => console.error(`probe tree gave up: ${reason}`) });
 }
 
 /** Starts everything; always `stop()` in a `finally`. */
@@ -76,34 +106,7 @@ export async function startSetup(options: SetupOptions = {}): Promise<Setup> {
     const admin = await BrokerAdmin.connect(kafka.connection);
     await admin.createTopics(Object.values(TOPICS).map((topic) => ({ topic })));
     await admin.close();
-    const probeConsumer: ConsumerConfig = {
-      connection: kafka.connection,
-      topics: [{ topic: TOPICS.data }, { topic: TOPICS.status }, { topic: TOPICS.storage }],
-      start: "beginning",
-    };
-    probes = await ActorSystem.start({
-      id: "probes",
-      strategy: "oneForOne",
-      intensity: 50,
-      periodMs: 10_000,
-      children: [
-        {
-          id: "probe_producer",
-          module: new URL("../../actors/broker/producer.ts", import.meta.url),
-          config: { connection: kafka.connection },
-        },
-        {
-          id: "probe_consumer",
-          module: new URL("../../actors/broker/consumer.ts", import.meta.url),
-          config: probeConsumer,
-        },
-        { id: "probe", module: new URL("./kafka_probe.ts", import.meta.url) },
-      ],
-      channels: [
-        { name: "records", between: ["probe", "probe_producer"] },
-        { name: "batches", between: ["probe_consumer", "probe"] },
-      ],
-    }, { onFatal: (reason) => console.error(`test tree gave up: ${reason}`) });
+    probes = await startProbes(kafka.connection, [TOPICS.data, TOPICS.status, TOPICS.storage]);
     const probe = probes.ref<ProbeProtocol>("probe");
     for (const value of options.stored ?? []) {
       await probe.request("produce", { topic: TOPICS.storage, value, partition: 0 });

@@ -1,0 +1,129 @@
+/**
+ * `nxflow forwarder`: runs the EPICS forwarder (`actors/forwarder/`) with ESS forwarder style options until SIGINT
+ * or SIGTERM.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import type { ConfigProtocol, SerialiserProtocol } from "../../protocols/forwarder.ts";
+import { forwarderConfig } from "../forwarder/options.ts";
+import { forwarderTree } from "../forwarder/tree.ts";
+import { ActorSystem } from "../runtime/mod.ts";
+import { type Command, UsageError } from "./command.ts";
+import { createLog, logEvent } from "./log.ts";
+import { VERSION } from "./version.ts";
+
+const HELP = `Usage: nxflow forwarder --config-topic [HOST:PORT/]TOPIC --status-topic [HOST:PORT/]TOPIC
+                         --output-broker HOST:PORT [options]
+
+Forwards EPICS PVs (Channel Access, via Debian's libca: apt-get install libca4.13.5) to Kafka as f144/f142/tdct
+with al00 and ep01, configured by fc00 messages on the config topic (ADD, REMOVE with ? and * wildcards,
+REMOVEALL, REPLACE) and by a streams file. Status (x5f2) goes to the status topic every 4 s and after changes.
+
+Options:
+  --config-topic ADDR      fc00 commands (the broker part, if given, must be the output broker)
+  --status-topic ADDR      x5f2 status
+  --output-broker H:P      Kafka for the data, the config, status and storage topics
+  --storage-topic ADDR     the stream set is stored here after every change and restored at start-up
+  --skip-retrieval         do not restore from the storage topic
+  --pv-update-period MS    re-send the last value of streams marked periodic at this period
+  --service-id ID          in status and ep01 (default nxflow-forwarder-<pid>)
+  --streams FILE           JSON list of {"channel","schema","topic","protocol":"CA","periodic":0}
+  --ca-addr-list LIST      EPICS_CA_ADDR_LIST: where to search for PVs (default 127.0.0.1; no broadcast)
+  --ca-server-port N       EPICS_CA_SERVER_PORT (default 5064)
+  --groups N               PV monitor groups, each a Worker with a libca child process (default 4)
+  --log-format text|json   (default text)
+
+Example:
+  nxflow forwarder --output-broker localhost:9092 --config-topic forwarder_config \\
+    --status-topic forwarder_status --storage-topic forwarder_storage --pv-update-period 10000 \\
+    --ca-addr-list "10.0.0.5 10.0.0.6"`;
+
+function numberOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new UsageError(`${name} must be a number, got "${value}"`);
+  return n;
+}
+
+/** Bad option values found while checking the configuration are usage errors (exit code 2, with the help). */
+function checked<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof TypeError || error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      "config-topic": { type: "string" },
+      "status-topic": { type: "string" },
+      "output-broker": { type: "string" },
+      "storage-topic": { type: "string" },
+      "skip-retrieval": { type: "boolean" },
+      "pv-update-period": { type: "string" },
+      "service-id": { type: "string" },
+      streams: { type: "string" },
+      "ca-addr-list": { type: "string" },
+      "ca-server-port": { type: "string" },
+      groups: { type: "string" },
+      "log-format": { type: "string", default: "text" },
+    },
+  });
+  for (const required of ["config-topic", "status-topic", "output-broker"] as const) {
+    if (!values[required]) throw new UsageError(`--${required} is required`);
+  }
+  if (values["log-format"] !== "text" && values["log-format"] !== "json") {
+    throw new UsageError("--log-format must be text or json");
+  }
+  const log = createLog(values["log-format"]);
+  const streamsJson = values.streams ? await Deno.readTextFile(values.streams) : undefined;
+  const config = checked(() =>
+    forwarderConfig({
+      configTopic: values["config-topic"]!,
+      statusTopic: values["status-topic"]!,
+      outputBroker: values["output-broker"]!,
+      storageTopic: values["storage-topic"],
+      skipRetrieval: values["skip-retrieval"],
+      pvUpdatePeriodMs: numberOption(values["pv-update-period"], "--pv-update-period"),
+      serviceId: values["service-id"],
+      caAddrList: values["ca-addr-list"],
+      caServerPort: numberOption(values["ca-server-port"], "--ca-server-port"),
+      groups: numberOption(values.groups, "--groups"),
+      streamsJson,
+      version: VERSION,
+    })
+  );
+  let fatal: string | null = null;
+  let stop = () => {};
+  const system = await ActorSystem.start(forwarderTree(config), {
+    onFatal: (reason) => {
+      fatal = reason;
+      stop();
+    },
+  });
+  system.onEvent((e) => logEvent(log, e));
+  for (const id of ["config", "serialiser"]) {
+    system.ref<ConfigProtocol | SerialiserProtocol>(id).onEmit((m) => log(m.level, `forwarder/${id}`, m.message));
+  }
+  log("info", "forwarder", `running: ${config.groups} monitor groups, CA address list "${config.ca.addrList}"`);
+  await new Promise<void>((resolve) => {
+    stop = resolve;
+    for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, resolve);
+  });
+  await system.stop();
+  if (fatal) log("error", "forwarder", `gave up: ${fatal}`);
+  return fatal ? 3 : 0;
+}
+
+/** The `forwarder` command. */
+export const forwarderCommand: Command = {
+  name: "forwarder",
+  summary: "forward EPICS PVs (Channel Access) to Kafka as ESS forwarder does",
+  help: HELP,
+  run,
+};

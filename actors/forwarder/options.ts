@@ -1,0 +1,87 @@
+/**
+ * The forwarder's start-up configuration, checked once: ESS-style topic addresses (`host:port/topic`), the
+ * streams file, and the Channel Access settings. Bad values stop the start with an error naming the option.
+ *
+ * The streams file is JSON: a list of `{"channel", "schema", "topic", "protocol": "CA", "periodic": 0}` (protocol
+ * and periodic optional), the same fields as an fc00 stream.
+ *
+ * @module
+ */
+import type { Stream } from "../../protocols/forwarder.ts";
+import type { ForwarderConfig } from "./tree.ts";
+import { applyChange, type ConfigChange } from "./streams.ts";
+
+/** The forwarder's options as the command line gives them. */
+export interface ForwarderOptions {
+  configTopic: string;
+  statusTopic: string;
+  outputBroker: string;
+  storageTopic?: string;
+  skipRetrieval?: boolean;
+  pvUpdatePeriodMs?: number;
+  serviceId?: string;
+  caAddrList?: string;
+  caServerPort?: number;
+  groups?: number;
+  /** the streams file's text. */
+  streamsJson?: string;
+  version: string;
+}
+
+/** Splits `[host:port/]topic`; the broker must be the output broker when given. */
+export function topicOf(address: string, outputBroker: string, option: string): string {
+  const slash = address.lastIndexOf("/");
+  const broker = slash >= 0 ? address.slice(0, slash) : outputBroker;
+  const topic = address.slice(slash + 1);
+  if (!topic) throw new TypeError(`Cannot use ${option} "${address}": no topic after the "/"`);
+  if (broker !== outputBroker) {
+    throw new RangeError(`Cannot use ${option} "${address}": its broker must be the output broker ${outputBroker}`);
+  }
+  return topic;
+}
+
+/** Parses and checks the streams file. @throws {TypeError} for a file that is not a list or has bad streams. */
+export function streamsFromJson(text: string): Stream[] {
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch (error) {
+    throw new TypeError(`Cannot read the streams file: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(list)) throw new TypeError("Cannot use the streams file: it must be a JSON list of streams");
+  const streams = list.map((s) => ({ protocol: "CA", periodic: 0, ...s })) as ConfigChange["streams"];
+  const result = applyChange([], { change: "ADD", streams });
+  if (result.skipped.length > 0) throw new TypeError(`Cannot use the streams file: ${result.skipped.join("; ")}`);
+  return result.streams;
+}
+
+/** Checks the options and builds the tree's configuration. */
+export function forwarderConfig(o: ForwarderOptions): ForwarderConfig {
+  if (!/^[^/\s]+:\d+$/.test(o.outputBroker)) {
+    throw new TypeError(`Cannot use --output-broker "${o.outputBroker}": expected host:port`);
+  }
+  const groups = o.groups ?? 4;
+  if (!Number.isInteger(groups) || groups < 1 || groups > 64) {
+    throw new RangeError(`Cannot use --groups ${groups}: must be an integer from 1 to 64`);
+  }
+  const period = o.pvUpdatePeriodMs;
+  if (period !== undefined && !(period >= 10)) {
+    throw new RangeError(`Cannot use --pv-update-period ${period}: must be at least 10 ms`);
+  }
+  const port = o.caServerPort ?? 5064;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`Cannot use --ca-server-port ${port}`);
+  return {
+    kafka: { brokers: [o.outputBroker], clientId: "nxflow-forwarder" },
+    configTopic: topicOf(o.configTopic, o.outputBroker, "--config-topic"),
+    statusTopic: topicOf(o.statusTopic, o.outputBroker, "--status-topic"),
+    storageTopic: o.storageTopic ? topicOf(o.storageTopic, o.outputBroker, "--storage-topic") : undefined,
+    skipRetrieval: o.skipRetrieval ?? false,
+    periodMs: period,
+    statusIntervalMs: 4000,
+    groups,
+    serviceId: o.serviceId ?? `nxflow-forwarder-${Deno.pid}`,
+    ca: { addrList: o.caAddrList ?? "127.0.0.1", autoAddrList: false, serverPort: port },
+    streams: o.streamsJson ? streamsFromJson(o.streamsJson) : [],
+    version: o.version,
+  };
+}

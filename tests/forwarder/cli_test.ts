@@ -1,0 +1,85 @@
+/** `nxflow forwarder` as a process: bad options fail loudly; with a streams file it forwards a put and stops on SIGTERM. */
+import assert from "node:assert/strict";
+import { BrokerAdmin } from "../../actors/broker/admin.ts";
+import { startIoc } from "../_harness/ioc.ts";
+import { startKafka } from "../_harness/kafka.ts";
+import { decode, startProbes } from "./harness.ts";
+import type { ProbeProtocol } from "./kafka_probe.ts";
+import { until } from "./wait.ts";
+
+const MOD = new URL("../../mod.ts", import.meta.url).pathname;
+
+function nxflow(args: string[], output: "piped" | "null" = "piped"): Deno.ChildProcess {
+  const command = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MOD, "forwarder", ...args],
+    stdout: output,
+    stderr: output,
+  });
+  return command.spawn();
+}
+
+Deno.test("nxflow forwarder rejects bad options and a bad streams file with exit code 2", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    await Deno.writeTextFile(file, JSON.stringify([{ channel: "PV:A", schema: "f144", topic: "t", protocol: "PVA" }]));
+    const base = ["--output-broker", "127.0.0.1:9", "--config-topic", "c", "--status-topic", "s"];
+    for (
+      const [args, message] of [
+        [["--output-broker", "127.0.0.1:9", "--config-topic", "c"], "--status-topic is required"],
+        [[...base, "--groups", "0"], "--groups 0"],
+        [[...base, "--status-topic", "other:1/s"], "must be the output broker"],
+        [[...base, "--streams", file], "pvAccess is not supported"],
+      ] as const
+    ) {
+      const out = await nxflow([...args]).output();
+      assert.equal(out.code, 2, message);
+      assert.match(new TextDecoder().decode(out.stderr), new RegExp(message.replace(/[-]/g, "\\-")));
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("nxflow forwarder forwards the streams file's PVs and stops cleanly on SIGTERM", async () => {
+  const kafka = await startKafka({ heapMb: 512 });
+  const ioc = await startIoc().catch(async (e) => {
+    await kafka.stop();
+    throw e;
+  });
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  let child: Deno.ChildProcess | null = null;
+  const probes = await startProbes(kafka.connection, ["cli_data"]);
+  try {
+    const admin = await BrokerAdmin.connect(kafka.connection);
+    await admin.createTopics(["cli_config", "cli_status", "cli_data"].map((topic) => ({ topic })));
+    await admin.close();
+    await Deno.writeTextFile(file, JSON.stringify([{ channel: "SIMPLE:DOUBLE", schema: "f144", topic: "cli_data" }]));
+    child = nxflow([
+      ...["--output-broker", kafka.bootstrap, "--config-topic", "cli_config", "--status-topic", "cli_status"],
+      ...["--streams", file, "--groups", "1", "--ca-addr-list", "127.0.0.1", "--ca-server-port", String(ioc.port)],
+    ], "null");
+    const probe = probes.ref<ProbeProtocol>("probe");
+    const seen = async () => (await probe.request("seen", null)).map(decode);
+    await until(
+      "ep01 CONNECTED",
+      seen,
+      (all) => all.some((d) => d.id === "ep01" && d.message.status === "CONNECTED"),
+      60_000,
+    );
+    await ioc.set("DOUBLE", 2.75);
+    await until("f144 2.75", seen, (all) => all.some((d) => d.id === "f144" && d.message.value.value === 2.75));
+    child.kill("SIGTERM");
+    const status = await child.status;
+    child = null;
+    assert.equal(status.code, 0);
+  } finally {
+    if (child) {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+    await probes.stop();
+    await ioc.stop();
+    await kafka.stop();
+    await Deno.remove(file);
+  }
+});
