@@ -148,6 +148,27 @@ Deno.test("nxflow inspect reads a Kafka topic: JSON lines with Kafka fields, bro
       assert.equal(out.code, 0);
     });
 
+    await t.step("--follow without --count runs until SIGINT, then exits cleanly with what it printed", async () => {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", new URL("mod.ts", REPO_ROOT).pathname, "inspect", ...brokers, "--partition", "1", "--follow"],
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const stderr = new Response(child.stderr).text();
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      while (text.split("\n").length <= 4) {
+        const { value, done } = await reader.read();
+        assert.ok(!done, `stdout ended early: ${text}`);
+        text += value;
+      }
+      child.kill("SIGINT");
+      for (let r = await reader.read(); !r.done; r = await reader.read()) text += r.value;
+      const { code } = await child.status;
+      assert.deepEqual(where(text.trim().split("\n").map((l) => parseJsonForm(l) as Line)), ["1@0", "1@1", "1@2", "1@3"]);
+      assert.equal(code, 0, await stderr);
+    });
+
     await t.step("a missing topic or partition, conflicting options and an unreachable broker exit with 2", async () => {
       const missing = await nxflow(["--brokers", kafka.bootstrap, "--topic", "no_such_topic"]);
       assert.equal(missing.code, 2);
