@@ -20,6 +20,8 @@ Options:
   --detector FILE          detector config (JSON): {"instrument", "family": "caen"|"cbm", "geometry": {...}, ...}
   --host HOST              UDP address to listen on (default ${EFU_DEFAULTS.host})
   --port N                 UDP port (default ${EFU_DEFAULTS.port})
+  --rxbuffer BYTES         kernel receive buffer of the UDP socket (default ${EFU_DEFAULTS.rxBuffer}; capped by
+                           net.core.rmem_max, raise that for high rates)
   --brokers LIST           Kafka bootstrap servers (default ${EFU_DEFAULTS.brokers})
   --topic NAME             ev44 topic (default <instrument>_detector)
   --status-topic NAME      x5f2 status topic (default <instrument>_status)
@@ -52,6 +54,7 @@ async function run(args: string[]): Promise<number> {
         "detector",
         "host",
         "port",
+        "rxbuffer",
         "brokers",
         "topic",
         "status-topic",
@@ -71,6 +74,7 @@ async function run(args: string[]): Promise<number> {
     detector: v.detector,
     host: v.host,
     port: num("port", v.port),
+    rxBuffer: num("rxbuffer", v.rxbuffer),
     brokers: v.brokers,
     topic: v.topic,
     statusTopic: v["status-topic"],

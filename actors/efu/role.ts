@@ -4,7 +4,7 @@
  * socket stays open. The control (command API, x5f2 status, Graphite) runs on the main thread (`control.ts`).
  *
  * Configuration (`roles.efu`, or `nxflow efu` options): `detector` (path of the detector config, required),
- * `host` ("127.0.0.1"), `port` (9000), `brokers` ("127.0.0.1:9092"), `topic` ("<instrument>_detector"),
+ * `host` ("127.0.0.1"), `port` (9000), `rxBuffer` (2000000), `brokers` ("127.0.0.1:9092"), `topic` ("<instrument>_detector"),
  * `statusTopic` ("<instrument>_status"), `commandHost` ("127.0.0.1"), `commandPort` (8888; 0 = any free port,
  * -1 = off), `graphite` ("" = off, else "host:port"), `region` (0), `maxEvents` (12400), `flushMs` (1000),
  * `statusIntervalMs` (2000).
@@ -27,6 +27,8 @@ export interface EfuSettings {
   detector: string;
   host: string;
   port: number;
+  /** kernel receive buffer of the UDP socket, bytes (capped by net.core.rmem_max). */
+  rxBuffer: number;
   brokers: string;
   topic: string;
   statusTopic: string;
@@ -50,6 +52,7 @@ export const EFU_DEFAULTS: EfuSettings = {
   detector: "",
   host: "127.0.0.1",
   port: 9000,
+  rxBuffer: 2_000_000,
   brokers: "127.0.0.1:9092",
   topic: "",
   statusTopic: "",
@@ -78,6 +81,9 @@ export function checkEfuConfig(section: Record<string, unknown>, where: string):
   }
   if (!(Number.isInteger(c.commandPort) && c.commandPort >= -1 && c.commandPort < 65536)) {
     throw new RangeError(`Cannot use ${where}.commandPort: must be -1..65535, got ${c.commandPort}`);
+  }
+  if (!(Number.isInteger(c.rxBuffer) && c.rxBuffer >= 0 && c.rxBuffer < 2 ** 31)) {
+    throw new RangeError(`Cannot use ${where}.rxBuffer: must be 0..2147483647 bytes, got ${c.rxBuffer}`);
   }
   if (!(c.maxEvents >= 1 && c.maxEvents <= 10_000_000)) {
     throw new RangeError(`Cannot use ${where}.maxEvents: must be 1..10000000, got ${c.maxEvents}`);
@@ -133,7 +139,7 @@ export function efuTree(c: EfuConfig): SupervisorSpec {
       {
         id: "reader",
         module: here("./socket_reader.ts"),
-        config: { host: c.host, port: c.port } satisfies SocketReaderConfig,
+        config: { host: c.host, port: c.port, rxBufferBytes: c.rxBuffer } satisfies SocketReaderConfig,
       },
     ],
     channels: [

@@ -3,7 +3,8 @@
  * of transferred buffers over its `packets` channel; does nothing else, so that it keeps receiving while the
  * formation actor restarts. Batches go out when `batchPackets` datagrams arrived or `batchMs` after the first one.
  * What is in flight is bounded (`maxInFlightBytes`): beyond it batches are dropped and counted (`receive.dropped`);
- * batches that a crashed formation actor took with it are counted as `receive.lost`. Speaks protocols/efu.ts.
+ * batches that a crashed formation actor took with it are counted as `receive.lost`. The kernel receive buffer is
+ * enlarged at start (`rxBufferBytes`, see `socket_buffer.ts`); the size granted is `receive.rxbuffer_bytes`. Speaks protocols/efu.ts.
  * Restart: permanent.
  *
  * @module
@@ -12,6 +13,7 @@ import type { FlowAck, PacketBatch, SocketReaderProtocol } from "../../protocols
 import { defineActor, type Port } from "../runtime/actor.ts";
 import { type Counters, countersOf } from "./counters.ts";
 import { FlowWindow } from "./flow_window.ts";
+import { setReceiveBuffer } from "./socket_buffer.ts";
 
 /** Configuration of the socket reader. */
 export interface SocketReaderConfig {
@@ -23,12 +25,21 @@ export interface SocketReaderConfig {
   batchMs?: number;
   /** @default 67108864 (64 MiB) */
   maxInFlightBytes?: number;
+  /** kernel receive buffer to ask for (capped by net.core.rmem_max), as the reference's --rxbuffer. @default 2000000 */
+  rxBufferBytes?: number;
 }
 
 /** Bytes kept per datagram: more than the largest valid payload, so oversized ones are seen (and rejected). */
 const SLOT = 9000;
 
-const COUNTERS = ["receive.packets", "receive.bytes", "receive.dropped", "receive.lost", "receive.batches"];
+const COUNTERS = [
+  "receive.packets",
+  "receive.bytes",
+  "receive.dropped",
+  "receive.lost",
+  "receive.batches",
+  "receive.rxbuffer_bytes",
+];
 
 interface State {
   conn: Deno.DatagramConn;
@@ -100,6 +111,8 @@ export default defineActor<SocketReaderProtocol, SocketReaderConfig, State>({
       batchMs: config.batchMs ?? 2,
       closed: false,
     };
+    const bound = (conn.addr as Deno.NetAddr).port;
+    s.counters["receive.rxbuffer_bytes"] = setReceiveBuffer(bound, config.rxBufferBytes ?? 2_000_000);
     s.port.onMessage((m) => {
       if (m.type === "done") s.counters["receive.lost"] += s.window.done(m.seq);
     });

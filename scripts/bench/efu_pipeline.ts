@@ -4,7 +4,7 @@
  * producer, each in its own Worker) that produces ev44 to a local broker. For each step: events/s through the EFU,
  * datagrams lost (kernel, `receive.dropped`), events dropped, and the CPU the EFU used (this process, all threads).
  * Anchor per step, in the same run: the same generator against a bare `Deno.listenDatagram` receive loop in a
- * Worker (`support/efu_raw_receiver.ts`), which shows what the kernel's default receive buffer lets through.
+ * Worker (`support/efu_raw_receiver.ts`) with the same receive buffer, which shows what the machine lets through.
  * Then the producer's MB/s in the best lossless step next to Kafka's ProducerPerformance at the same record size
  * on the same broker. Prints JSON lines.
  *
@@ -23,6 +23,8 @@ import { runJavaTool } from "../kafka/jvm.ts";
 
 const RATES = [1e6, 2e6, 5e6, 1e7, 2e7];
 const READOUTS_PER_PACKET = 372;
+/** receive buffer asked for by the EFU and the anchor alike (the kernel caps it at net.core.rmem_max). */
+const RX_BUFFER = 4 * 1024 * 1024;
 const MOD = new URL("../../mod.ts", import.meta.url).pathname;
 
 function line(figure: Record<string, unknown>): void {
@@ -59,6 +61,7 @@ async function rawReceive(rate: number, packets: number, seed: number): Promise<
   const worker = new Worker(new URL("./support/efu_raw_receiver.ts", import.meta.url), { type: "module" });
   try {
     const next = () => new Promise<Record<string, number>>((r) => (worker.onmessage = (e) => r(e.data)));
+    worker.postMessage({ rxBuffer: RX_BUFFER });
     const { port } = await next();
     const sent = await generator(port, rate, packets, seed);
     await new Promise((r) => setTimeout(r, 500));
@@ -100,7 +103,14 @@ async function main(): Promise<void> {
   const detector = await Deno.makeTempFile({ suffix: ".json" });
   await Deno.writeTextFile(detector, JSON.stringify({ instrument: "bifrost", family: "caen" }));
   const config = checkEfuConfig(
-    { detector, port: freeUdpPort(), brokers: cluster.bootstrap, commandPort: -1, statusIntervalMs: 1000 },
+    {
+      detector,
+      port: freeUdpPort(),
+      rxBuffer: RX_BUFFER,
+      brokers: cluster.bootstrap,
+      commandPort: -1,
+      statusIntervalMs: 1000,
+    },
     "bench",
   );
   const admin = await BrokerAdmin.connect(config.connection);
