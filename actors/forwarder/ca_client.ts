@@ -11,8 +11,10 @@
  *
  * Threading (deno-runtime-notes §6.2): the context is preemptive (`ca_context_create(1)`), both callbacks are
  * `Deno.UnsafeCallback.threadSafe`, and the JS thread never blocks in libca (no `ca_pend_*`): libca's threads call
- * back into this isolate's event loop. A context belongs to the thread that created it, so each actor worker opens
- * its own client. Subscriptions survive disconnects: libca re-installs them when the channel reconnects.
+ * back into this isolate's event loop. A context belongs to the thread that created it. Subscriptions survive
+ * disconnects: libca re-installs them when the channel reconnects. The forwarder runs this client in a child process
+ * per monitor group (`ca_process.ts`): libca's threads would crash the whole process by calling into a Worker
+ * isolate that died.
  *
  * @module
  */

@@ -2,6 +2,7 @@
  * A PV monitor group: monitors the PVs the config actor assigns to it (channel `assign_<i>`) over Channel Access and
  * passes every connection change and monitor update to the serialiser (channel `pvs_<i>`). PVs are spread over a
  * few groups by a hash of their names, so hundreds of PVs need only a few Workers and a crash takes down one group.
+ * libca runs in a child process of the group (`ca_remote.ts`, `ca_process.ts` say why), which dies with the group.
  * Speaks protocols/forwarder.ts. Restart: permanent, with backoff.
  *
  * On start it says `hello` on both channels: the serialiser then reports the group's previous PVs as disconnected
