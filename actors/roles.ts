@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { ConnectionOptions } from "../protocols/broker.ts";
 import type { Log } from "./cli/log.ts";
 import type { SupervisorSpec } from "./runtime/child_spec.ts";
 import type { ActorSystem } from "./runtime/system.ts";
@@ -18,10 +19,14 @@ export interface Role<C = unknown> {
   summary: string;
   /** whether it runs when the configuration names no roles. */
   byDefault: boolean;
+  /** whether the role talks to Kafka: `start` then connects (or starts the embedded local Kafka) first. */
+  kafka?: boolean;
   /** Checks the role's configuration section (without `enabled`) and applies defaults. */
   check(section: Record<string, unknown>, where: string): C;
-  /** The role's supervision subtree. */
-  tree(config: C): SupervisorSpec;
+  /** Prepares what the tree needs outside nxflow (topics, folders); a rejection stops the start with its message. */
+  prepare?(config: C, kafka: ConnectionOptions | null, log: Log): Promise<void>;
+  /** The role's supervision subtree; `kafka` is set for roles that declare `kafka: true`. */
+  tree(config: C, kafka: ConnectionOptions | null): SupervisorSpec;
   /** Connects the role's notices to the log once the system runs. */
   attach?(system: ActorSystem, config: C, log: Log): void;
 }

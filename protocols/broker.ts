@@ -64,7 +64,9 @@ export interface Delivery {
 /** Sender → producer, over the `records` channel. */
 export type ProducerPortIn =
   /** `epoch` is the producer incarnation the sender addresses; records for an older one are ignored. */
-  { type: "produce"; epoch: string; id: number; record: ProduceRecord };
+  | { type: "produce"; epoch: string; id: number; record: ProduceRecord }
+  /** a new sender (first start or restart) asks the producer to say `hello`. */
+  | { type: "attach" };
 
 /** Producer → sender, over the `records` channel. */
 export type ProducerPortOut =
@@ -147,6 +149,11 @@ export type ConsumerPortOut =
 
 /** Downstream → consumer, over the `batches` channel. */
 export type ConsumerPortIn =
+  /**
+   * a new downstream (first start or restart) asks the consumer to say `hello`; a consumer already running rewinds
+   * every partition to its last confirmed position first, since what the old downstream had not confirmed is lost.
+   */
+  | { type: "attach" }
   | { type: "resume"; positions: Position[] }
   /** everything before `offset` in this partition is done with (processed, written); it is committed. */
   | { type: "confirm"; position: Position }
@@ -171,6 +178,8 @@ export interface ConsumerStats {
   batches: number;
   confirmed: number;
   commits: number;
+  /** commits that failed and were retried with the next one. */
+  commitFailures: number;
   /** bytes delivered downstream and not yet confirmed. */
   unconfirmedBytes: number;
   paused: boolean;

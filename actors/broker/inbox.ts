@@ -29,6 +29,7 @@ export class ConsumerInbox {
 
   /** @param autoConfirm confirm each batch once `onBatch` finished with it. @default true */
   constructor(readonly port: Port<ConsumerLink>, readonly handlers: InboxHandlers, readonly autoConfirm = true) {
+    port.post({ type: "attach" }); // before listening: a hello that arrived early is handled inside onMessage
     port.onMessage((m) => this.#receive(m));
   }
 

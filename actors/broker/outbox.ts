@@ -62,6 +62,7 @@ export class ProducerOutbox {
     this.#maxBytes = options.maxBytesInFlight ?? 64 * 1024 * 1024;
     if (!(this.#maxBytes > 0)) throw new RangeError(`Cannot use maxBytesInFlight ${this.#maxBytes}: must be > 0`);
     this.#retain = options.retain ?? true;
+    port.post({ type: "attach" }); // before listening: a hello that arrived early is handled inside onMessage
     port.onMessage((m) => this.#receive(m));
   }
 
@@ -128,6 +129,7 @@ export class ProducerOutbox {
   }
 
   #hello(epoch: string): void {
+    if (epoch === this.#epoch) return; // the same incarnation answering our attach: nothing to re-send
     const first = this.#epoch === null;
     this.#epoch = epoch;
     this.stats.epochs++;

@@ -119,6 +119,7 @@ export default defineActor<ProducerProtocol, ProducerConfig, State>({
 });
 
 function accept(state: State, ctx: Ctx, m: ProducerLink): void {
+  if (m.type === "attach") return ctx.port("records").post({ type: "hello", epoch: state.epoch });
   if (m.type !== "produce") return;
   if (m.epoch !== state.epoch) {
     state.stats.staleEpoch++;

@@ -8,13 +8,17 @@
  *   "faultInjection": false,
  *   "logFormat": "text",
  *   "supervisor": { "intensity": 5, "periodMs": 30000, "maxLeakedThreads": 1 },
+ *   "kafka": { "brokers": ["kafka1.facility:9092"] },
  *   "roles": { "demo": { "enabled": true, "pulseHz": 14 } }
  * }
  * ```
  *
+ * The `kafka` section is described in `kafka_config.ts`.
+ *
  * @module
  */
 import { ROLES } from "../roles.ts";
+import { checkKafkaSection, type KafkaSection } from "./kafka_config.ts";
 import { mergeChecked } from "./merge_checked.ts";
 
 /** The whole configuration, defaults applied. */
@@ -23,6 +27,7 @@ export interface NxflowConfig {
   faultInjection: boolean;
   logFormat: "text" | "json";
   supervisor: { intensity: number; periodMs: number; maxLeakedThreads: number };
+  kafka: KafkaSection;
   /** enabled roles only, each with its checked configuration. */
   roles: Record<string, unknown>;
 }
@@ -40,7 +45,8 @@ const DEFAULTS = {
  * @throws {TypeError | RangeError} naming the first bad field.
  */
 export function checkConfig(raw: unknown): NxflowConfig {
-  const { roles, ...rest } = (raw ?? {}) as Record<string, unknown>;
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new TypeError("Cannot use config: object");
+  const { roles, kafka, ...rest } = raw as Record<string, unknown>;
   const base = mergeChecked(DEFAULTS, rest, "config");
   if (!["text", "json"].includes(base.logFormat)) throw new TypeError(`Cannot use config.logFormat: text or json`);
   const port = base.admin.port;
@@ -63,7 +69,7 @@ export function checkConfig(raw: unknown): NxflowConfig {
     if (on) enabled[name] = role.check(fields, `config.roles.${name}`);
   }
   if (Object.keys(enabled).length === 0) throw new RangeError("Cannot start: the configuration enables no role");
-  return { ...base, logFormat: base.logFormat as "text" | "json", roles: enabled };
+  return { ...base, logFormat: base.logFormat as "text" | "json", kafka: checkKafkaSection(kafka), roles: enabled };
 }
 
 /** Reads and checks a configuration file; with no path, the built-in defaults. */

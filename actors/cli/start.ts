@@ -11,6 +11,7 @@ import { ActorSystem, EXIT_CODES } from "../runtime/system.ts";
 import type { Command } from "./command.ts";
 import { UsageError } from "./command.ts";
 import { loadConfig, type NxflowConfig } from "./config.ts";
+import { connectKafka } from "./kafka_config.ts";
 import { createLog, logEvent } from "./log.ts";
 import { gitCommit, VERSION } from "./version.ts";
 
@@ -23,6 +24,8 @@ and a loopback admin endpoint (GET /health, GET /tree, POST /chaos). Stops grace
 
 Options:
   --config FILE              JSON configuration file (see README, "Configuration"); default: built-in defaults
+  --brokers HOST:PORT,...    Kafka bootstrap servers; default: the configuration's, else a local Kafka that
+                             nxflow starts (Java 17 and Maven needed) and leaves running for the next start
   --admin-port N             admin endpoint port; 0 lets the system pick a free one (default 8790)
   --no-admin                 no admin endpoint
   --admin-host HOST          admin endpoint address (default 127.0.0.1)
@@ -33,8 +36,8 @@ Options:
 Roles:
 ${ROLES.map((r) => `  ${r.name.padEnd(12)} ${r.summary}`).join("\n")}
 
-Exit codes: 0 stopped by a signal, 2 bad options or configuration, 3 the root supervisor gave up,
-4 too many actor threads hung (the service manager should restart nxflow).
+Exit codes: 0 stopped by a signal, 1 could not start (Kafka unreachable, ...), 2 bad options or configuration,
+3 the root supervisor gave up, 4 too many actor threads hung (the service manager should restart nxflow).
 
 Example:
   deno task start --enable-fault-injection
@@ -51,6 +54,11 @@ function applyFlags(config: NxflowConfig, values: Record<string, string | boolea
   }
   if (values["admin-host"] !== undefined) out.admin.host = String(values["admin-host"]);
   if (values["no-admin"]) out.admin.enabled = false;
+  if (values.brokers !== undefined) {
+    const brokers = String(values.brokers).split(",").map((b) => b.trim()).filter(Boolean);
+    if (!brokers.every((b) => /^[^\s:]+:\d{1,5}$/.test(b))) throw new UsageError(`--brokers takes host:port,...`);
+    out.kafka.brokers = brokers;
+  }
   if (values["enable-fault-injection"]) out.faultInjection = true;
   const format = values["log-format"];
   if (format !== undefined) {
@@ -65,6 +73,7 @@ async function run(args: string[]): Promise<number> {
     args,
     options: {
       config: { type: "string" },
+      brokers: { type: "string" },
       "admin-port": { type: "string" },
       "admin-host": { type: "string" },
       "no-admin": { type: "boolean" },
@@ -86,12 +95,20 @@ async function run(args: string[]): Promise<number> {
   log("info", "nxflow", `nxflow ${VERSION} (${commit}) starting roles: ${roles.map((r) => r.name).join(", ")}`, {
     config: values.config ?? "built-in defaults",
   });
+  let kafka = null;
+  try {
+    if (roles.some((r) => r.kafka)) kafka = await connectKafka(config.kafka, (line) => log("info", "kafka", line));
+    for (const r of roles) await r.prepare?.(config.roles[r.name] as never, kafka, log);
+  } catch (error) {
+    log("error", "nxflow", `cannot start: ${(error as Error).message}`);
+    return 1;
+  }
   const system = await ActorSystem.start({
     id: "root",
     strategy: "oneForOne",
     intensity: config.supervisor.intensity,
     periodMs: config.supervisor.periodMs,
-    children: roles.map((r) => r.tree(config.roles[r.name] as never)),
+    children: roles.map((r) => r.tree(config.roles[r.name] as never, kafka)),
   }, {
     maxLeakedThreads: config.supervisor.maxLeakedThreads,
     onEvent: (e) => logEvent(log, e),

@@ -1,11 +1,15 @@
 /**
- * The synthetic detector of the demo role: every pulse (14 Hz by default, as at ESS) it draws events, a pixel id
- * and a time of flight each, from a seeded generator and posts them as one batch on its `events` channel.
+ * The synthetic detector of the demo role: every pulse (14 Hz by default, as at ESS) it draws events, a pixel id and
+ * a time of flight each, from a seeded generator, serialises them as one ev44 message and hands it to the producer
+ * actor through a `ProducerOutbox` (re-sent after a producer crash, so nothing acknowledged-or-pending is lost).
+ * When too many bytes wait for Kafka, the pulse is dropped and counted: a detector cannot wait.
  * Speaks protocols/demo.ts. Restart: permanent.
  *
  * @module
  */
 import type { SourceProtocol } from "../../protocols/demo.ts";
+import { ev44 } from "../../schemas/ev44/codec.ts";
+import { ProducerOutbox } from "../broker/outbox.ts";
 import { defineActor } from "../runtime/actor.ts";
 
 /** Configuration of the synthetic detector. */
@@ -14,13 +18,17 @@ export interface SourceConfig {
   eventsPerPulse: number;
   pixels: number;
   seed: number;
+  topic: string;
+  sourceName: string;
 }
 
 interface State {
   config: SourceConfig;
   random: () => number;
+  outbox: ProducerOutbox;
   pulses: number;
   events: number;
+  droppedPulses: number;
 }
 
 /** A small seeded generator (mulberry32), so that runs can be repeated. */
@@ -34,36 +42,50 @@ function seeded(seed: number): () => number {
   };
 }
 
-function pulse(state: State, post: (pixelId: Uint32Array, tof: Int32Array, t: number) => void): void {
-  const { eventsPerPulse: n, pixels, pulseHz } = state.config;
-  const pixelId = new Uint32Array(n);
-  const tof = new Int32Array(n);
+function pulse(state: State): void {
+  const { eventsPerPulse: n, pixels, pulseHz, topic, sourceName } = state.config;
+  const nowMs = Date.now();
+  state.pulses++;
+  if (state.outbox.full) {
+    state.droppedPulses++;
+    return;
+  }
+  const pixelId = new Int32Array(n);
+  const timeOfFlight = new Int32Array(n);
   const periodNs = 1e9 / pulseHz;
   for (let i = 0; i < n; i++) {
     pixelId[i] = 1 + Math.floor(state.random() ** 2 * pixels);
-    const u = state.random() + state.random() + state.random();
-    tof[i] = Math.floor((u / 3) * periodNs);
+    timeOfFlight[i] = Math.floor(((state.random() + state.random() + state.random()) / 3) * periodNs);
   }
-  state.pulses++;
+  const value = ev44.encode({
+    source_name: sourceName,
+    message_id: state.pulses,
+    reference_time: [BigInt(nowMs) * 1_000_000n],
+    reference_time_index: [0],
+    time_of_flight: timeOfFlight,
+    pixel_id: pixelId,
+  });
   state.events += n;
-  post(pixelId, tof, Date.now() * 1e6);
+  state.outbox.send({ topic, key: sourceName, value, timestampMs: nowMs });
 }
 
 export default defineActor<SourceProtocol, SourceConfig, State>({
   init(config, ctx) {
-    const state: State = { config: { ...config }, random: seeded(config.seed), pulses: 0, events: 0 };
-    const events = ctx.port("events");
-    setInterval(() => {
-      pulse(state, (pixelId, timeOfFlightNs, pulseTimeNs) => {
-        events.post({ type: "events", pulseTimeNs, pixelId, timeOfFlightNs });
-      });
-    }, 1000 / config.pulseHz);
+    const state: State = {
+      config: { ...config },
+      random: seeded(config.seed),
+      outbox: new ProducerOutbox(ctx.port("records"), { maxBytesInFlight: 64 << 20 }),
+      pulses: 0,
+      events: 0,
+      droppedPulses: 0,
+    };
+    setInterval(() => pulse(state), 1000 / config.pulseHz);
     return state;
   },
   handle(state, msg) {
     if (msg.type === "setRate") state.config.eventsPerPulse = msg.eventsPerPulse;
   },
   requests: {
-    stats: (state) => ({ pulses: state.pulses, events: state.events }),
+    stats: (s) => ({ pulses: s.pulses, events: s.events, droppedPulses: s.droppedPulses, acked: s.outbox.stats.acked }),
   },
 });

@@ -98,6 +98,52 @@ Deno.test("delivery across producer and consumer actor crashes", async (t) => {
         await c.system.stop();
       }
     });
+
+    await t.step("the downstream crashed twice: the consumer starts afresh and greets each replacement", async () => {
+      const high = await admin.listOffsets("crashy");
+      const c = await startPipeline(kafka.connection, {
+        consume: { topics: [{ topic: "crashy" }], start: "beginning", maxBytesPerPartition: 64 * 1024 },
+        expect: TOTAL,
+      });
+      try {
+        for (const at of [TOTAL / 5, TOTAL / 10]) {
+          await eventually("progress", () => c.receiver!.request("summary", null), (s) => s.records >= at);
+          await crash(c.system, "receiver");
+          const after = await eventually(
+            "the replacement reading every partition to its end",
+            () => c.receiver!.request("summary", null),
+            (s) => s.partitions.length === high.length && s.partitions.every((x) => x.next >= high[x.partition].high),
+            60_000,
+          );
+          for (const x of after.partitions) {
+            assert.equal(x.first, 0, `partition ${x.partition} read again from the configured start`);
+            assert.equal(x.gaps, 0, `partition ${x.partition} has no gap`);
+          }
+        }
+        assert.equal(c.system.find("receiver").restarts, 2);
+        assert.equal(c.system.find("consumer").restarts, 2, "one fresh start per new downstream");
+      } finally {
+        await c.system.stop();
+      }
+    });
+
+    await t.step("a restarted sender is greeted by the running producer and produces again", async () => {
+      const p = await startPipeline(kafka.connection, { produce: {} });
+      try {
+        await crash(p.system, "sender");
+        await eventually(
+          "the sender back",
+          () => Promise.resolve(p.system.find("sender").state),
+          (s) => s === "running",
+        );
+        p.sender!.send({ type: "produceRun", topic: "crashy", count: 100, recordBytes: 10 });
+        const stats = await eventually("acks", () => p.sender!.request("stats", null), (s) => s.acked === 100);
+        assert.equal(stats.epochs, 1);
+        assert.equal(p.system.find("producer").restarts, 0);
+      } finally {
+        await p.system.stop();
+      }
+    });
   } finally {
     await admin.close();
     await kafka.stop();
