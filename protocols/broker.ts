@@ -195,7 +195,7 @@ export interface ConsumerProtocol {
   ports: { batches: ConsumerLink };
 }
 
-/** The benchmark's sender (`scripts/bench/kafka_bench_sender.ts`): produces runs through an outbox. */
+/** The benchmark's sender (`scripts/bench/support/kafka_bench_sender.ts`): produces runs through an outbox. */
 export interface BenchSenderProtocol {
   in: None;
   requests: {
@@ -206,7 +206,7 @@ export interface BenchSenderProtocol {
   ports: { records: ProducerLink };
 }
 
-/** The benchmark's receiver (`scripts/bench/kafka_bench_receiver.ts`): counts what the consumer delivers. */
+/** The benchmark's receiver (`scripts/bench/support/kafka_bench_receiver.ts`): counts what the consumer delivers. */
 export interface BenchReceiverProtocol {
   in: None;
   requests: {

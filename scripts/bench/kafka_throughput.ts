@@ -71,7 +71,7 @@ async function actorProducer(connection: ConnectionOptions, topic: string, n: nu
     id: "bench",
     children: [
       { id: "producer", module: new URL("producer.ts", BROKER), config: { connection } },
-      { id: "sender", module: new URL("./kafka_bench_sender.ts", import.meta.url) },
+      { id: "sender", module: new URL("./support/kafka_bench_sender.ts", import.meta.url) },
     ],
     channels: [{ name: "records", between: ["sender", "producer"] }],
   });
@@ -111,7 +111,7 @@ async function actorConsumer(connection: ConnectionOptions, topic: string, n: nu
   const system = await ActorSystem.start({
     id: "bench",
     children: [
-      { id: "receiver", module: new URL("./kafka_bench_receiver.ts", import.meta.url) },
+      { id: "receiver", module: new URL("./support/kafka_bench_receiver.ts", import.meta.url) },
       {
         id: "consumer",
         module: new URL("consumer.ts", BROKER),
