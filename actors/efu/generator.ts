@@ -119,6 +119,9 @@ export async function generate(o: GeneratorOptions, onEvent?: ExpectedEvent): Pr
   const began = performance.now();
   let next = 0;
   let seq = 0;
+  /** packets built for the current pulse, by first event: the same chunk is re-sent with a new sequence number. */
+  const cache = new Map<number, { packet: Uint8Array; written: number; expected: number }>();
+  let cachedPulse = -1;
   try {
     for (let i = 0; i < o.packets; i++) {
       const pulseIndex = Math.floor(i / perPulse);
@@ -141,12 +144,23 @@ export async function generate(o: GeneratorOptions, onEvent?: ExpectedEvent): Pr
       const from = next;
       const count = Math.min(perPacket, events.pixel.length - from);
       next = from + count >= events.pixel.length ? 0 : from + count;
-      const built = buildPacket(family, h, events.pixel, events.tof, from, from + count);
-      const valid = fault === undefined || fault === "seqgap";
-      if (valid) {
-        summary.expectedEvents += countExpected(o, family, h, events, from, from + count, onEvent);
+      if (pulseIndex !== cachedPulse) {
+        cache.clear();
+        cachedPulse = pulseIndex;
       }
-      const bytes = fault ? spoil(built.packet, fault) : built.packet;
+      let built = cache.get(from);
+      if (!built) {
+        const b = buildPacket(family, h, events.pixel, events.tof, from, from + count);
+        built = { ...b, expected: countExpected(o, family, h, events, from, from + count) };
+        cache.set(from, built);
+      }
+      const packet = built.packet.slice();
+      new DataView(packet.buffer).setUint32(26, h.seq, true);
+      if (fault === undefined || fault === "seqgap") {
+        summary.expectedEvents += built.expected;
+        if (onEvent) countExpected(o, family, h, events, from, from + count, onEvent);
+      }
+      const bytes = fault ? spoil(packet, fault) : packet;
       if (fault) summary.faults[fault].packets++;
       await conn.send(bytes, to);
       summary.packets++;

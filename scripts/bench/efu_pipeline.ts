@@ -21,7 +21,7 @@ import { LocalCluster } from "../kafka/cluster.ts";
 import { classPath, installKafka } from "../kafka/install.ts";
 import { runJavaTool } from "../kafka/jvm.ts";
 
-const RATES = [1e6, 2e6, 5e6, 1e7, 2e7];
+const RATES = [1e6, 2e6, 5e6, 1e7, 1.5e7, 2e7];
 const READOUTS_PER_PACKET = 372;
 /** receive buffer asked for by the EFU and the anchor alike (the kernel caps it at net.core.rmem_max). */
 const RX_BUFFER = 4 * 1024 * 1024;
@@ -121,6 +121,9 @@ async function main(): Promise<void> {
     (await control.counters()).find(([n]) => n === `efu.bifrost.0.${name}`)?.[1] ?? 0;
   let best: { rate: number; MBps: number; recordBytes: number } | null = null;
   try {
+    await generator(config.port, 5e5, 2000, 99); // warm-up: JIT, Kafka connection, topic metadata
+    await new Promise((r) => setTimeout(r, 2000));
+    line({ figure: "receiveBufferBytes", asked: RX_BUFFER, granted: await counter("receive.rxbuffer_bytes") });
     for (const [i, rate] of RATES.entries()) {
       const names = ["receive.packets", "receive.dropped", "events.dropped", "produce.events", "produce.bytes"];
       const names2 = ["produce.messages", "produce.dropped"];
