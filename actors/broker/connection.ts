@@ -8,6 +8,15 @@
  */
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
 import type { ConnectionOptions } from "../../protocols/broker.ts";
+import process from "node:process";
+
+// kafkajs computes some timer delays from clocks that differ under Deno and passes negative values, which Node's
+// timers (and Deno's) clamp to 1 ms with a TimeoutNegativeWarning on stderr each time (kafkajs #1751). The clamp is
+// what kafkajs expects; the warning is noise in operators' logs. Every other warning is still printed.
+process.removeAllListeners("warning");
+process.on("warning", (w) => {
+  if (w.name !== "TimeoutNegativeWarning") console.error(`(nxflow) ${w.name}: ${w.message}`);
+});
 
 /** Raised for connection options that cannot work; names the option and the bad value (never a password). */
 export class ConnectionOptionsError extends TypeError {
