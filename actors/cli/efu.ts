@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { startControl } from "../efu/control.ts";
-import { checkEfuConfig, EFU_DEFAULTS, type EfuConfig, efuTree } from "../efu/role.ts";
+import { checkEfuConfig, EFU_DEFAULTS, type EfuConfig, efuTree, ensureTopics } from "../efu/role.ts";
 import { ActorSystem, EXIT_CODES } from "../runtime/mod.ts";
 import { type Command, UsageError } from "./command.ts";
 import { createLog, logEvent } from "./log.ts";
@@ -92,6 +92,12 @@ async function run(args: string[]): Promise<number> {
   } catch (error) {
     console.error(`nxflow efu: ${(error as Error).message}`);
     return EXIT_CODES.usage;
+  }
+  try {
+    await ensureTopics(config);
+  } catch (error) {
+    console.error(`nxflow efu: ${(error as Error).message}`);
+    return 1;
   }
   const stopAfter = num("stop-after", v["stop-after"]);
   const log = createLog("text");

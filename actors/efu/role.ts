@@ -4,7 +4,8 @@
  * socket stays open. The control (command API, x5f2 status, Graphite) runs on the main thread (`control.ts`).
  *
  * Configuration (`roles.efu`, or `nxflow efu` options): `detector` (path of the detector config, required),
- * `host` ("127.0.0.1"), `port` (9000), `rxBuffer` (2000000), `brokers` ("127.0.0.1:9092"), `topic` ("<instrument>_detector"),
+ * `host` ("127.0.0.1"), `port` (9000), `rxBuffer` (2000000), `brokers` ("127.0.0.1:9092"; `nxflow start` uses its
+ * `kafka` section instead), `topic` ("<instrument>_detector"),
  * `statusTopic` ("<instrument>_status"), `commandHost` ("127.0.0.1"), `commandPort` (8888; 0 = any free port,
  * -1 = off), `graphite` ("" = off, else "host:port"), `region` (0), `maxEvents` (12400), `flushMs` (1000),
  * `statusIntervalMs` (2000).
@@ -12,6 +13,7 @@
  * @module
  */
 import type { ConnectionOptions } from "../../protocols/broker.ts";
+import { BrokerAdmin } from "../broker/admin.ts";
 import type { ProducerConfig } from "../broker/producer.ts";
 import { mergeChecked } from "../cli/merge_checked.ts";
 import type { Role } from "../roles.ts";
@@ -105,6 +107,16 @@ export function checkEfuConfig(section: Record<string, unknown>, where: string):
   };
 }
 
+/** Creates the ev44 and status topics when they do not exist yet. */
+export async function ensureTopics(c: EfuConfig): Promise<void> {
+  const admin = await BrokerAdmin.connect(c.connection);
+  try {
+    await admin.createTopics([{ topic: c.topic }, { topic: c.statusTopic }]);
+  } finally {
+    await admin.close();
+  }
+}
+
 /** The EFU's supervision subtree. */
 export function efuTree(c: EfuConfig): SupervisorSpec {
   const here = (file: string) => new URL(file, import.meta.url);
@@ -155,8 +167,10 @@ export const efu: Role<EfuConfig> = {
   name: "efu",
   summary: "event formation unit: ESS readout over UDP → ev44 on Kafka",
   byDefault: false,
+  kafka: true,
   check: checkEfuConfig,
-  tree: efuTree,
+  prepare: (c, kafka) => ensureTopics(kafka ? { ...c, connection: kafka } : c),
+  tree: (c, kafka) => efuTree(kafka ? { ...c, connection: kafka } : c),
   attach(system, config, log) {
     startControl(system, config, log, () => Deno.kill(Deno.pid, "SIGTERM"));
   },

@@ -94,3 +94,55 @@ Deno.test("nxflow efu with a beam monitor config, fed by nxflow readout-gen repl
     await kafka.stop();
   }
 });
+
+Deno.test("nxflow start runs the efu role from the configuration file, on the configured Kafka", async () => {
+  const kafka = await startKafka();
+  const dir = await Deno.makeTempDir({ prefix: "nxflow-efu-start-" });
+  const udp = freeUdpPort();
+  const cmd = freeTcpPort();
+  const start = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MOD, "start", "--config", `${dir}/nxflow.json`, "--no-admin"],
+    stdout: "null",
+    stderr: "null",
+  });
+  let proc: Deno.ChildProcess | null = null;
+  try {
+    await Deno.writeTextFile(`${dir}/amor.json`, JSON.stringify(MONITORS));
+    await Deno.writeTextFile(
+      `${dir}/nxflow.json`,
+      JSON.stringify({
+        kafka: { brokers: kafka.connection.brokers },
+        roles: { efu: { enabled: true, detector: `${dir}/amor.json`, port: udp, commandPort: cmd } },
+      }),
+    );
+    proc = start.spawn();
+    await eventually("command API up", () => command(cmd, "DETECTOR_INFO_GET").catch(() => ""), (a) => a !== "");
+    const gen = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MOD, "readout-gen", "--detector", `${dir}/amor.json`, "--port", String(udp)]
+        .concat(["--packets", "10", "--rate", "100", "--header-version", "0"]),
+      stdout: "piped",
+    }).output();
+    const summary = JSON.parse(new TextDecoder().decode(gen.stdout).trim());
+    await eventually(
+      "every event produced",
+      () => command(cmd, "STAT_GET_NAME efu.amor.0.produce.events"),
+      (a) => a.endsWith(` ${summary.expectedEvents}`),
+    );
+    const records = await readTopic(
+      kafka.connection,
+      "amor_detector",
+      (r) => r.reduce((n, x) => n + (x.message.pixel_id?.length ?? 0), 0) >= summary.expectedEvents,
+    );
+    assert.equal(records.reduce((n, x) => n + x.message.pixel_id!.length, 0), summary.expectedEvents);
+    proc.kill("SIGTERM");
+    assert.equal((await proc.status).code, 0);
+    proc = null;
+  } finally {
+    if (proc) {
+      proc.kill("SIGKILL");
+      await proc.status;
+    }
+    await Deno.remove(dir, { recursive: true });
+    await kafka.stop();
+  }
+});
