@@ -21,10 +21,12 @@ const monitors = new Map<number, Monitor>();
 const out = Deno.stdout.writable.getWriter();
 let pending: Uint8Array[] = [];
 let flushing: Promise<void> | null = null;
+const FLUSH_MS = 2;
 
+/** Queues a frame; frames are written together every few ms, so a busy PV set costs one write per batch. */
 function emit(frame: Uint8Array): void {
   pending.push(frame);
-  flushing ??= Promise.resolve().then(async () => {
+  flushing ??= new Promise<void>((resolve) => setTimeout(resolve, FLUSH_MS)).then(async () => {
     while (pending.length > 0) {
       const frames = pending;
       pending = [];
