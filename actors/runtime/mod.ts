@@ -22,4 +22,4 @@ export {
 export { ActorStartError, RemoteError, RequestTimeoutError, UndeliverableError } from "./errors.ts";
 export { ActorSystem, EXIT_CODES, type SystemOptions } from "./system.ts";
 export { transferablesOf } from "./transfer.ts";
-export type { ActorRef } from "./worker_host.ts";
+export type { ActorRef } from "./actor_ref.ts";

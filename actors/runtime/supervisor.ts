@@ -22,7 +22,8 @@ import {
   type RestartType,
 } from "./child_spec.ts";
 import { ActorStartError } from "./errors.ts";
-import { ActorHost, type HostExit } from "./worker_host.ts";
+import type { HostExit } from "./actor_ref.ts";
+import { ActorHost } from "./worker_host.ts";
 import { RestartWindow } from "./restart_window.ts";
 
 /** What a whole tree shares: where events go, and where hung threads are counted. */

@@ -18,7 +18,8 @@ import type { ActorProtocol } from "../../protocols/runtime.ts";
 import type { SupervisorEvent, TreeSnapshot } from "../../protocols/supervision.ts";
 import { checkSupervisorSpec, type SupervisorSpec } from "./child_spec.ts";
 import { Supervisor } from "./supervisor.ts";
-import { ActorHost, type ActorRef } from "./worker_host.ts";
+import type { ActorRef } from "./actor_ref.ts";
+import { ActorHost } from "./worker_host.ts";
 
 /** Exit codes of an nxflow process. */
 export const EXIT_CODES = {

@@ -15,36 +15,12 @@
  * @module
  */
 import type { ActorProtocol, FaultKind, HostToWorker, WorkerToHost } from "../../protocols/runtime.ts";
-import type { ActorCounters, ActorSnapshot, ChildState, ExitKind } from "../../protocols/supervision.ts";
+import type { ActorCounters, ActorSnapshot, ChildState } from "../../protocols/supervision.ts";
+import type { ActorRef, HostExit } from "./actor_ref.ts";
 import type { ResolvedActorSpec } from "./child_spec.ts";
 import { ActorStartError, RemoteError, RequestTimeoutError, UndeliverableError } from "./errors.ts";
 import { threadAlive } from "./thread_probe.ts";
 import { transferablesOf } from "./transfer.ts";
-
-/** The typed handle on an actor that callers use; it stays valid across restarts. */
-export interface ActorRef<P extends ActorProtocol> {
-  readonly path: string;
-  /** Fire and forget; buffers in the message are transferred. */
-  send(message: P["in"]): void;
-  /** Asks and waits for the reply; rejects with `RequestTimeoutError`, `RemoteError` or `UndeliverableError`. */
-  request<K extends keyof P["requests"] & string>(
-    kind: K,
-    body: P["requests"][K]["request"],
-    options?: { timeoutMs?: number },
-  ): Promise<P["requests"][K]["reply"]>;
-  /** Listens to the actor's notices; returns the function that stops listening. */
-  onEmit(listener: (message: P["out"]) => void): () => void;
-  /** Messages sent but not yet handled (stashed or in flight): what a sender watches for back-pressure. */
-  readonly backlog: number;
-}
-
-/** How an incarnation ended, as the host reports it to its supervisor. */
-export interface HostExit {
-  kind: ExitKind;
-  reason: string;
-  /** the worker's thread could not be reclaimed and keeps running. */
-  leaked: boolean;
-}
 
 interface Envelope {
   seq: number;
