@@ -12,6 +12,7 @@ import type { SupervisorSpec } from "./runtime/child_spec.ts";
 import type { ActorSystem } from "./runtime/system.ts";
 import { demo } from "./demo/role.ts";
 import { efu } from "./efu/role.ts";
+import { forwarder } from "./forwarder/role.ts";
 
 /** A role of the `start` command. */
 export interface Role<C = unknown> {
@@ -32,4 +33,4 @@ export interface Role<C = unknown> {
 }
 
 /** Every role, in start order. */
-export const ROLES: readonly Role<never>[] = [demo as Role<never>, efu as Role<never>];
+export const ROLES: readonly Role<never>[] = [demo as Role<never>, efu as Role<never>, forwarder as Role<never>];

@@ -1,4 +1,7 @@
-/** `nxflow forwarder` as a process: bad options fail loudly; with a streams file it forwards a put and stops on SIGTERM. */
+/**
+ * `nxflow forwarder` and `nxflow start` with the forwarder role, as processes: bad options fail loudly; with a
+ * streams file both forward a put and stop on SIGTERM.
+ */
 import assert from "node:assert/strict";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import { startIoc } from "../_harness/ioc.ts";
@@ -9,13 +12,13 @@ import { until } from "./wait.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).pathname;
 
-function nxflow(args: string[], output: "piped" | "null" = "piped"): Deno.ChildProcess {
-  const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MOD, "forwarder", ...args],
+function nxflow(args: string[], output: "piped" | "null" = "piped", command = "forwarder"): Deno.ChildProcess {
+  const process = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MOD, command, ...args],
     stdout: output,
     stderr: output,
   });
-  return command.spawn();
+  return process.spawn();
 }
 
 Deno.test("nxflow forwarder rejects bad options and a bad streams file with exit code 2", async () => {
@@ -40,7 +43,7 @@ Deno.test("nxflow forwarder rejects bad options and a bad streams file with exit
   }
 });
 
-Deno.test("nxflow forwarder forwards the streams file's PVs and stops cleanly on SIGTERM", async () => {
+Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the streams file's PVs, stop on SIGTERM", async () => {
   const kafka = await startKafka({ heapMb: 512 });
   const ioc = await startIoc().catch(async (e) => {
     await kafka.stop();
@@ -48,11 +51,12 @@ Deno.test("nxflow forwarder forwards the streams file's PVs and stops cleanly on
   });
   const file = await Deno.makeTempFile({ suffix: ".json" });
   let child: Deno.ChildProcess | null = null;
-  const probes = await startProbes(kafka.connection, ["cli_data"]);
+  const admin = await BrokerAdmin.connect(kafka.connection);
+  await admin.createTopics(["cli_config", "cli_status", "cli_data", "start_data"].map((topic) => ({ topic })));
+  await admin.close();
+  const probes = await startProbes(kafka.connection, ["cli_data", "start_data"]);
+  const settings = await Deno.makeTempFile({ suffix: ".json" });
   try {
-    const admin = await BrokerAdmin.connect(kafka.connection);
-    await admin.createTopics(["cli_config", "cli_status", "cli_data"].map((topic) => ({ topic })));
-    await admin.close();
     await Deno.writeTextFile(file, JSON.stringify([{ channel: "SIMPLE:DOUBLE", schema: "f144", topic: "cli_data" }]));
     child = nxflow([
       ...["--output-broker", kafka.bootstrap, "--config-topic", "cli_config", "--status-topic", "cli_status"],
@@ -69,9 +73,39 @@ Deno.test("nxflow forwarder forwards the streams file's PVs and stops cleanly on
     await ioc.set("DOUBLE", 2.75);
     await until("f144 2.75", seen, (all) => all.some((d) => d.id === "f144" && d.message.value.value === 2.75));
     child.kill("SIGTERM");
-    const status = await child.status;
+    assert.equal((await child.status).code, 0);
+
+    await Deno.writeTextFile(file, JSON.stringify([{ channel: "SIMPLE:LONG", schema: "f144", topic: "start_data" }]));
+    await Deno.writeTextFile(
+      settings,
+      JSON.stringify({
+        kafka: { brokers: [kafka.bootstrap] },
+        roles: {
+          forwarder: {
+            enabled: true,
+            configTopic: "start_config",
+            statusTopic: "start_status",
+            storageTopic: "",
+            streams: file,
+            groups: 1,
+            caServerPort: ioc.port,
+          },
+        },
+      }),
+    );
+    child = nxflow(["--config", settings, "--no-admin"], "null", "start");
+    await until(
+      "f144 via start",
+      async () => {
+        await ioc.set("LONG", 77);
+        return await seen();
+      },
+      (all) => all.some((d) => d.id === "f144" && d.key === "SIMPLE:LONG" && d.message.value.value === 77),
+      60_000,
+    );
+    child.kill("SIGTERM");
+    assert.equal((await child.status).code, 0);
     child = null;
-    assert.equal(status.code, 0);
   } finally {
     if (child) {
       child.kill("SIGKILL");
@@ -81,5 +115,6 @@ Deno.test("nxflow forwarder forwards the streams file's PVs and stops cleanly on
     await ioc.stop();
     await kafka.stop();
     await Deno.remove(file);
+    await Deno.remove(settings);
   }
 });

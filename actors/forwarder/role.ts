@@ -1,0 +1,88 @@
+/**
+ * The forwarder role of `nxflow start` (configuration section `roles.forwarder`): the same tree as
+ * `nxflow forwarder`, on the Kafka of the `kafka` section.
+ *
+ * Settings (defaults): `configTopic` ("forwarder_config"), `statusTopic` ("forwarder_status"), `storageTopic`
+ * ("forwarder_storage"; "" for none), `skipRetrieval` (false), `pvUpdatePeriodMs` (0: no periodic re-sends),
+ * `serviceId` ("": nxflow-forwarder-<pid>), `caAddrList` ("127.0.0.1"), `caServerPort` (5064), `groups` (4),
+ * `streams` ("": a JSON file of streams, see `options.ts`).
+ *
+ * @module
+ */
+import type { ConnectionOptions } from "../../protocols/broker.ts";
+import type { ConfigProtocol, SerialiserProtocol, Stream } from "../../protocols/forwarder.ts";
+import { BrokerAdmin } from "../broker/admin.ts";
+import { mergeChecked } from "../cli/merge_checked.ts";
+import { VERSION } from "../cli/version.ts";
+import type { Role } from "../roles.ts";
+import { streamsFromJson } from "./options.ts";
+import { forwarderTree } from "./tree.ts";
+
+const DEFAULTS = {
+  configTopic: "forwarder_config",
+  statusTopic: "forwarder_status",
+  storageTopic: "forwarder_storage",
+  skipRetrieval: false,
+  pvUpdatePeriodMs: 0,
+  serviceId: "",
+  caAddrList: "127.0.0.1",
+  caServerPort: 5064,
+  groups: 4,
+  streams: "",
+};
+
+/** The forwarder role's checked settings. */
+export type ForwarderRoleConfig = typeof DEFAULTS & { streamList: Stream[] };
+
+/** The forwarder role. */
+export const forwarder: Role<ForwarderRoleConfig> = {
+  name: "forwarder",
+  summary: "EPICS PVs over Channel Access → f144/al00/ep01/tdct on Kafka, configured by fc00",
+  byDefault: false,
+  kafka: true,
+  check(section, where) {
+    const c = mergeChecked(DEFAULTS, section, where);
+    if (!c.configTopic || !c.statusTopic) {
+      throw new TypeError(`Cannot use ${where}: configTopic and statusTopic are required`);
+    }
+    if (!Number.isInteger(c.groups) || c.groups < 1 || c.groups > 64) {
+      throw new RangeError(`Cannot use ${where}.groups: an integer from 1 to 64, got ${c.groups}`);
+    }
+    if (c.pvUpdatePeriodMs !== 0 && !(c.pvUpdatePeriodMs >= 10)) {
+      throw new RangeError(`Cannot use ${where}.pvUpdatePeriodMs: 0 (off) or at least 10, got ${c.pvUpdatePeriodMs}`);
+    }
+    const streamList = c.streams ? streamsFromJson(Deno.readTextFileSync(c.streams)) : [];
+    return { ...c, streamList };
+  },
+  async prepare(c, kafka) {
+    const topics = new Set([c.configTopic, c.statusTopic, c.storageTopic, ...c.streamList.map((s) => s.topic)]);
+    const admin = await BrokerAdmin.connect(kafka!);
+    try {
+      await admin.createTopics([...topics].filter((t) => t).map((topic) => ({ topic })));
+    } finally {
+      await admin.close();
+    }
+  },
+  tree: (c, kafka) =>
+    forwarderTree({
+      kafka: kafka as ConnectionOptions,
+      configTopic: c.configTopic,
+      statusTopic: c.statusTopic,
+      storageTopic: c.storageTopic || undefined,
+      skipRetrieval: c.skipRetrieval,
+      periodMs: c.pvUpdatePeriodMs || undefined,
+      statusIntervalMs: 4000,
+      groups: c.groups,
+      serviceId: c.serviceId || `nxflow-forwarder-${Deno.pid}`,
+      ca: { addrList: c.caAddrList, serverPort: c.caServerPort },
+      streams: c.streamList,
+      version: VERSION,
+    }),
+  attach(system, _config, log) {
+    for (const id of ["config", "serialiser"]) {
+      system.ref<ConfigProtocol | SerialiserProtocol>(`forwarder/${id}`).onEmit((m) =>
+        log(m.level, `root/forwarder/${id}`, m.message)
+      );
+    }
+  },
+};
