@@ -115,3 +115,14 @@ export interface SerialiserProtocol {
   out: { type: "log"; level: "info" | "warn"; message: string };
   ports: { records: ProducerLink; streams: StreamsLink } & { [name: `pvs_${number}`]: PvLink };
 }
+
+/** The fc00 sender of `nxflow forwarder-config` (`actors/forwarder/command_sender.ts`). */
+export interface CommandSenderProtocol {
+  in: None;
+  requests: {
+    /** produces one message and replies once Kafka acknowledged it; rejects if it cannot be produced. */
+    send: { request: { topic: string; value: Uint8Array }; reply: null };
+  };
+  out: None;
+  ports: { records: ProducerLink };
+}

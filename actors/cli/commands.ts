@@ -9,9 +9,19 @@ import { chaos } from "./chaos.ts";
 import { efuCommand } from "./efu.ts";
 import { encode } from "./encode.ts";
 import { forwarderCommand } from "./forwarder.ts";
+import { forwarderConfigCommand } from "./forwarder_config.ts";
 import { inspect } from "./inspect.ts";
 import { readoutGen } from "./readout_gen.ts";
 import { start } from "./start.ts";
 
 /** The subcommands, in the order `nxflow --help` lists them. */
-export const COMMANDS: readonly Command[] = [start, chaos, inspect, encode, efuCommand, readoutGen, forwarderCommand];
+export const COMMANDS: readonly Command[] = [
+  start,
+  chaos,
+  inspect,
+  encode,
+  efuCommand,
+  readoutGen,
+  forwarderCommand,
+  forwarderConfigCommand,
+];

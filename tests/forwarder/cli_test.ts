@@ -1,6 +1,6 @@
 /**
  * `nxflow forwarder` and `nxflow start` with the forwarder role, as processes: bad options fail loudly; with a
- * streams file both forward a put and stop on SIGTERM.
+ * streams file both forward a put and stop on SIGTERM; `nxflow forwarder-config add` adds a PV to a running one.
  */
 import assert from "node:assert/strict";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
@@ -72,6 +72,19 @@ Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the stream
     );
     await ioc.set("DOUBLE", 2.75);
     await until("f144 2.75", seen, (all) => all.some((d) => d.id === "f144" && d.message.value.value === 2.75));
+    const add = await nxflow(
+      [
+        ...["add", "--broker", kafka.bootstrap, "--topic", "cli_config"],
+        ...["--channel", "SIMPLE:DOUBLE2", "--schema", "f144", "--output-topic", "cli_data"],
+      ],
+      "piped",
+      "forwarder-config",
+    ).output();
+    assert.equal(add.code, 0, new TextDecoder().decode(add.stderr));
+    await until("f144 of the PV added by forwarder-config", async () => {
+      await ioc.set("DOUBLE2", 1.125);
+      return await seen();
+    }, (all) => all.some((d) => d.id === "f144" && d.key === "SIMPLE:DOUBLE2" && d.message.value.value === 1.125));
     child.kill("SIGTERM");
     assert.equal((await child.status).code, 0);
 
