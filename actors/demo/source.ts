@@ -11,6 +11,7 @@ import type { SourceProtocol } from "../../protocols/demo.ts";
 import { ev44 } from "../../schemas/ev44/codec.ts";
 import { ProducerOutbox } from "../broker/outbox.ts";
 import { defineActor } from "../runtime/actor.ts";
+import { seededRandom } from "../common/seeded_random.ts";
 
 /** Configuration of the synthetic detector. */
 export interface SourceConfig {
@@ -29,17 +30,6 @@ interface State {
   pulses: number;
   events: number;
   droppedPulses: number;
-}
-
-/** A small seeded generator (mulberry32), so that runs can be repeated. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function pulse(state: State): void {
@@ -73,7 +63,7 @@ export default defineActor<SourceProtocol, SourceConfig, State>({
   init(config, ctx) {
     const state: State = {
       config: { ...config },
-      random: seeded(config.seed),
+      random: seededRandom(config.seed),
       outbox: new ProducerOutbox(ctx.port("records"), { maxBytesInFlight: 64 << 20 }),
       pulses: 0,
       events: 0,

@@ -13,6 +13,7 @@ import { type DetectorConfig, familyOf } from "./detector_config.ts";
 import { essTimeNs, tofNs } from "./ess_header.ts";
 import type { FamilyInstance } from "./families/registry.ts";
 import {
+import { seededRandom } from "../common/seeded_random.ts";
   addNs,
   buildPacket,
   essTimeOf,
@@ -63,16 +64,6 @@ export interface GeneratorSummary {
 /** One expected event: pulse time (ns), pixel and time of flight. */
 export type ExpectedEvent = (pulseNs: bigint, pixel: number, tof: number) => void;
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Fills `pixel`/`tof` with `n` events of pixels the family can write, times within one pulse period. */
 function randomEvents(family: FamilyInstance, random: () => number, n: number, periodNs: number) {
   const pixel = new Int32Array(n);
@@ -93,7 +84,7 @@ function randomEvents(family: FamilyInstance, random: () => number, n: number, p
 /** Sends the packets; resolves with the summary. */
 export async function generate(o: GeneratorOptions, onEvent?: ExpectedEvent): Promise<GeneratorSummary> {
   const family = familyOf(o.detector);
-  const random = seeded(o.seed);
+  const random = seededRandom(o.seed);
   const periodNs = Math.round(1e9 / o.pulseHz);
   const perPacket = readoutsPerPacket(family, o.version, o.packetBytes || undefined);
   if (perPacket < 1) throw new RangeError(`Cannot send ${o.packetBytes}-byte packets: no room for a readout`);
