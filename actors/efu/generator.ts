@@ -12,8 +12,8 @@
 import { type DetectorConfig, familyOf } from "./detector_config.ts";
 import { essTimeNs, tofNs } from "./ess_header.ts";
 import type { FamilyInstance } from "./families/registry.ts";
-import {
 import { seededRandom } from "../common/seeded_random.ts";
+import {
   addNs,
   buildPacket,
   essTimeOf,
