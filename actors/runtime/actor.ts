@@ -5,6 +5,9 @@
  * matching `requests` entry for each request, one at a time in arrival order (a handler that returns a promise is
  * awaited before the next message), and `terminate` on a graceful stop.
  *
+ * Keep the module's top level free of side effects (no sockets, files or timers opened at import): each actor has a
+ * warm spare Worker that imports the module ahead of time, so that a restart only runs `init`.
+ *
  * An error thrown by `init`, `handle` or a port listener crashes the actor ("let it crash"): the supervisor restarts
  * it with fresh state. An error thrown by a request handler is sent back to the caller as a rejected promise and the
  * actor keeps running, as validation errors belong in the protocol.
