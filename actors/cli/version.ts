@@ -1,8 +1,8 @@
 /**
  * The version and git commit that `nxflow --version` prints and status messages carry.
  *
- * The version comes from `deno.json`. The commit comes from `dist/build_info.json` in a compiled binary (written by
- * `scripts/compile.ts`), else from `git` in a checkout, else `unknown`.
+ * The version comes from `deno.json`. The commit comes from `git` in a checkout, else from `dist/build_info.json`
+ * embedded in a compiled binary (written by `scripts/compile.ts`), else `unknown`.
  *
  * @module
  */
@@ -15,7 +15,7 @@ let cached: string | undefined;
 
 /** The git commit this nxflow was built from, or `unknown`. */
 export async function gitCommit(): Promise<string> {
-  cached ??= await fromBuildInfo() ?? await fromGit() ?? "unknown";
+  cached ??= await fromGit() ?? await fromBuildInfo() ?? "unknown";
   return cached;
 }
 
