@@ -4,10 +4,11 @@
  * Above the root supervisor there is only the operating system: when the root gives up (its restart intensity is
  * exceeded) the process must end with a non-zero code so that systemd (`Restart=on-failure`) starts it again.
  *
- * **Hung actors.** A worker that stops answering heartbeats is terminated and its OS thread checked. If the thread is
- * gone the actor had exited silently and is restarted like after a crash. If it still runs, the actor hung in
- * synchronous code, which `Worker.terminate()` cannot stop in Deno: the supervisor still starts a replacement, so the
- * data path recovers at once, but the old thread keeps its core busy until the process ends. The system counts such
+ * **Hung actors.** A worker that stops answering heartbeats has its OS thread checked. If the thread is already gone
+ * the actor had exited silently and is restarted like after a crash. Otherwise it is terminated and given a second to
+ * go: a worker that was only starved of CPU or blocked for a while ends then, and is restarted. One that still runs
+ * hung in synchronous code, which `Worker.terminate()` cannot stop in Deno: the supervisor still starts a replacement,
+ * so the data path recovers at once, but the old thread keeps its core busy until the process ends. The system counts such
  * leaked threads; once there are more than `maxLeakedThreads` (default 1), it stops the tree and ends the process
  * with {@linkcode EXIT_CODES.hung} so that the service manager starts a clean one.
  *

@@ -38,6 +38,7 @@ interface Pending {
 
 const WORKER_URL = new URL("./worker_main.ts", import.meta.url);
 const PROBE_DELAY_MS = 30;
+const TERMINATE_GRACE_MS = 1000;
 const SPARE_DELAY_MS = 0;
 
 /** Runs one actor spec's incarnations. Driven by its supervisor. */
@@ -318,26 +319,41 @@ export class ActorHost implements ActorRef<ActorProtocol> {
     else p.reject(new RemoteError(this.path, m.error));
   }
 
-  /** The worker missed its heartbeats or a deadline: terminate it, then ask the OS whether its thread is gone. */
+  /**
+   * The worker missed its heartbeats or a deadline. If its thread is already gone it exited without notice.
+   * Otherwise it is terminated and given `TERMINATE_GRACE_MS` to go: a worker starved of CPU (an overloaded machine)
+   * ends then and is restarted like any unresponsive actor; one spinning in synchronous code never does, and its
+   * thread is reported as leaked.
+   */
   #unresponsive(gen: number, why: string): void {
     if (gen !== this.#generation) return;
-    this.#worker?.terminate();
     clearInterval(this.#watch);
-    setTimeout(() => {
+    const silence = Math.round(performance.now() - this.#lastSeen);
+    const exitedBefore = threadAlive(this.#thread) === false;
+    this.#worker?.terminate();
+    if (exitedBefore) {
+      return this.#died({
+        kind: "silentExit",
+        reason: `${why}: exited without notice (silent ${silence} ms)`,
+        leaked: false,
+      });
+    }
+    const deadline = performance.now() + TERMINATE_GRACE_MS;
+    const probe = () => {
       if (gen !== this.#generation) return;
       const alive = threadAlive(this.#thread);
-      const silence = Math.round(performance.now() - this.#lastSeen);
       if (alive === false) {
-        this.#died({
-          kind: "silentExit",
-          reason: `${why}: exited without notice (silent ${silence} ms)`,
+        return this.#died({
+          kind: "hang",
+          reason: `${why}: unresponsive for ${silence} ms, terminated`,
           leaked: false,
         });
-      } else {
-        const detail = alive ? "its thread is still running" : "its thread cannot be checked";
-        this.#died({ kind: "hang", reason: `${why}: hung for ${silence} ms, ${detail}`, leaked: true });
       }
-    }, PROBE_DELAY_MS);
+      if (alive && performance.now() < deadline) return void setTimeout(probe, PROBE_DELAY_MS);
+      const detail = alive ? "its thread is still running" : "its thread cannot be checked";
+      this.#died({ kind: "hang", reason: `${why}: hung for ${silence} ms, ${detail}`, leaked: true });
+    };
+    setTimeout(probe, PROBE_DELAY_MS);
   }
 
   #died(exit: HostExit, handling: number | null = null): void {

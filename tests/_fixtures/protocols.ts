@@ -11,6 +11,7 @@ export interface RecorderProtocol {
     | { type: "rejectLater"; message: string }
     | { type: "closeSelf" }
     | { type: "denoExit"; code: number }
+    | { type: "busy"; ms: number }
     | { type: "finish" };
   requests: {
     seen: { request: null; reply: { n: number[]; redelivered: number[] } };

@@ -57,6 +57,23 @@ Deno.test("a worker that closes without notice is found by its missing heartbeat
   }
 });
 
+Deno.test("a worker blocked for a while but not for good is terminated and restarted, not counted as hung", async () => {
+  const { system, events } = await startRecorded({
+    id: "root",
+    children: [{ id: "x", module: RECORDER, ...FAST_HEARTBEAT, delivery: "atMostOnce" }],
+  });
+  try {
+    system.ref<RecorderProtocol>("x").send({ type: "busy", ms: 700 });
+    await waitFor("the restart", () => system.find("x").restarts === 1 && system.find("x").state === "running");
+    const exited = events.find((e) => e.type === "exited")!;
+    assert.equal(exited.kind, "hang");
+    assert.match(exited.reason!, /unresponsive for \d+ ms, terminated/);
+    assert.equal(system.leakedThreads, 0);
+  } finally {
+    await system.stop();
+  }
+});
+
 async function runFatal(mode: string): Promise<{ code: number; events: SupervisorEvent[]; lines: string[] }> {
   const main = new URL("../_fixtures/fatal_main.ts", import.meta.url).pathname;
   const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", main, mode], stdout: "piped" }).output();

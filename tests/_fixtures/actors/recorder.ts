@@ -43,6 +43,13 @@ export default defineActor<RecorderProtocol, RecorderConfig | undefined, State>(
         return self.close();
       case "denoExit":
         return Deno.exit(msg.code);
+      case "busy": {
+        const until = performance.now() + msg.ms;
+        while (performance.now() < until) {
+          // synchronous work that blocks the event loop, as a starved or overloaded worker would
+        }
+        return;
+      }
       case "finish":
         return ctx.exit("finished its work");
     }
