@@ -33,6 +33,8 @@ const SUPPORTED = [
   "ad00",
   "se00",
   "fc00",
+  "rf5k",
+  "senv",
   "json",
   "ns10",
 ]; // deno-fmt-ignore
@@ -50,6 +52,9 @@ async function bridge(request: unknown): Promise<Record<string, unknown>> {
   assert.ok(out.success, `sdt_bridge.py failed: ${stderr}`);
   return parseJsonForm(new TextDecoder().decode(out.stdout)) as Record<string, unknown>;
 }
+
+/** One message as the Python package read it (see sdt_bridge.py): `micros` holds its datetime fields. */
+type PythonView = { form: Record<string, unknown>; micros: Record<string, number | bigint> };
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 const unhex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (h) => parseInt(h, 16));
@@ -95,6 +100,23 @@ function compare(
       const mine = Array.from(got as ArrayLike<unknown>, (v) => norm(layout, field, v));
       assert.deepEqual(mine, (want as unknown[]).map((v) => norm(layout, field, v)), path);
     } else assert.deepEqual(norm(layout, field, got), norm(layout, field, want), path);
+  }
+}
+
+/**
+ * Asserts nxflow's integer nanoseconds against the fields the package hands out only as a datetime (the bridge's
+ * `micros`: exact integer microseconds since the epoch). `deserialise_senv` builds
+ * `datetime.fromtimestamp(PacketTimestamp / 1e9, tz=utc)`: the integer is rounded to a float64 and divided by 1e9
+ * (two float64 roundings, together off by at most ns / 2^52 ns), then the seconds are rounded to the nearest
+ * microsecond (off by at most 500 ns). Its clamp at the year 3001 is never reached by a uint64 (2^64 ns is in 2554).
+ * So a match is |ns - 1000 * micros| <= 500 + ns / 2^52 + 1 ns.
+ */
+function compareMicros(ours: DecodedTable, micros: Record<string, number | bigint>, at: string) {
+  for (const [key, theirs] of Object.entries(micros)) {
+    const ns = ours[key] as bigint;
+    const off = ns - BigInt(theirs) * 1000n;
+    const bound = 501n + ns / 2n ** 52n;
+    assert.ok(off <= bound && -off <= bound, `${at}.${key}: nxflow ${ns} ns, Python ${theirs} µs (bound ${bound} ns)`);
   }
 }
 
@@ -169,12 +191,14 @@ function forPython(id: string, msg: Record<string, unknown>, rng: Rng, i: number
 
 Deno.test("cross-check: messages serialised by the Python reference package decode to its own values", async () => {
   const reply = await bridge({ op: "serialise", seed: Date.now() % 100000, count: CASES, schemas: SUPPORTED });
-  const cases = reply.cases as { schema: string; hex: string; form: Record<string, unknown> }[];
+  const cases = reply.cases as (PythonView & { schema: string; hex: string })[];
   assert.equal(cases.length, SUPPORTED.length * CASES);
   for (const [k, c] of cases.entries()) {
     const codec = SCHEMAS.get(c.schema)!;
     const layout = codec.layout;
-    compare(layout, layout.tables[layout.root], codec.decode(unhex(c.hex)) as DecodedTable, c.form, `${c.schema}#${k}`);
+    const ours = codec.decode(unhex(c.hex)) as DecodedTable;
+    compare(layout, layout.tables[layout.root], ours, c.form, `${c.schema}#${k}`);
+    compareMicros(ours, c.micros, `${c.schema}#${k}`);
   }
 });
 
@@ -189,7 +213,7 @@ Deno.test("cross-check: messages encoded by nxflow deserialise in the Python ref
       messages.push({ schema: id, hex: hex(bytes), ours: codec.decode(bytes) as DecodedTable });
     }
   }
-  const results = (await bridge({ op: "deserialise", messages })).results as Record<string, unknown>[];
+  const results = (await bridge({ op: "deserialise", messages })).results as (PythonView & { error?: string })[];
   for (const [k, result] of results.entries()) {
     const { schema, ours } = messages[k];
     assert.equal(result.error, undefined, `${schema}#${k} (seed ${seed}): Python could not read it: ${result.error}`);
@@ -198,8 +222,9 @@ Deno.test("cross-check: messages encoded by nxflow deserialise in the Python ref
       layout,
       layout.tables[layout.root],
       ours,
-      result.form as Record<string, unknown>,
+      result.form,
       `${schema}#${k} seed ${seed}`,
     );
+    compareMicros(ours, result.micros, `${schema}#${k} seed ${seed}`);
   }
 });

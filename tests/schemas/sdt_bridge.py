@@ -2,18 +2,20 @@
 
 Reads one JSON request on stdin and prints one JSON reply:
   {"op": "serialise", "seed": S, "count": N, "schemas": [ids]}
-      -> {"cases": [{"schema", "hex", "form"}]}: N random messages per schema made by the package's serialiser
-         (edge cases first), with `form` = the package's own deserialisation of the bytes.
+      -> {"cases": [{"schema", "hex", "form", "micros"}]}: N random messages per schema made by the package's
+         serialiser (edge cases first), with `form` = the package's own deserialisation of the bytes.
   {"op": "deserialise", "messages": [{"schema", "hex"}]}
-      -> {"results": [{"form"} | {"error"}]}
+      -> {"results": [{"form", "micros"} | {"error"}]}
 `form` uses the schema's field names (as in the .fbs); enums are numbers, unions are `<field>_type` (member name)
 plus `<field>` ({"value": ...}), vectors are lists. Integers are printed exactly.
+`micros` holds the fields that the package's deserialiser hands out only as a datetime rounded to the microsecond (senv
+PacketTimestamp), as exact integer microseconds since the Unix epoch; they are left out of `form`.
 """
 
 import json
 import random
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import streaming_data_types as sdt
@@ -23,6 +25,7 @@ from streaming_data_types.dataarray_da00 import Variable
 from streaming_data_types.epics_connection_ep01 import ConnectionInfo
 from streaming_data_types.fbschemas.epics_connection_info_ep00.EventType import EventType
 from streaming_data_types.forwarder_config_update_fc00 import StreamInfo
+from streaming_data_types.forwarder_config_update_rf5k import StreamInfo as Rf5kStreamInfo
 
 I64 = (-(2**63), 2**63 - 1)
 NAMES = ["", "det1", "PV:X", "Ünïcødé ✓ 中文", "a" * 300]
@@ -35,6 +38,8 @@ SE00_MEMBERS = {
     "Int32Array": np.int32, "UInt32Array": np.uint32, "Int64Array": np.int64, "UInt64Array": np.uint64,
     "DoubleArray": np.float64, "FloatArray": np.float32,
 }
+SENV_MEMBERS = {k: v for k, v in SE00_MEMBERS.items() if k not in ("DoubleArray", "FloatArray")}
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 HS01_MEMBERS = {"ArrayInt": np.int32, "ArrayLong": np.int64, "ArrayDouble": np.float64, "ArrayFloat": np.float32}
 DA00_DTYPES = ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64"]
 
@@ -154,6 +159,17 @@ def gen(schema, rng, i):
         return s(name(rng, i) or "adc", rng.randint(-(2**31), 2**31 - 1), stamp(rng, i, I64[0]), rng.uniform(0, 1e6),
                  rng.randint(0, 2**62), arr(rng, SE00_MEMBERS[member], n), rng.randint(0, 3),
                  None if i % 2 else arr(rng, np.int64, n))
+    if schema == "senv":
+        member = list(SENV_MEMBERS)[i % 8]
+        # at most 1.8e16 µs after the epoch, so that its nanoseconds (int(seconds * 1e9)) fit the uint64 PacketTimestamp
+        when = EPOCH + timedelta(microseconds=stamp(rng, i, 0, 18_000_000_000_000_000))
+        return s(name(rng, i) or "adc", rng.randint(-(2**31), 2**31 - 1), when, rng.randint(-(2**40), 2**40),
+                 stamp(rng, i, 0, 2**64 - 1), arr(rng, SENV_MEMBERS[member], n), rng.randint(0, 3),
+                 None if i % 2 else arr(rng, np.uint64, n))
+    if schema == "rf5k":
+        streams = [Rf5kStreamInfo(name(rng, i + k), ["f142", "tdct", "", "nttable_senv"][k], name(rng, i + k + 1),
+                                  k % 3) for k in range(n % 5)]
+        return s(i % 3, streams)
     if schema == "fc00":
         streams = [StreamInfo(name(rng, i + k), "f144", name(rng, i + k + 1), k % 3, k % 2)
                    for k in range(n % 5)]
@@ -256,15 +272,29 @@ def form(schema, d):
         if d.value_ts is not None:
             out["timestamps"] = plain(d.value_ts)
         return out
-    if schema == "fc00":
+    if schema == "senv":
+        v = np.asarray(d.values)
+        out = {"Name": d.name, "Channel": d.channel, "TimeDelta": d.sample_ts_delta,
+               "TimestampLocation": plain(d.ts_location), "MessageCounter": d.message_counter,
+               "Values_type": {np.dtype(t): m for m, t in SENV_MEMBERS.items()}[v.dtype],
+               "Values": {"value": plain(v)}}
+        if d.value_ts is not None:
+            out["Timestamps"] = plain(d.value_ts)
+        return out
+    if schema in ("fc00", "rf5k"):
         return {"config_change": plain(d.config_change), "streams": [
-            {"channel": s.channel, "schema": s.schema, "topic": s.topic, "protocol": plain(s.protocol),
-             "periodic": s.periodic} for s in d.streams]}
+            {"channel": s.channel, "schema": s.schema, "topic": s.topic, "protocol": plain(s.protocol)}
+            | ({"periodic": s.periodic} if schema == "fc00" else {}) for s in d.streams]}
     if schema == "json":
         return {"json": d}
     if schema == "ns10":
         return {"key": d.key, "time": d.time_stamp, "ttl": d.ttl, "expired": d.expired, "value": d.value}
     raise KeyError(schema)
+
+
+def micros(schema, d):
+    """The package's datetime fields of a deserialised message -> exact integer microseconds since the epoch."""
+    return {"PacketTimestamp": (d.timestamp - EPOCH) // timedelta(microseconds=1)} if schema == "senv" else {}
 
 
 def main():
@@ -275,14 +305,15 @@ def main():
         for schema in request["schemas"]:
             for i in range(request["count"]):
                 buf = gen(schema, rng, i)
-                cases.append({"schema": schema, "hex": buf.hex(), "form": form(schema, sdt.DESERIALISERS[schema](buf))})
+                d = sdt.DESERIALISERS[schema](buf)
+                cases.append({"schema": schema, "hex": buf.hex(), "form": form(schema, d), "micros": micros(schema, d)})
         print(json.dumps({"cases": cases}, default=plain))
     else:
         results = []
         for m in request["messages"]:
             try:
                 d = sdt.DESERIALISERS[m["schema"]](bytes.fromhex(m["hex"]))
-                results.append({"form": form(m["schema"], d)})
+                results.append({"form": form(m["schema"], d), "micros": micros(m["schema"], d)})
             except Exception as error:  # reported to the test, which fails on it
                 results.append({"error": f"{type(error).__name__}: {error}"})
         print(json.dumps({"results": results}, default=plain))
