@@ -7,6 +7,7 @@
 import type { Admin, PartitionMetadata } from "kafkajs";
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { createKafka, describeConnection } from "./connection.ts";
+import { GroupOffsets } from "./group_offsets.ts";
 
 /** A topic to create. */
 export interface TopicSpec {
@@ -33,6 +34,8 @@ export class BrokerAdminError extends Error {
 
 /** A connected admin client. Close it with {@linkcode BrokerAdmin.close}. */
 export class BrokerAdmin {
+  #groups: GroupOffsets | null = null;
+
   private constructor(readonly options: ConnectionOptions, readonly admin: Admin) {}
 
   /**
@@ -131,19 +134,17 @@ export class BrokerAdmin {
     groupId: string,
     positions: { topic: string; partition: number; offset: number }[],
   ): Promise<void> {
-    const topics = new Set(positions.map((p) => p.topic));
-    for (const topic of topics) {
-      const partitions = positions.filter((p) => p.topic === topic)
-        .map((p) => ({ partition: p.partition, offset: String(p.offset) }));
-      try {
-        await this.admin.setOffsets({ groupId, topic, partitions });
-      } catch (error) {
-        throw new BrokerAdminError(`Cannot commit offsets of group ${groupId} for ${topic}: ${causeOf(error)}`);
-      }
+    this.#groups ??= new GroupOffsets(this.options);
+    try {
+      await this.#groups.commit(groupId, positions);
+    } catch (error) {
+      const topics = [...new Set(positions.map((p) => p.topic))].join(", ");
+      throw new BrokerAdminError(`Cannot commit offsets of group ${groupId} for ${topics}: ${causeOf(error)}`);
     }
   }
 
   async close(): Promise<void> {
+    await this.#groups?.close();
     await this.admin.disconnect();
   }
 }

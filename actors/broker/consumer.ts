@@ -5,7 +5,7 @@
  *
  * - **Assign or subscribe.** `assign` reads the listed partitions (all when none are listed) with no sharing: each
  *   incarnation joins a group of its own with an assigner that gives it everything, and commits to `groupId`
- *   (`nxflow.<actor path>` by default), which has no members. `subscribe` joins `groupId` as an ordinary member and
+ *   (`nxflow.<actor path>` by default), which has no members (see `group_offsets.ts`). `subscribe` joins `groupId` as an ordinary member and
  *   gets the partitions the group gives it; after a crash the group waits `sessionTimeoutMs` for the dead member.
  * - **Where it starts.** A new incarnation says `hello` and waits for the downstream's `resume` with the positions it
  *   confirmed; those partitions continue there. Other partitions start at `start`: the beginning, the end, the first
@@ -17,10 +17,8 @@
  *   but not yet confirmed are delivered again (the downstream may see them twice, recognisable by their offsets).
  * - **A restarted downstream** (its `ConsumerInbox` says `attach`) makes a running consumer end normally and start
  *   afresh, so the new downstream is greeted; since the confirmed positions died with the old downstream, reading
- *   continues from `start`. With `start: "committed"` that is the last commit (at-least-once), but commits through
- *   kafkajs's `admin.setOffsets` did not complete against Kafka 4.1 in our runs (`commits` stays 0,
- *   `commitFailures` counts errors): until that is fixed, use `start: "beginning"`, a timestamp, or `"end"` (which
- *   skips what the old downstream had not confirmed).
+ *   continues from `start`: with `start: "committed"` from the last commit (at-least-once; commits come at most
+ *   `commitIntervalMs` apart), with `"end"` past what the old downstream had not confirmed.
  *
  * @module
  */
