@@ -7,7 +7,9 @@
  *   "brokers": ["kafka1.facility:9093", "kafka2.facility:9093"],
  *   "clientId": "nxflow-loki",
  *   "sasl": { "mechanism": "scram-sha-512", "username": "nxflow", "passwordFile": "/etc/nxflow/kafka.pass" },
- *   "tls": { "enabled": true, "caFile": "/etc/nxflow/ca.pem", "certFile": "", "keyFile": "" }
+ *   "tls": { "enabled": true, "caFile": "/etc/nxflow/ca.pem", "certFile": "", "keyFile": "" },
+ *   "connectionTimeoutMs": 3000,
+ *   "requestTimeoutMs": 30000
  * }
  * ```
  *
@@ -28,6 +30,8 @@ export interface KafkaSection {
   local: string;
   sasl: { mechanism: string; username: string; passwordFile: string };
   tls: { enabled: boolean; caFile: string; certFile: string; keyFile: string };
+  connectionTimeoutMs: number;
+  requestTimeoutMs: number;
 }
 
 /** The defaults: no brokers, so the embedded local Kafka. */
@@ -37,6 +41,8 @@ export const KAFKA_DEFAULTS: KafkaSection = {
   local: "local",
   sasl: { mechanism: "", username: "", passwordFile: "" },
   tls: { enabled: false, caFile: "", certFile: "", keyFile: "" },
+  connectionTimeoutMs: 3000,
+  requestTimeoutMs: 30_000,
 };
 
 const MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"];
@@ -78,7 +84,12 @@ async function readSecret(path: string, what: string): Promise<string> {
  */
 export async function connectKafka(k: KafkaSection, log: (line: string) => void): Promise<ConnectionOptions> {
   const brokers = k.brokers.length ? k.brokers : [await ensureLocalKafka(log, k.local)];
-  const options: ConnectionOptions = { brokers, clientId: k.clientId };
+  const options: ConnectionOptions = {
+    brokers,
+    clientId: k.clientId,
+    connectionTimeoutMs: k.connectionTimeoutMs,
+    requestTimeoutMs: k.requestTimeoutMs,
+  };
   if (k.sasl.mechanism) {
     const password = (await readSecret(k.sasl.passwordFile, "the Kafka password file")).trim();
     options.sasl = { mechanism: k.sasl.mechanism as SaslOptions["mechanism"], username: k.sasl.username, password };

@@ -11,7 +11,7 @@ import { ActorSystem, EXIT_CODES } from "../runtime/system.ts";
 import type { Command } from "./command.ts";
 import { UsageError } from "./command.ts";
 import { loadConfig, type NxflowConfig } from "./config.ts";
-import { connectKafka } from "./kafka_config.ts";
+import { checkKafkaSection, connectKafka } from "./kafka_config.ts";
 import { createLog, logEvent } from "./log.ts";
 import { gitCommit, VERSION } from "./version.ts";
 
@@ -26,6 +26,11 @@ Options:
   --config FILE              JSON configuration file (see README, "Configuration"); default: built-in defaults
   --brokers HOST:PORT,...    Kafka bootstrap servers; default: the configuration's, else a local Kafka that
                              nxflow starts (Java 17 and Maven needed) and leaves running for the next start
+  --client-id ID             Kafka client id (default nxflow)
+  --sasl MECHANISM           plain, scram-sha-256 or scram-sha-512, with --sasl-username and
+  --sasl-username NAME       --sasl-password-file FILE (the password is read from the file, never logged)
+  --sasl-password-file FILE
+  --tls                      TLS to the brokers; --tls-ca-file, --tls-cert-file, --tls-key-file: PEM files
   --admin-port N             admin endpoint port; 0 lets the system pick a free one (default 8790)
   --no-admin                 no admin endpoint
   --admin-host HOST          admin endpoint address (default 127.0.0.1)
@@ -59,6 +64,8 @@ function applyFlags(config: NxflowConfig, values: Record<string, string | boolea
     if (!brokers.every((b) => /^[^\s:]+:\d{1,5}$/.test(b))) throw new UsageError(`--brokers takes host:port,...`);
     out.kafka.brokers = brokers;
   }
+  applyKafkaFlags(out, values);
+  out.kafka = checkKafkaSection(out.kafka, "the command line");
   if (values["enable-fault-injection"]) out.faultInjection = true;
   const format = values["log-format"];
   if (format !== undefined) {
@@ -68,12 +75,34 @@ function applyFlags(config: NxflowConfig, values: Record<string, string | boolea
   return out;
 }
 
+/** The Kafka connection flags, each overriding its field of the configuration's `kafka` section. */
+function applyKafkaFlags(out: NxflowConfig, values: Record<string, string | boolean | undefined>): void {
+  const k = out.kafka;
+  const text = (name: string) => typeof values[name] === "string" ? values[name] as string : undefined;
+  k.clientId = text("client-id") ?? k.clientId;
+  k.sasl.mechanism = text("sasl") ?? k.sasl.mechanism;
+  k.sasl.username = text("sasl-username") ?? k.sasl.username;
+  k.sasl.passwordFile = text("sasl-password-file") ?? k.sasl.passwordFile;
+  if (values.tls) k.tls.enabled = true;
+  k.tls.caFile = text("tls-ca-file") ?? k.tls.caFile;
+  k.tls.certFile = text("tls-cert-file") ?? k.tls.certFile;
+  k.tls.keyFile = text("tls-key-file") ?? k.tls.keyFile;
+}
+
 async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
       config: { type: "string" },
       brokers: { type: "string" },
+      "client-id": { type: "string" },
+      sasl: { type: "string" },
+      "sasl-username": { type: "string" },
+      "sasl-password-file": { type: "string" },
+      tls: { type: "boolean" },
+      "tls-ca-file": { type: "string" },
+      "tls-cert-file": { type: "string" },
+      "tls-key-file": { type: "string" },
       "admin-port": { type: "string" },
       "admin-host": { type: "string" },
       "no-admin": { type: "boolean" },

@@ -59,3 +59,28 @@ Deno.test("nxflow start refuses a bad configuration file at start-up, naming the
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("nxflow start checks the Kafka flags: SASL needs credentials, and the password file must be readable", async () => {
+  const half = await runNxflow(["start", "--brokers", "127.0.0.1:1", "--sasl", "scram-sha-512"]);
+  assert.equal(half.code, 2);
+  assert.match(half.stderr, /sasl: username and passwordFile are required with a mechanism/);
+  const odd = await runNxflow(["start", "--brokers", "127.0.0.1:1", "--sasl", "kerberos"]);
+  assert.equal(odd.code, 2);
+  assert.match(odd.stderr, /sasl\.mechanism: one of plain, scram-sha-256, scram-sha-512/);
+  const missing = await runNxflow([
+    "start",
+    "--brokers",
+    "127.0.0.1:1",
+    "--sasl",
+    "plain",
+    "--sasl-username",
+    "nxflow",
+    "--sasl-password-file",
+    "/nonexistent/kafka.pass",
+  ]);
+  assert.equal(missing.code, 1);
+  assert.match(
+    missing.stdout + missing.stderr,
+    /cannot start: Cannot read the Kafka password file \/nonexistent\/kafka\.pass/,
+  );
+});
