@@ -216,7 +216,7 @@ export class LocalCluster {
     const pending = new Set(this.state.nodes);
     while (pending.size > 0) {
       for (const node of pending) {
-        if (!processAlive(node.pid, node.marker)) {
+        if (!processAlive(node.pid, node.marker) && !(await aliveAfterAWhile(node))) {
           throw new KafkaStartError(`Kafka node ${node.id} exited during start-up:\n${await logTail(node)}`);
         }
         if ((await readText(join(node.dir, "server.log"))).includes(READY_LINE) && await portOpen(node.ports.client)) {
@@ -282,4 +282,13 @@ async function logTail(node: NodePlan): Promise<string> {
   const errors = log.filter((l) => / (ERROR|FATAL) /.test(l)).slice(-5);
   const console = (await readText(join(node.dir, "console.log"))).trim().split("\n").slice(-10);
   return [...errors, ...log.slice(-10), ...console].join("\n");
+}
+
+/**
+ * A second look at a node that seemed gone: while the wrapper shell execs into the JVM, its command line can read as
+ * empty for a moment, and a busy machine makes that moment long enough to be seen.
+ */
+async function aliveAfterAWhile(node: { pid: number; marker: string }): Promise<boolean> {
+  await new Promise((r) => setTimeout(r, 300));
+  return processAlive(node.pid, node.marker);
 }
