@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { producerPerformance } from "./support/producer_performance.ts";
 import { parseArgs } from "node:util";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import { startControl } from "../../actors/efu/control.ts";
@@ -19,7 +20,6 @@ import { checkEfuConfig, efuTree } from "../../actors/efu/role.ts";
 import { ActorSystem } from "../../actors/runtime/mod.ts";
 import { LocalCluster } from "../kafka/cluster.ts";
 import { classPath, installKafka } from "../kafka/install.ts";
-import { runJavaTool } from "../kafka/jvm.ts";
 
 const RATES = [1e6, 2e6, 5e6, 1e7, 1.5e7, 2e7];
 const READOUTS_PER_PACKET = 372;
@@ -70,28 +70,6 @@ async function rawReceive(rate: number, packets: number, seed: number): Promise<
   } finally {
     worker.terminate();
   }
-}
-
-async function javaProducer(cp: string, bootstrap: string, topic: string, n: number, size: number) {
-  const out = await runJavaTool(cp, ["-Xmx1g"], "org.apache.kafka.tools.ProducerPerformance", [
-    "--topic",
-    topic,
-    "--num-records",
-    String(n),
-    "--record-size",
-    String(size),
-    "--throughput",
-    "-1",
-    "--producer-props",
-    `bootstrap.servers=${bootstrap}`,
-    "acks=all",
-    "enable.idempotence=true",
-    "linger.ms=5",
-    "batch.size=1048576",
-  ]);
-  const m = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(out.trim().split("\n").pop()!);
-  if (!m) throw new Error(`Cannot read ProducerPerformance's summary: ${out.slice(-400)}`);
-  return Number(m[3]) * 1048576 / 1e6;
 }
 
 async function main(): Promise<void> {
@@ -180,12 +158,12 @@ async function main(): Promise<void> {
     }
     line({ figure: "highestLosslessEventsPerSec", value: best?.rate ?? 0, goal: "1e7 (LoKI), stretch 2e7" });
     if (best) {
-      const java = await javaProducer(cp, cluster.bootstrap, "bench-java-ev44", 3000, best.recordBytes);
+      const java = await producerPerformance(cp, cluster.bootstrap, "bench-java-ev44", 3000, best.recordBytes);
       line({
         figure: "producerMBps",
         recordBytes: best.recordBytes,
         efuProducer: Number(best.MBps.toFixed(1)),
-        kafkaProducerPerformance: Number(java.toFixed(1)),
+        kafkaProducerPerformance: java.MBps,
         note: "EFU figure is limited by the offered rate of the step; ProducerPerformance runs flat out",
       });
     }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { producerPerformance } from "./support/producer_performance.ts";
 import { parseArgs } from "node:util";
 import { Buffer } from "node:buffer";
 import { Producer } from "@platformatic/kafka";
@@ -31,31 +32,6 @@ function line(figure: Record<string, unknown>): void {
 
 function rates(bytes: number, records: number, ms: number) {
   return { MBps: Number((bytes / MB / (ms / 1000)).toFixed(1)), recordsPerSec: Math.round(records / (ms / 1000)) };
-}
-
-async function javaProducer(cp: string, bootstrap: string, topic: string, n: number, size: number) {
-  const out = await runJavaTool(cp, ["-Xmx1g"], "org.apache.kafka.tools.ProducerPerformance", [
-    "--topic",
-    topic,
-    "--num-records",
-    String(n),
-    "--record-size",
-    String(size),
-    "--throughput",
-    "-1",
-    "--producer-props",
-    `bootstrap.servers=${bootstrap}`,
-    "acks=all",
-    "enable.idempotence=true",
-    "linger.ms=5",
-    "batch.size=1048576",
-    "max.request.size=209715200",
-    "buffer.memory=268435456",
-  ]);
-  const m = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(out.trim().split("\n").pop()!);
-  if (!m) throw new Error(`Cannot read ProducerPerformance's summary: ${out.slice(-400)}`);
-  // ProducerPerformance's MB is 2^20 bytes; report decimal MB like the other figures.
-  return { MBps: Number((Number(m[3]) * 1048576 / MB).toFixed(1)), recordsPerSec: Math.round(Number(m[2])) };
 }
 
 async function javaConsumer(cp: string, bootstrap: string, topic: string, n: number) {
@@ -145,7 +121,7 @@ async function main(): Promise<void> {
       const base = { recordBytes, records: n };
       const topics = ["java", "nxflow", "platformatic"].map((c) => `bench-${c}-${recordBytes}`);
       await admin.createTopics(topics.map((topic) => ({ topic })));
-      const java = await javaProducer(cp, cluster.bootstrap, topics[0], n, recordBytes);
+      const java = await producerPerformance(cp, cluster.bootstrap, topics[0], n, recordBytes);
       line({ figure: "produce", client: "kafka ProducerPerformance", ...base, ...java });
       const ours = await actorProducer(connection, topics[1], n, recordBytes);
       line({ figure: "produce", client: "nxflow producer actor (kafkajs)", ...base, ...ours });

@@ -5,6 +5,8 @@
 import { ActorSystem, type SupervisorSpec, type SystemOptions } from "../../actors/runtime/mod.ts";
 import type { SupervisorEvent } from "../../protocols/supervision.ts";
 
+export { waitFor } from "./wait.ts";
+
 /** The recorder test actor (tests/_fixtures/actors/recorder.ts). */
 export const RECORDER: URL = new URL("../_fixtures/actors/recorder.ts", import.meta.url);
 
@@ -28,21 +30,6 @@ export async function startRecorded(spec: SupervisorSpec, options: SystemOptions
     onFatal: (reason, code) => fatal.push({ reason, code }),
   });
   return { system, events, fatal };
-}
-
-/** Polls until `check` returns a truthy value, or throws after `timeoutMs` with `what` in the message. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** The events of one type, as `path:kind` strings, for compact assertions. */

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import { startKafka } from "../_harness/kafka.ts";
-import { eventually, startPipeline } from "./pipeline.ts";
+import { startPipeline } from "./pipeline.ts";
+import { eventually } from "../_harness/wait.ts";
 
 Deno.test("producer and consumer actors on one broker", async (t) => {
   const kafka = await startKafka();

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import { startKafka } from "../_harness/kafka.ts";
-import { eventually, startPipeline } from "./pipeline.ts";
+import { startPipeline } from "./pipeline.ts";
+import { eventually } from "../_harness/wait.ts";
 
 Deno.test("assign mode commits confirmed positions, and start: committed resumes after them", async () => {
   const kafka = await startKafka();

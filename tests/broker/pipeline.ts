@@ -58,21 +58,3 @@ export async function startPipeline(connection: ConnectionOptions, options: Pipe
     receiver: options.consume ? system.ref<KafkaReceiverProtocol>("receiver") : undefined,
   };
 }
-
-/** Polls until `check` returns a truthy value; throws after `timeoutMs` with `what` and the last value seen. */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T>,
-  check: (value: T) => boolean,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (check(value)) return value;
-    if (performance.now() > deadline) {
-      throw new Error(`Timed out waiting for ${what}; last: ${JSON.stringify(value).slice(0, 800)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

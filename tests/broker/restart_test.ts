@@ -9,7 +9,8 @@ import type { ActorSystem } from "../../actors/runtime/mod.ts";
 import type { BrokerStatus } from "../../protocols/broker.ts";
 import { freePorts } from "../../scripts/kafka/ports.ts";
 import { startKafka } from "../_harness/kafka.ts";
-import { eventually, startPipeline } from "./pipeline.ts";
+import { startPipeline } from "./pipeline.ts";
+import { eventually } from "../_harness/wait.ts";
 
 const TOTAL = 100_000;
 const SEGMENTS = 10;

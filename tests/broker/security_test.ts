@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import type { BrokerStatus } from "../../protocols/broker.ts";
 import { startKafka } from "../_harness/kafka.ts";
-import { eventually, startPipeline } from "./pipeline.ts";
+import { startPipeline } from "./pipeline.ts";
+import { eventually } from "../_harness/wait.ts";
 
 Deno.test("SASL/SCRAM over TLS: right password works, wrong one fails clearly", async (t) => {
   const kafka = await startKafka({ sasl: { tls: true }, heapMb: 512 });

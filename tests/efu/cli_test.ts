@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { startKafka } from "../_harness/kafka.ts";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
-import { eventually, freeUdpPort, readTopic } from "./efu_harness.ts";
+import { freeUdpPort, readTopic } from "./efu_harness.ts";
+import { eventually } from "../_harness/wait.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).pathname;
 const MONITORS = {

@@ -5,7 +5,8 @@ import { x5f2 } from "../../schemas/x5f2/codec.ts";
 import { createKafka } from "../../actors/broker/connection.ts";
 import { startControl } from "../../actors/efu/control.ts";
 import { startKafka } from "../_harness/kafka.ts";
-import { eventually, startEfu, type TestEfu } from "./efu_harness.ts";
+import { startEfu, type TestEfu } from "./efu_harness.ts";
+import { eventually } from "../_harness/wait.ts";
 
 function options(efu: TestEfu, o: Partial<GeneratorOptions> = {}): GeneratorOptions {
   return {

@@ -104,19 +104,3 @@ export async function readTopic(
   }
   return records;
 }
-
-/** Polls `probe` until `check` holds; throws with the last value after `timeoutMs`. */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T>,
-  check: (v: T) => boolean,
-  timeoutMs = 30_000,
-) {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (check(value)) return value;
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

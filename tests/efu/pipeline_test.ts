@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { generate, type GeneratorOptions } from "../../actors/efu/generator.ts";
 import { startKafka } from "../_harness/kafka.ts";
-import { eventually, readTopic, startEfu, type TestEfu } from "./efu_harness.ts";
+import { readTopic, startEfu, type TestEfu } from "./efu_harness.ts";
+import { eventually } from "../_harness/wait.ts";
 
 const BIFROST = { instrument: "bifrost", family: "caen" };
 

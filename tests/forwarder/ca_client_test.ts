@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { type CaUpdate, openCaClient } from "../../actors/forwarder/ca_client.ts";
 import { freePort, startIoc } from "../_harness/ioc.ts";
-import { until } from "./wait.ts";
+import { eventually } from "../_harness/wait.ts";
 
 Deno.test("CA client monitors values, alarms and arrays, reconnects after an IOC restart and finds late PVs", async () => {
   let ioc = await startIoc();
@@ -20,18 +20,18 @@ Deno.test("CA client monitors values, alarms and arrays, reconnects after an IOC
   try {
     for (const r of ["DOUBLE", "DOUBLE3", "STR", "DOUBLEARRAY", "LONG"]) watch(`SIMPLE:${r}`);
     watch("LATE:DOUBLE");
-    await until("first updates", () => updates.size, (n) => n === 5, 20_000);
+    await eventually("first updates", () => updates.size, (n) => n === 5, 20_000);
     assert.equal(last("SIMPLE:STR")!.value, "hello");
     const before = BigInt(Date.now()) * 1_000_000n;
     await ioc.set("DOUBLE", 3.5);
-    const u = await until("3.5", () => last("SIMPLE:DOUBLE"), (u) => u?.value === 3.5, 10_000);
+    const u = await eventually("3.5", () => last("SIMPLE:DOUBLE"), (u) => u?.value === 3.5, 10_000);
     assert.equal(u!.type, "double");
     assert.ok(u!.timestampNs >= before - 1_000_000_000n && u!.timestampNs <= before + 10_000_000_000n);
     await ioc.set("DOUBLE3", 16);
-    const a = await until("alarm", () => last("SIMPLE:DOUBLE3"), (u) => u?.value === 16, 10_000);
+    const a = await eventually("alarm", () => last("SIMPLE:DOUBLE3"), (u) => u?.value === 16, 10_000);
     assert.deepEqual([a!.severity, a!.status], [1, 4]); // MINOR, HIGH
     await ioc.set("DOUBLEARRAY", [1, 2, 3]);
-    const arr = await until(
+    const arr = await eventually(
       "array",
       () => last("SIMPLE:DOUBLEARRAY"),
       (u) => u?.value instanceof Float64Array && u.value[2] === 3,
@@ -42,16 +42,16 @@ Deno.test("CA client monitors values, alarms and arrays, reconnects after an IOC
     assert.equal(last("SIMPLE:LONG")!.type, "long");
 
     await ioc.stop();
-    await until("disconnected", () => connections.get("SIMPLE:DOUBLE")?.at(-1), (c) => c === false, 30_000);
+    await eventually("disconnected", () => connections.get("SIMPLE:DOUBLE")?.at(-1), (c) => c === false, 30_000);
     ioc = await startIoc({ port: ioc.port });
-    await until("reconnected", () => connections.get("SIMPLE:DOUBLE")?.at(-1), (c) => c === true, 60_000);
+    await eventually("reconnected", () => connections.get("SIMPLE:DOUBLE")?.at(-1), (c) => c === true, 60_000);
     await ioc.set("DOUBLE", 7);
-    await until("7 after restart", () => last("SIMPLE:DOUBLE")?.value, (v) => v === 7, 10_000);
+    await eventually("7 after restart", () => last("SIMPLE:DOUBLE")?.value, (v) => v === 7, 10_000);
 
     late = await startIoc({ prefix: "LATE:", minimal: true, port: latePort });
     await ioc.set("DOUBLE", 8);
     await late.set("DOUBLE", 1.25);
-    await until("late PV", () => last("LATE:DOUBLE")?.value, (v) => v === 1.25, 60_000);
+    await eventually("late PV", () => last("LATE:DOUBLE")?.value, (v) => v === 1.25, 60_000);
   } finally {
     ca.close();
     await ioc.stop();

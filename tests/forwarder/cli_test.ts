@@ -8,7 +8,7 @@ import { startIoc } from "../_harness/ioc.ts";
 import { startKafka } from "../_harness/kafka.ts";
 import { decode, startProbes } from "./harness.ts";
 import type { ProbeProtocol } from "./kafka_probe.ts";
-import { until } from "./wait.ts";
+import { eventually } from "../_harness/wait.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).pathname;
 
@@ -64,14 +64,14 @@ Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the stream
     ], "null");
     const probe = probes.ref<ProbeProtocol>("probe");
     const seen = async () => (await probe.request("seen", null)).map(decode);
-    await until(
+    await eventually(
       "ep01 CONNECTED",
       seen,
       (all) => all.some((d) => d.id === "ep01" && d.message.status === "CONNECTED"),
       60_000,
     );
     await ioc.set("DOUBLE", 2.75);
-    await until("f144 2.75", seen, (all) => all.some((d) => d.id === "f144" && d.message.value.value === 2.75));
+    await eventually("f144 2.75", seen, (all) => all.some((d) => d.id === "f144" && d.message.value.value === 2.75));
     const add = await nxflow(
       [
         ...["add", "--broker", kafka.bootstrap, "--topic", "cli_config"],
@@ -81,7 +81,7 @@ Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the stream
       "forwarder-config",
     ).output();
     assert.equal(add.code, 0, new TextDecoder().decode(add.stderr));
-    await until("f144 of the PV added by forwarder-config", async () => {
+    await eventually("f144 of the PV added by forwarder-config", async () => {
       await ioc.set("DOUBLE2", 1.125);
       return await seen();
     }, (all) => all.some((d) => d.id === "f144" && d.key === "SIMPLE:DOUBLE2" && d.message.value.value === 1.125));
@@ -107,7 +107,7 @@ Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the stream
       }),
     );
     child = nxflow(["--config", settings, "--no-admin"], "null", "start");
-    await until(
+    await eventually(
       "f144 via start",
       async () => {
         await ioc.set("LONG", 77);

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { fc00, x5f2 } from "../../schemas/mod.ts";
 import type { ConfigProtocol, SerialiserProtocol, Stream } from "../../protocols/forwarder.ts";
 import { type Decoded, startSetup, TOPICS } from "./harness.ts";
-import { until } from "./wait.ts";
+import { eventually } from "../_harness/wait.ts";
 
 const PREFIX = "SIMPLE:";
 const stream = (pv: string, schema: Stream["schema"], periodic = 0): Stream => ({
@@ -37,7 +37,7 @@ Deno.test("forwarder: IOC updates to f144/al00/ep01, fc00 config with storage, j
   const serialiser = system.ref<SerialiserProtocol>("serialiser");
   const sendConfig = (value: Uint8Array) => probe.request("produce", { topic: TOPICS.config, value });
   const lastStatusLists = (channels: string[], what: string) =>
-    until(what, setup.seen, (all) => {
+    eventually(what, setup.seen, (all) => {
       const last = all.filter((d) => d.id === "x5f2").at(-1);
       return last !== undefined &&
         JSON.stringify(channelsOf(last)) ===
@@ -45,7 +45,11 @@ Deno.test("forwarder: IOC updates to f144/al00/ep01, fc00 config with storage, j
     });
   try {
     await t.step("stored config is restored (junk on the storage topic skipped) and merged with the file", async () => {
-      const stats = await until("restored", () => config.request("stats", null), (s) => s.restored && s.streams === 4);
+      const stats = await eventually(
+        "restored",
+        () => config.request("stats", null),
+        (s) => s.restored && s.streams === 4,
+      );
       assert.equal(stats.storageJunk, 2);
       await lastStatusLists(["DOUBLE", "DOUBLEARRAY", "DOUBLE3", "STR"], "x5f2 listing the 4 streams");
     });
@@ -95,7 +99,7 @@ Deno.test("forwarder: IOC updates to f144/al00/ep01, fc00 config with storage, j
       await sendConfig(new Uint8Array(64).map((_, i) => (i * 37) & 255));
       await sendConfig(x5f2.encode({ software_name: "wrong schema" }));
       await sendConfig(fc00.encode({ config_change: "ADD", streams: [{ channel: "", schema: "", topic: "" }] }));
-      const s = await until(
+      const s = await eventually(
         "rejects",
         () => config.request("stats", null),
         (s) => s.rejectedMessages >= 2 && s.rejectedStreams >= 1,
@@ -123,7 +127,7 @@ Deno.test("forwarder: IOC updates to f144/al00/ep01, fc00 config with storage, j
           fc00.encode({ config_change: "REPLACE", streams: [{ ...stream("DOUBLE", "f144", 1), protocol: "CA" }] }),
         );
         await lastStatusLists(["DOUBLE"], "x5f2 after REPLACE");
-        const stored = await until("storage after REPLACE", setup.seen, (all) => {
+        const stored = await eventually("storage after REPLACE", setup.seen, (all) => {
           const last = all.filter((d) => d.topic === TOPICS.storage).at(-1);
           return last?.id === "fc00" && last.message.streams?.length === 1;
         });
@@ -134,7 +138,7 @@ Deno.test("forwarder: IOC updates to f144/al00/ep01, fc00 config with storage, j
     await t.step("periodic re-sends of the last value arrive with the current time as Kafka timestamp", async () => {
       await ioc.set("DOUBLE", 4.25);
       const first = await setup.waitFor("f144 4.25", isF144("DOUBLE", (v) => v === 4.25));
-      const repeats = await until(
+      const repeats = await eventually(
         "re-sends",
         setup.seen,
         (all) => all.filter(isF144("DOUBLE", (v) => v === 4.25)).length >= 3,
@@ -152,7 +156,7 @@ Deno.test("forwarder: IOC updates to f144/al00/ep01, fc00 config with storage, j
         "ep01 DISCONNECTED",
         (d) => d.id === "ep01" && d.key === PREFIX + "DOUBLE" && d.message.status === "DISCONNECTED",
       );
-      await until(
+      await eventually(
         "reconnected",
         setup.seen,
         (all) =>
@@ -186,7 +190,7 @@ Deno.test("forwarder: IOC updates to f144/al00/ep01, fc00 config with storage, j
       );
       assert.equal(f.message.value_type, "Double");
       const statuses = (await setup.seen()).filter((d) => d.id === "x5f2").length;
-      await until(
+      await eventually(
         "periodic x5f2",
         setup.seen,
         (all) => all.filter((d) => d.id === "x5f2").length >= statuses + 2,
@@ -217,7 +221,7 @@ Deno.test("forwarder: IOC updates to f144/al00/ep01, fc00 config with storage, j
       async () => {
         const before = (await setup.seen()).length;
         await setup.restartIoc(1000);
-        await until("ep01 after IOC restart", setup.seen, (all) => {
+        await eventually("ep01 after IOC restart", setup.seen, (all) => {
           const ep = all.slice(before).filter((d) => d.id === "ep01" && d.key === PREFIX + "DOUBLE").map((d) =>
             d.message.status
           );
@@ -249,7 +253,7 @@ Deno.test("forwarder: IOC updates to f144/al00/ep01, fc00 config with storage, j
     await t.step("REMOVEALL empties the streams", async () => {
       await sendConfig(fc00.encode({ config_change: "REMOVEALL", streams: [] }));
       await lastStatusLists([], "x5f2 after REMOVEALL");
-      await until(
+      await eventually(
         "storage REMOVEALL",
         setup.seen,
         (all) => all.filter((d) => d.topic === TOPICS.storage).at(-1)?.message?.config_change === "REMOVEALL",

@@ -12,7 +12,7 @@ import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { startKafka, type TestKafka } from "../_harness/kafka.ts";
 import { freePort, startIoc, type TestIoc } from "../_harness/ioc.ts";
 import type { ProbeProtocol, Seen } from "./kafka_probe.ts";
-import { until } from "./wait.ts";
+import { eventually } from "../_harness/wait.ts";
 
 /** The topics every forwarder test uses. */
 export const TOPICS = { config: "fwd_config", status: "fwd_status", storage: "fwd_storage", data: "fwd_data" };
@@ -145,7 +145,7 @@ export async function startSetup(options: SetupOptions = {}): Promise<Setup> {
       probe,
       seen,
       async waitFor(what, check, timeoutMs = 30_000) {
-        const all = await until(what, seen, (list) => list.some(check), timeoutMs);
+        const all = await eventually(what, seen, (list) => list.some(check), timeoutMs);
         return all.find(check)!;
       },
       async stop() {

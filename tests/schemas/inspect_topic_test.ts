@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import type { ProduceRecord } from "../../protocols/broker.ts";
 import { ev44, f144, parseJsonForm, toJsonAny } from "../../schemas/mod.ts";
-import { eventually, startPipeline } from "../broker/pipeline.ts";
+import { startPipeline } from "../broker/pipeline.ts";
+import { eventually } from "../_harness/wait.ts";
 import { startKafka } from "../_harness/kafka.ts";
 import { REPO_ROOT } from "../_harness/vectors.ts";
 
