@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { ensureVenv, SCHEMA_TOOLS, venvBin } from "../../tests/_harness/python.ts";
+import { ensureVenv, SCHEMA_TOOLS, venvBin } from "../python_venv.ts";
 import { emitLayout } from "./emit_layout.ts";
 import { parseFbs } from "./fbs_parser.ts";
 

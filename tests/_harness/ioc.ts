@@ -20,7 +20,7 @@
  * @module
  */
 import type { CaEnvironment } from "../../actors/forwarder/ca_client.ts";
-import { ensureVenv } from "./python.ts";
+import { ensureVenv } from "../../scripts/python_venv.ts";
 
 /** The pinned IOC packages (pythonSoftIOC brings EPICS base as the epicscorelibs wheel). */
 export const IOC_PACKAGES = ["softioc==4.7.2"];

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { FieldLayout, SchemaLayout, TableLayout } from "../../schemas/layout.ts";
 import { parseJsonForm, SCHEMAS } from "../../schemas/mod.ts";
 import type { DecodedTable } from "../../schemas/reader.ts";
-import { ensureVenv, SCHEMA_TOOLS } from "../_harness/python.ts";
+import { ensureVenv, SCHEMA_TOOLS } from "../../scripts/python_venv.ts";
 import { randomMessage, Rng } from "../_harness/random_message.ts";
 
 /** Every schema the Python package serialises and deserialises that the cross-check covers. */

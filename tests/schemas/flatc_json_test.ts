@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { decodeAny, parseJsonForm, SCHEMAS, toJsonAny } from "../../schemas/mod.ts";
 import { listSchemaSources } from "../../scripts/schemas/regenerate.ts";
-import { ensureVenv, SCHEMA_TOOLS, venvBin } from "../_harness/python.ts";
+import { ensureVenv, SCHEMA_TOOLS, venvBin } from "../../scripts/python_venv.ts";
 import { randomMessage, Rng } from "../_harness/random_message.ts";
 import { loadVector, vectorIndex } from "../_harness/vectors.ts";
 

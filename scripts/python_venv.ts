@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { ensureVenv } from "./python.ts";
+ * import { ensureVenv } from "./python_venv.ts";
  * const python = await ensureVenv(["ess-streaming-data-types==0.27.0", "numpy==1.26.4"]);
  * ```
  *
