@@ -127,7 +127,7 @@ export function checkSupervisorSpec(spec: SupervisorSpec, where = ""): ResolvedS
   const at = where ? `${where}/${spec.id}` : String(spec.id);
   checkId(spec.id, where);
   if (!Array.isArray(spec.children)) throw new TypeError(`Cannot use supervisor "${at}": children must be a list`);
-  const children = spec.children.map((c) => isSupervisorSpec(c) ? checkSupervisorSpec(c, at) : checkActorSpec(c, at));
+  const children = spec.children.map((c) => checkChildSpec(c, at));
   const ids = new Set<string>();
   for (const c of children) {
     if (ids.has(c.id)) throw new RangeError(`Cannot use supervisor "${at}": two children have the id "${c.id}"`);
@@ -143,6 +143,16 @@ export function checkSupervisorSpec(spec: SupervisorSpec, where = ""): ResolvedS
     children,
     channels,
   };
+}
+
+/**
+ * Fills in defaults and checks one child spec, actor or supervisor (for children started later with
+ * `Supervisor.startChild`).
+ *
+ * @throws {TypeError | RangeError} as {@linkcode checkSupervisorSpec}.
+ */
+export function checkChildSpec(spec: ChildSpec, where: string): ResolvedActorSpec | ResolvedSupervisorSpec {
+  return isSupervisorSpec(spec) ? checkSupervisorSpec(spec, where) : checkActorSpec(spec, where);
 }
 
 function checkActorSpec(spec: ActorSpec, where: string): ResolvedActorSpec {

@@ -16,6 +16,8 @@
 import type { ChildState, SupervisorEvent, SupervisorSnapshot } from "../../protocols/supervision.ts";
 import { Backoff } from "./backoff.ts";
 import {
+  checkChildSpec,
+  type ChildSpec,
   isSupervisorSpec,
   type ResolvedActorSpec,
   type ResolvedSupervisorSpec,
@@ -106,6 +108,52 @@ export class Supervisor {
     this.state = "stopping";
     this.#enqueue(async () => {
       clean = await this.#stopAll(final);
+    });
+    return this.#chain.then(() => clean);
+  }
+
+  /**
+   * Starts a new child under this running supervisor and keeps it (OTP's `start_child`): for subtrees that come and
+   * go, such as the file writer's jobs. It is stopped with the others, in reverse start order. A child that fails to
+   * start is not kept.
+   *
+   * @throws {TypeError | RangeError} a bad spec, or an id already taken.
+   * @throws {ActorStartError} the child failed to start.
+   */
+  startChild(spec: ChildSpec): Promise<void> {
+    const resolved = checkChildSpec(spec, this.path);
+    const done = this.#chain.then(async () => {
+      if (this.state !== "running") throw new RangeError(`Cannot start ${resolved.id}: ${this.path} is ${this.state}`);
+      if (this.#children.some((c) => c.node.spec.id === resolved.id)) {
+        throw new RangeError(`Cannot start ${resolved.id}: ${this.path} already has a child with that id`);
+      }
+      const child = this.#child(resolved);
+      this.#children.push(child);
+      try {
+        await this.#startChild(child);
+      } catch (error) {
+        this.#children = this.#children.filter((c) => c !== child);
+        throw error;
+      }
+    });
+    this.#chain = done.catch(() => {});
+    return done;
+  }
+
+  /**
+   * Stops a child and forgets it (OTP's `terminate_child` then `delete_child`). Resolves `false` if its thread hung,
+   * `true` otherwise (also when no such child is left, e.g. a temporary child that already exited).
+   */
+  stopChild(id: string): Promise<boolean> {
+    let clean = true;
+    this.#enqueue(async () => {
+      const child = this.#children.find((c) => c.node.spec.id === id);
+      if (!child) return;
+      this.#children = this.#children.filter((c) => c !== child);
+      const wasUp = child.node.state === "starting" || child.node.state === "running";
+      this.#unwire(child.node);
+      clean = await child.node.stop(true);
+      if (wasUp) this.tree.publish({ type: "stopped", path: child.node.path });
     });
     return this.#chain.then(() => clean);
   }

@@ -115,6 +115,27 @@ export class ActorSystem {
     throw new RangeError(`"${idOrPath}" names ${found.length} actors: ${found.map((a) => a.path).join(", ")}`);
   }
 
+  /**
+   * Finds a supervisor by path (`root/writer/jobs` or `writer/jobs`), e.g. to start children under it.
+   *
+   * @throws {RangeError} when no supervisor has that path.
+   */
+  supervisor(path: string): Supervisor {
+    const wanted = path.startsWith(`${this.#root.path}/`) || path === this.#root.path
+      ? path
+      : `${this.#root.path}/${path}`;
+    const walk = (s: Supervisor): Supervisor | undefined => {
+      if (s.path === wanted) return s;
+      for (const c of s.children) {
+        const found = c instanceof Supervisor ? walk(c) : undefined;
+        if (found) return found;
+      }
+    };
+    const found = walk(this.#root);
+    if (!found) throw new RangeError(`No supervisor "${path}" in the tree`);
+    return found;
+  }
+
   /** The typed reference to an actor, valid across its restarts. */
   ref<P extends ActorProtocol>(idOrPath: string): ActorRef<P> {
     return this.find(idOrPath) as unknown as ActorRef<P>;

@@ -167,3 +167,33 @@ Deno.test("actors restart with and without a warm spare, and a stopped tree leav
   await system.stop();
   await waitFor("worker threads to end", () => threads() <= before);
 });
+
+Deno.test("children started later (startChild) are supervised, stopped in order, and removed with stopChild", async () => {
+  const { system, events } = await startRecorded({ id: "root", children: [{ id: "jobs", children: [] }] });
+  try {
+    const jobs = system.supervisor("jobs");
+    await jobs.startChild({
+      id: "job1",
+      intensity: 5,
+      restart: "temporary",
+      children: [{ id: "w", module: RECORDER }],
+    });
+    await jobs.startChild({ id: "job2", children: [{ id: "w", module: RECORDER }] });
+    await assert.rejects(jobs.startChild({ id: "job2", children: [] }), /already has a child with that id/);
+    await assert.rejects(
+      jobs.startChild({ id: "bad", children: [{ id: "w", module: RECORDER, config: { failInit: "no file" } }] }),
+      /no file/,
+    );
+    assert.deepEqual(jobs.children.map((c) => c.path), ["root/jobs/job1", "root/jobs/job2"]);
+    system.inject("root/jobs/job1/w", "crash");
+    await waitFor("job1/w to restart", () => eventsOf(events, "restarted").includes("root/jobs/job1/w"));
+    assert.equal(await system.ref<RecorderProtocol>("root/jobs/job1/w").request("ping", "x"), "pong x");
+    assert.equal(await jobs.stopChild("job1"), true);
+    assert.deepEqual(jobs.children.map((c) => c.path), ["root/jobs/job2"]);
+    assert.throws(() => system.find("root/jobs/job1/w"), /No actor/);
+    assert.equal(await jobs.stopChild("job1"), true);
+  } finally {
+    await system.stop();
+  }
+  assert.ok(eventsOf(events, "stopped").includes("root/jobs/job2/w"));
+});
