@@ -12,8 +12,7 @@
  *
  * @module
  */
-import type { ConnectionOptions, ConsumerLink } from "./broker.ts";
-import type { None } from "./runtime.ts";
+import type { ConnectionOptions, ConsumerLink, ProducerLink } from "./broker.ts";
 
 /** "No stop time": what kafka-to-nexus reports as the stop time of an open-ended job. */
 export const NO_STOP_TIME_MS = 9223372036854;
@@ -127,12 +126,24 @@ export interface HandlerProtocol {
   in: HandlerIn;
   requests: { stats: { request: null; reply: HandlerStats } };
   out: HandlerOut;
-  ports: None;
+  /** `records`: answ, x5f2, wrdn and the echoed pl72, to the producer actor. */
+  ports: { records: ProducerLink };
 }
 
-/** Where the writer role's handler reads and writes its commands. */
-export interface WriterTopics {
+/** The command handler's configuration (`actors/writer/handler.ts`). */
+export interface HandlerConfig {
   connection: ConnectionOptions;
   jobPoolTopic: string;
   commandStatusTopic: string;
+  /** the consumer group of the job pool, shared by every writer. */
+  poolGroupId: string;
+  hdfOutputPrefix: string;
+  serviceId: string;
+  version: string;
+  statusIntervalMs: number;
+  timeBeforeStartMs: number;
+  timeAfterStopMs: number;
+  flushIntervalMs: number;
+  maxJobs: number;
+  maxQueuedBytes: number;
 }

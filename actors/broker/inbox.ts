@@ -27,8 +27,18 @@ export class ConsumerInbox {
   #chain: Promise<void> = Promise.resolve();
   staleBatches = 0;
 
-  /** @param autoConfirm confirm each batch once `onBatch` finished with it. @default true */
-  constructor(readonly port: Port<ConsumerLink>, readonly handlers: InboxHandlers, readonly autoConfirm = true) {
+  /**
+   * @param autoConfirm confirm each batch once `onBatch` finished with it. @default true
+   * @param resumeAt positions to resume at, known from before this incarnation (e.g. a checkpoint in a file): the
+   * consumer continues there instead of at its configured start.
+   */
+  constructor(
+    readonly port: Port<ConsumerLink>,
+    readonly handlers: InboxHandlers,
+    readonly autoConfirm = true,
+    resumeAt: Position[] = [],
+  ) {
+    for (const p of resumeAt) this.#positions.set(`${p.topic}\u0000${p.partition}`, { ...p });
     port.post({ type: "attach" }); // before listening: a hello that arrived early is handled inside onMessage
     port.onMessage((m) => this.#receive(m));
   }
