@@ -10,19 +10,10 @@
  */
 import h5wasm from "h5wasm/node";
 import type { Dataset, Group } from "h5wasm/node";
+import { setPlainAttributes } from "./attributes.ts";
+import { NUMERIC, type NumericArray, type NumericArrayConstructor, type NumericType } from "./dtypes.ts";
 
-/** The numeric element types of appendable datasets. */
-export type NumericType =
-  | "int8"
-  | "uint8"
-  | "int16"
-  | "uint16"
-  | "int32"
-  | "uint32"
-  | "int64"
-  | "uint64"
-  | "float32"
-  | "float64";
+export type { NumericType };
 
 /** How an appendable dataset is laid out. */
 export interface AppendSpec {
@@ -35,37 +26,6 @@ export interface AppendSpec {
   /** attributes set when the dataset is created (strings as variable-length UTF-8, numbers: integers as int64, others float64) */
   attrs?: Record<string, string | number>;
 }
-
-type NumericArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
-
-interface NumericArrayConstructor {
-  new (length: number): NumericArray;
-  readonly BYTES_PER_ELEMENT: number;
-}
-
-/** Element type → [h5wasm dtype, typed array class]. */
-const NUMERIC: Record<NumericType, [string, NumericArrayConstructor]> = {
-  int8: ["<b", Int8Array],
-  uint8: ["<B", Uint8Array],
-  int16: ["<h", Int16Array],
-  uint16: ["<H", Uint16Array],
-  int32: ["<i", Int32Array],
-  uint32: ["<I", Uint32Array],
-  int64: ["<q", BigInt64Array],
-  uint64: ["<Q", BigUint64Array],
-  float32: ["<f", Float32Array],
-  float64: ["<d", Float64Array],
-};
 
 /** At most this many bytes go to HDF5 in one write of whole chunks (each write is copied into the wasm heap). */
 const MAX_RUN_BYTES = 64 * 1024 * 1024;
@@ -80,15 +40,6 @@ function fitUtf8(s: string, bytes: number): string {
   let end = bytes;
   while (end > 0 && (encoded[end] & 0xc0) === 0x80) end--;
   return new TextDecoder().decode(encoded.subarray(0, end));
-}
-
-/** Sets `attrs` on a dataset: strings as variable-length UTF-8, integers as int64, other numbers as float64. */
-function setAttrs(ds: Dataset, attrs: Record<string, string | number>): void {
-  for (const [name, value] of Object.entries(attrs)) {
-    if (typeof value === "string") ds.create_attribute(name, value);
-    else if (Number.isInteger(value)) ds.create_attribute(name, value, null, "<q");
-    else ds.create_attribute(name, value, null, "<d");
-  }
 }
 
 /** An extendible chunked dataset appended to by whole rows. */
@@ -141,7 +92,7 @@ export class AppendDataset {
       dtype: h5Dtype(spec),
     });
     if (!ds) throw new Error(`could not create dataset ${group.path}/${name}`);
-    if (spec.attrs) setAttrs(ds, spec.attrs);
+    if (spec.attrs) setPlainAttributes(ds, spec.attrs);
     return new AppendDataset(ds, name, spec, 0);
   }
 
