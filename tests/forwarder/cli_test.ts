@@ -7,7 +7,7 @@ import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import { startIoc } from "../_harness/ioc.ts";
 import { startKafka } from "../_harness/kafka.ts";
 import { decode, startProbes } from "./harness.ts";
-import type { ProbeProtocol } from "./kafka_probe.ts";
+import type { ProbeProtocol } from "../_fixtures/actors/kafka_probe.ts";
 import { eventually } from "../_harness/wait.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).pathname;

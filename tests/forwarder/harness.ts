@@ -11,7 +11,7 @@ import type { Stream } from "../../protocols/forwarder.ts";
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { startKafka, type TestKafka } from "../_harness/kafka.ts";
 import { freePort, startIoc, type TestIoc } from "../_harness/ioc.ts";
-import type { ProbeProtocol, Seen } from "./kafka_probe.ts";
+import type { ProbeProtocol, Seen } from "../_fixtures/actors/kafka_probe.ts";
 import { eventually } from "../_harness/wait.ts";
 
 /** The topics every forwarder test uses. */
@@ -84,7 +84,7 @@ export function startProbes(connection: ConnectionOptions, topics: string[]): Pr
         module: new URL("../../actors/broker/consumer.ts", import.meta.url),
         config: probeConsumer,
       },
-      { id: "probe", module: new URL("./kafka_probe.ts", import.meta.url) },
+      { id: "probe", module: new URL("../_fixtures/actors/kafka_probe.ts", import.meta.url) },
     ],
     channels: [
       { name: "records", between: ["probe", "probe_producer"] },
