@@ -144,6 +144,8 @@ Deno.test("append: reopen cuts back to the checkpointed rows and appends continu
     file.close();
     const again = reopenNexusFile(path);
     assert.throws(() => AppendDataset.reopen(again, "time", spec, 11), RangeError);
+    assert.throws(() => AppendDataset.reopen(again, "time", { ...spec, dtype: "int32" }, 6), /is <q \[\], not <i rows/);
+    assert.throws(() => AppendDataset.reopen(again, "time", { ...spec, rowShape: [2] }, 6), /not <q rows of \[2\]/);
     const resumed = AppendDataset.reopen(again, "time", spec, 6);
     assert.equal(resumed.rows, 6);
     resumed.append([100, 101, 102]);

@@ -102,11 +102,18 @@ export class AppendDataset {
     const ds = group.get(name);
     if (!(ds instanceof h5wasm.Dataset)) throw new Error(`no dataset ${name} in ${group.path} to reopen`);
     const dataset = ds;
+    const rowShape = spec.rowShape ?? [];
+    const layout = `${dataset.dtype} [${dataset.shape?.slice(1)}]`;
+    if (layout !== `${h5Dtype(spec)} [${rowShape}]`) {
+      throw new Error(
+        `${group.path}/${name} is ${layout}, not ${h5Dtype(spec)} rows of [${rowShape}]; cannot reopen it`,
+      );
+    }
     const extent = dataset.shape?.[0] ?? 0;
     if (!Number.isInteger(rows) || rows < 0 || rows > extent) {
       throw new RangeError(`${group.path}/${name} has ${extent} rows; cannot reopen it at ${rows}`);
     }
-    if (rows < extent) dataset.resize([rows, ...(spec.rowShape ?? [])]);
+    if (rows < extent) dataset.resize([rows, ...rowShape]);
     const appender = new AppendDataset(dataset, name, spec, rows);
     appender.#base = rows - rows % spec.chunkRows;
     if (appender.#base < rows) {

@@ -93,15 +93,14 @@ export function writeLinks(file: File, links: readonly LinkPlacement[]): string[
   return warnings;
 }
 
-/** Writes /<group>/start_time and end_time as scalar strings, ISO-8601 UTC to the millisecond, e.g. 2024-05-01T10:00:00.000Z. */
+/** Writes /<group>/start_time and end_time as scalar strings, ISO-8601 UTC to the millisecond, e.g. 2024-05-01T10:00:00.000Z.
+ * One that exists already (written before a crash during close) is kept: HDF5 strings cannot be rewritten in place. */
 export function writeMdat(file: File, mdat: readonly MdatPlacement[], startMs: number, endMs: number): void {
   for (const place of mdat) {
     const group = groupAt(file, place.groupPath);
     for (const item of place.items) {
+      if (file.get(childPath(place.groupPath, item)) !== null) continue;
       const time = new Date(item === "start_time" ? startMs : endMs).toISOString();
-      if (file.get(childPath(place.groupPath, item)) !== null) {
-        throw new Error(`${childPath(place.groupPath, item)} already exists; mdat cannot write it`);
-      }
       group.create_dataset({ name: item, data: [time], shape: [], dtype: "S" });
     }
   }
