@@ -1,0 +1,56 @@
+/**
+ * Writer module "tdct": chopper top-dead-centre timestamps into NXlog, as kafka-to-nexus's tdct writer does. The
+ * source name is the message's `name`.
+ *
+ * Datasets (chunked by `chunk_size` elements, default 4096): every timestamp of a message → `time` (uint64 ns); one
+ * cue per message: `cue_index` ← the index in `time` of its first timestamp, `cue_timestamp_zero` ← that timestamp.
+ * Messages without timestamps are skipped. Companions al00 and ep01 are added unless switched off.
+ *
+ * @module
+ */
+import type { timestamp } from "../../../schemas/tdct/codec.ts";
+import type { DecodedTable } from "../../../schemas/reader.ts";
+import { cueSpecs, Datasets, intOption, timeSpec } from "./common.ts";
+import { EPICS_COMPANIONS } from "./f144.ts";
+import type { ModuleCheckpoint, ModuleInit, WriterModule, WriterModuleType } from "./module.ts";
+
+class TdctWriter implements WriterModule {
+  readonly #d: Datasets;
+
+  constructor(init: ModuleInit) {
+    const chunkRows = intOption(init.config, "chunk_size", 4096);
+    this.#d = new Datasets(init, { time: timeSpec(chunkRows), ...cueSpecs(chunkRows) });
+  }
+
+  write(message: DecodedTable): number {
+    const times = (message as timestamp).timestamps;
+    if (times.length === 0) return 0;
+    const time = this.#d.get("time");
+    return this.#d.get("cue_index").append([BigInt(time.rows)]) +
+      this.#d.get("cue_timestamp_zero").append([times[0]]) + time.append(times);
+  }
+
+  flush(): void {
+    this.#d.flush();
+  }
+
+  checkpoint(): ModuleCheckpoint {
+    return this.#d.checkpoint();
+  }
+
+  close(): void {
+    this.#d.flush();
+  }
+}
+
+/** The tdct writer module type. */
+export const tdctModule: WriterModuleType = {
+  id: "tdct",
+  schema: "tdct",
+  nxClass: "NXlog",
+  acceptsRepeatedTimestamps: false,
+  writesLastKnownValue: true,
+  configKeys: ["chunk_size", "enable_alarm_info", "enable_epics_con_info"],
+  companions: EPICS_COMPANIONS,
+  open: (init) => new TdctWriter(init),
+};
