@@ -99,9 +99,8 @@ export class AppendDataset {
   /** reopens a dataset made by `create`, cut back to `rows` rows (crash-resume: rows beyond the last checkpoint are dropped) */
   static reopen(group: Group, name: string, spec: AppendSpec, rows: number): AppendDataset {
     checkSpec(name, spec);
-    const ds = group.get(name);
-    if (!(ds instanceof h5wasm.Dataset)) throw new Error(`no dataset ${name} in ${group.path} to reopen`);
-    const dataset = ds;
+    const dataset = group.get(name);
+    if (!(dataset instanceof h5wasm.Dataset)) throw new Error(`no dataset ${name} in ${group.path} to reopen`);
     const rowShape = spec.rowShape ?? [];
     const layout = `${dataset.dtype} [${dataset.shape?.slice(1)}]`;
     if (layout !== `${h5Dtype(spec)} [${rowShape}]`) {
