@@ -31,7 +31,7 @@ export class Datasets {
   readonly #sets = new Map<string, AppendDataset>();
 
   /** Creates every dataset of `specs` in `init.group`, or on resume reopens each at its checkpointed length. Throws
-   * `ModuleConfigError` when a dataset cannot be created or reopened. */
+   * `ModuleConfigError` when a dataset cannot be created (one of that name exists) or reopened. */
   constructor(init: ModuleInit, specs: Record<string, AppendSpec>) {
     for (const [name, spec] of Object.entries(specs)) this.#sets.set(name, openDataset(init, name, spec));
   }
@@ -59,7 +59,10 @@ export class Datasets {
 
 function openDataset(init: ModuleInit, name: string, spec: AppendSpec): AppendDataset {
   try {
-    if (!init.resume) return AppendDataset.create(init.group, name, spec);
+    if (!init.resume) {
+      if (init.group.keys().includes(name)) throw new ModuleConfigError(`${init.path}/${name} already exists`);
+      return AppendDataset.create(init.group, name, spec);
+    }
     const rows = init.resume.datasets[name];
     if (rows === undefined) throw new ModuleConfigError(`${init.path}: the checkpoint has no length for ${name}`);
     return AppendDataset.reopen(init.group, name, spec, rows);

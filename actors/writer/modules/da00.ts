@@ -237,6 +237,7 @@ class Da00Writer implements WriterModule {
   }
 
   #createConstant(c: Item): void {
+    if (this.#group.keys().includes(c.name)) fail(`${this.#group.path}/${c.name} already exists`);
     const count = c.shape.reduce((a, b) => a * b, 1);
     const data = toTyped(c.data ?? new Array(count).fill(0), c.dtype);
     const ds = this.#group.create_dataset({ name: c.name, data, shape: c.shape, dtype: H5_DTYPE[c.dtype] });
