@@ -229,6 +229,11 @@ export function toTyped(values: ArrayLike<number> | ArrayLike<bigint>, dtype: Nu
   if (converted instanceof Class) return converted;
   const out = new Class(converted.length);
   const big = isBig(dtype);
+  if (converted.length === 0) return out;
+  if (ArrayBuffer.isView(converted) && (typeof converted[0] === "bigint") === big) {
+    (out as Float64Array).set(converted as unknown as Float64Array);
+    return out;
+  }
   for (let i = 0; i < converted.length; i++) {
     const v = converted[i];
     (out as Float64Array)[i] = (big ? v : Number(v)) as number;

@@ -105,7 +105,7 @@ class F142Writer implements WriterModule {
       bytes += this.#d.get("cue_timestamp_zero").append([m.timestamp]);
     }
     if (this.#metaData) this.#stats.add(values);
-    if (m.status !== "NO_CHANGE" && m.status !== 22) {
+    if (m.status !== "NO_CHANGE") {
       const status = typeof m.status === "string" ? m.status : "UNRECOGNISED_STATUS";
       const severity = typeof m.severity === "string" ? SEVERITY[m.severity] ?? 0 : 0;
       bytes += this.#d.get("alarm_time").append([m.timestamp]) + this.#d.get("alarm_status").append([status]) +
