@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { checkOutputPath, PathError, resolveOutputPath } from "../../actors/writer/command/paths.ts";
-import { answMessage, wrdnMessage } from "../../actors/writer/command/replies.ts";
-import { serviceId, statusJson, statusMessage } from "../../actors/writer/command/status.ts";
+import { answMessage, readReply, wrdnMessage } from "../../actors/writer/command/replies.ts";
+import { readStatus, serviceId, statusJson, statusMessage } from "../../actors/writer/command/status.ts";
 import { isUuid, validateStart, validateStop } from "../../actors/writer/command/validate.ts";
 import { NO_STOP_TIME_MS } from "../../protocols/writer.ts";
 import { answ, pl72, runStop, wrdn, x5f2 } from "../../schemas/mod.ts";
@@ -287,4 +287,40 @@ Deno.test("statusMessage, answMessage and wrdnMessage decode back to what was gi
   );
   assert.equal(failed.error_encountered, true);
   assert.equal(failed.message, "topic x missing");
+});
+
+Deno.test("readReply and readStatus read back what the encoders wrote; other messages give null", () => {
+  const a = {
+    serviceId: "w1",
+    jobId: JOB,
+    action: "StartJob" as const,
+    outcome: "Success" as const,
+    statusCode: 201,
+    stopMs: 1234,
+    message: "Started",
+    commandId: JOB,
+  };
+  assert.deepEqual(readReply(answMessage(a)), { kind: "answ", ...a });
+  const w = { serviceId: "w1", jobId: JOB, fileName: "/d/f.nxs", metadata: "{}" };
+  assert.deepEqual(readReply(wrdnMessage(w)), { kind: "wrdn", ...w });
+  assert.deepEqual(readReply(wrdnMessage({ ...w, error: "failed" })), { kind: "wrdn", ...w, error: "failed" });
+  const job = { jobId: JOB, filename: "f.nxs", startMs: 5, stopMs: NO_STOP_TIME_MS };
+  const message = (json: string) => statusMessage({ serviceId: "w1", version: "v", intervalMs: 1, statusJson: json });
+  assert.deepEqual(readStatus(message(statusJson(job))), {
+    serviceId: "w1",
+    softwareName: "nxflow-writer",
+    state: "writing",
+    job,
+  });
+  assert.deepEqual(readStatus(message(statusJson(null))), {
+    serviceId: "w1",
+    softwareName: "nxflow-writer",
+    state: "idle",
+    job: null,
+  });
+  for (const other of [message("{}"), message("not json"), message("[1]"), pl72.encode(GOOD), new Uint8Array(4)]) {
+    assert.equal(readStatus(other), null);
+    assert.equal(readReply(other), null);
+  }
+  assert.equal(readReply(answMessage(a).subarray(0, 30)), null);
 });

@@ -1,10 +1,12 @@
 /**
  * The file writer's replies to commands, in kafka-to-nexus's form (reference A.1): the `answ` answer to a start or a
- * stop, and the `wrdn` notice when a job's file is closed.
+ * stop, and the `wrdn` notice when a job's file is closed. Encoded by the writer, read back by `nxflow job`.
  *
  * @module
  */
 import { answ } from "../../../schemas/answ/codec.ts";
+import { BadBufferError } from "../../../schemas/errors.ts";
+import { fileIdentifier } from "../../../schemas/reader.ts";
 import { wrdn } from "../../../schemas/wrdn/codec.ts";
 
 /** The fields of an answ answer. */
@@ -58,4 +60,45 @@ export function wrdnMessage(input: WrdnInput): Uint8Array {
     metadata: input.metadata,
     message: input.error ?? "",
   });
+}
+
+/** A reply read back: an answ or a wrdn, with the fields the encoders take. */
+export type WriterReply = { kind: "answ" } & AnswInput | { kind: "wrdn" } & WrdnInput;
+
+/**
+ * Reads an answ or wrdn message (from nxflow's writer or kafka-to-nexus); null for any other or a broken message.
+ * An answ with an action or outcome outside the schema's enums is read as a failed stop.
+ */
+export function readReply(bytes: Uint8Array): WriterReply | null {
+  try {
+    const id = fileIdentifier(bytes);
+    if (id === "answ") {
+      const m = answ.decode(bytes);
+      return {
+        kind: "answ",
+        serviceId: m.service_id,
+        jobId: m.job_id,
+        action: m.action === "StartJob" ? "StartJob" : "SetStopTime",
+        outcome: m.outcome === "Success" ? "Success" : "Failure",
+        statusCode: m.status_code,
+        stopMs: Number(m.stop_time),
+        message: m.message ?? "",
+        commandId: m.command_id ?? "",
+      };
+    }
+    if (id !== "wrdn") return null;
+    const m = wrdn.decode(bytes);
+    const reply: WriterReply = {
+      kind: "wrdn",
+      serviceId: m.service_id,
+      jobId: m.job_id,
+      fileName: m.file_name,
+      metadata: m.metadata ?? "",
+    };
+    if (m.error_encountered) reply.error = m.message ?? "";
+    return reply;
+  } catch (error) {
+    if (error instanceof BadBufferError) return null;
+    throw error;
+  }
 }

@@ -1,9 +1,10 @@
 /**
  * The file writer's identity and its x5f2 status messages, in kafka-to-nexus's form (reference A.1 "x5f2 Status" and
- * "Service id"), with `software_name` "nxflow-writer".
+ * "Service id"), with `software_name` "nxflow-writer". Encoded by the writer, read back by `nxflow job status`.
  *
  * @module
  */
+import { fileIdentifier } from "../../../schemas/reader.ts";
 import { x5f2 } from "../../../schemas/x5f2/codec.ts";
 
 /** The x5f2 `software_name` of nxflow's file writer. */
@@ -81,4 +82,43 @@ export function statusMessage(input: StatusMessageInput): Uint8Array {
     update_interval: input.intervalMs,
     status_json: input.statusJson,
   });
+}
+
+/** A writer's status read back from its x5f2. */
+export interface WriterStatus {
+  serviceId: string;
+  /** "nxflow-writer", "kafka-to-nexus", ... */
+  softwareName: string;
+  /** "idle" or "writing". */
+  state: string;
+  /** null when idle. */
+  job: StatusJob | null;
+}
+
+/**
+ * Reads a file writer's x5f2 status (nxflow's or kafka-to-nexus's); null for any other message, a broken one, or an
+ * x5f2 whose status JSON has no `state` (another service's).
+ */
+export function readStatus(bytes: Uint8Array): WriterStatus | null {
+  let json: Record<string, unknown>;
+  let serviceId: string;
+  let softwareName: string;
+  try {
+    if (fileIdentifier(bytes) !== "x5f2") return null;
+    const m = x5f2.decode(bytes);
+    json = JSON.parse(m.status_json ?? "");
+    serviceId = m.service_id ?? "";
+    softwareName = m.software_name ?? "";
+  } catch (error) {
+    if (error instanceof SyntaxError) return null; // a BadBufferError, or status JSON that is not JSON
+    throw error;
+  }
+  if (json === null || typeof json !== "object" || typeof json.state !== "string") return null;
+  const job = json.state === "idle" ? null : {
+    jobId: String(json.job_id ?? ""),
+    filename: String(json.file_being_written ?? ""),
+    startMs: Number(json.start_time ?? 0),
+    stopMs: Number(json.stop_time ?? 0),
+  };
+  return { serviceId, softwareName, state: json.state, job };
 }

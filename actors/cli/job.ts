@@ -1,0 +1,427 @@
+/**
+ * `nxflow job start|stop|status`: the client side of the file writer's command protocol (the role ESS's
+ * file-writer-control plays). `start` sends a pl72 to the job pool and follows the job's control topic and the
+ * command-status topic from just before the send (a refused start is answered on the latter); `stop` sends a 6s4t to
+ * the control topic and waits for its answ; `status` collects the writers' x5f2 status for a few seconds.
+ *
+ * Parsing ({@linkcode parseJobArgs}) and reading the writer's replies ({@linkcode watchStart},
+ * {@linkcode watchStop}, {@linkcode statusLine}) are pure; the rest is a small kafkajs producer and consumer.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import { parseArgs } from "node:util";
+import type { ConnectionOptions } from "../../protocols/broker.ts";
+import { NO_STOP_TIME_MS } from "../../protocols/writer.ts";
+import { pl72, runStop } from "../../schemas/mod.ts";
+import { BrokerAdmin, causeOf } from "../broker/admin.ts";
+import { createKafka } from "../broker/connection.ts";
+import { fixedAssigner } from "../broker/consume_batch.ts";
+import { type AnswInput, readReply } from "../writer/command/replies.ts";
+import { readStatus, type WriterStatus } from "../writer/command/status.ts";
+import { isUuid } from "../writer/command/validate.ts";
+import { parseDuration, WRITER_DEFAULTS } from "../writer/options.ts";
+import { type Command, UsageError } from "./command.ts";
+import { checkKafkaSection, connectKafka, KAFKA_DEFAULTS, type KafkaSection } from "./kafka_config.ts";
+
+/** The control topic `nxflow job` uses when none is given. */
+export const DEFAULT_CONTROL_TOPIC = "nxflow_writer_control";
+
+const HELP = `Usage: nxflow job start --structure FILE.json --filename NAME [--job-id UUID] [--start T] [--stop T]
+                        [--metadata JSON] [--control-topic T] [--job-pool-topic T] [--wait] [--timeout D]
+       nxflow job stop --job-id UUID [--stop T] [--control-topic T] [--timeout D]
+       nxflow job status [--command-status-topic T] [--control-topic T] [--seconds N]
+
+Talks to nxflow's file writer (or ESS kafka-to-nexus) over Kafka:
+  start   sends a pl72 run start to the job pool topic; prints the writer's answer (accepted or refused, with its
+          message); with --wait also its status while the job runs and the file name (or error) when it ends
+  stop    sends a 6s4t run stop (a new command id) to the job's control topic and prints the answer
+  status  prints the status of each writer seen within --seconds: service id, state, job, file
+
+Options:
+  --structure FILE        the nexus_structure JSON file (start)
+  --filename NAME         the file, under the writer's --hdf-output-prefix (start)
+  --job-id UUID           start: default a new random UUID; stop: the job to stop
+  --start T               start time: ISO 8601 date, ms since the epoch, or now (default now)
+  --stop T                start: stop time (ISO 8601, ms, or +DURATION after the start); default none
+                          stop: ISO 8601, ms, +DURATION from now, or now (default: stop now)
+  --metadata JSON         echoed by the writer in its finished message (start)
+  --control-topic T       the job's control topic (default ${DEFAULT_CONTROL_TOPIC}; start creates it if missing)
+  --job-pool-topic T      (default ${WRITER_DEFAULTS.jobPoolTopic})
+  --command-status-topic T  idle status and refused starts (default ${WRITER_DEFAULTS.commandStatusTopic})
+  --wait                  start: follow the job to its end
+  --timeout D             how long to wait for the answer, e.g. 30s, 2min; 0 waits forever (default 1min)
+  --seconds N             status: how long to listen (default 5)
+  --brokers HOST:PORT,... Kafka bootstrap servers; default: nxflow's local Kafka (started if not running)
+  --client-id ID, --sasl MECHANISM, --sasl-username NAME, --sasl-password-file FILE, --tls, --tls-ca-file FILE,
+  --tls-cert-file FILE, --tls-key-file FILE: the Kafka connection, as for nxflow start
+
+Exit codes: 0 accepted (start without --wait, stop), finished without error (start --wait), a writer seen (status);
+1 refused, the job ended in error, no writer seen, or Kafka failed; 2 bad options; 3 no answer within --timeout
+(a start then stays in the pool and runs when a writer takes it); 130 interrupted (the job goes on).
+
+Examples:
+  nxflow job start --structure loki.json --filename 2026-11-22_0300.nxs --stop +10min --wait
+  nxflow job stop --job-id 3f2504e0-4f89-41d3-9a0c-0305e82c3301
+  nxflow job status --seconds 3`;
+
+/** Exit codes of `nxflow job` (bad options: 2, from the command frame). */
+export const JOB_EXIT = { ok: 0, failed: 1, noAnswer: 3, interrupted: 130 } as const;
+
+interface Common {
+  kafka: KafkaSection;
+  controlTopic: string;
+  commandStatusTopic: string;
+}
+
+/** The checked arguments of one `nxflow job` action. Times in ms since the epoch; `stopMs` 0 is no stop time (start)
+ * or stop now (stop); `timeoutMs` 0 is no limit. */
+export type JobArgs = StartArgs | StopArgs | StatusArgs;
+/** `nxflow job start`. */
+export type StartArgs = Common & { action: "start"; jobPoolTopic: string; structureFile: string; filename: string } & {
+  jobId: string;
+  startMs: number;
+  stopMs: number;
+  metadata: string;
+  wait: boolean;
+  timeoutMs: number;
+};
+/** `nxflow job stop`. */
+export type StopArgs = Common & { action: "stop"; jobId: string; stopMs: number; timeoutMs: number };
+/** `nxflow job status`. */
+export type StatusArgs = Common & { action: "status"; seconds: number };
+
+const TEXT = { type: "string" } as const;
+const FLAG = { type: "boolean" } as const;
+const KAFKA_FLAGS = {
+  ...{ brokers: TEXT, "client-id": TEXT, sasl: TEXT, "sasl-username": TEXT, "sasl-password-file": TEXT },
+  ...{ tls: FLAG, "tls-ca-file": TEXT, "tls-cert-file": TEXT, "tls-key-file": TEXT },
+  ...{ "control-topic": TEXT, "command-status-topic": TEXT },
+} as const;
+const FLAGS = {
+  start: {
+    ...KAFKA_FLAGS,
+    ...{ structure: TEXT, filename: TEXT, "job-id": TEXT, start: TEXT, stop: TEXT, metadata: TEXT },
+    ...{ "job-pool-topic": TEXT, wait: FLAG, timeout: TEXT },
+  },
+  stop: { ...KAFKA_FLAGS, "job-id": TEXT, stop: TEXT, timeout: TEXT },
+  status: { ...KAFKA_FLAGS, seconds: TEXT },
+} as const;
+
+type Values = Record<string, string | boolean | undefined>;
+
+/**
+ * Parses and checks the arguments after `nxflow job`; a missing `--job-id` of start gets a new random UUID.
+ *
+ * @param nowMs the time `now` and `+DURATION` stand for
+ * @throws {UsageError} for an unknown action or flag, a missing or bad value
+ */
+export function parseJobArgs(args: string[], nowMs: number): JobArgs {
+  const [action, ...rest] = args;
+  if (action !== "start" && action !== "stop" && action !== "status") {
+    throw new UsageError(`give one of start, stop, status${action === undefined ? "" : `, not "${action}"`}`);
+  }
+  const values = usage(() => parseArgs({ args: rest, options: FLAGS[action], strict: true }).values as Values);
+  const text = (name: string) => values[name] as string | undefined;
+  const common: Common = {
+    kafka: kafkaSection(values),
+    controlTopic: topic(text("control-topic"), "control-topic", DEFAULT_CONTROL_TOPIC),
+    commandStatusTopic: topic(text("command-status-topic"), "command-status-topic", WRITER_DEFAULTS.commandStatusTopic),
+  };
+  if (action === "status") {
+    const seconds = Number(text("seconds") ?? "5");
+    if (!(seconds > 0 && seconds <= 3600)) {
+      throw new UsageError(`--seconds must be from 0 to 3600, not "${text("seconds")}"`);
+    }
+    return { action, ...common, seconds };
+  }
+  const timeoutMs = durationFlag(text("timeout") ?? "1min", "timeout");
+  if (action === "stop") {
+    const jobId = text("job-id");
+    if (!jobId) throw new UsageError("stop needs --job-id");
+    if (!isUuid(jobId)) throw new UsageError(`--job-id must be a UUID, not "${jobId}"`);
+    const stop = text("stop") ?? "now";
+    return { action, ...common, jobId, stopMs: stop === "now" ? 0 : time(stop, "stop", nowMs), timeoutMs };
+  }
+  const structureFile = text("structure");
+  const filename = text("filename");
+  if (!structureFile) throw new UsageError("start needs --structure FILE.json");
+  if (!filename) throw new UsageError("start needs --filename NAME");
+  const jobId = text("job-id") ?? crypto.randomUUID();
+  if (!isUuid(jobId)) throw new UsageError(`--job-id must be a UUID, not "${jobId}"`);
+  const startMs = time(text("start") ?? "now", "start", nowMs);
+  const stop = text("stop");
+  const stopMs = stop === undefined ? 0 : time(stop, "stop", startMs);
+  if (stop !== undefined && stopMs < startMs) throw new UsageError("--stop is before --start");
+  const metadata = text("metadata") ?? "";
+  if (metadata) usage(() => JSON.parse(metadata), "--metadata must be JSON: ");
+  return {
+    action,
+    ...common,
+    jobPoolTopic: topic(text("job-pool-topic"), "job-pool-topic", WRITER_DEFAULTS.jobPoolTopic),
+    ...{ structureFile, filename, jobId, startMs, stopMs, metadata, wait: values.wait === true, timeoutMs },
+  };
+}
+
+function kafkaSection(values: Values): KafkaSection {
+  const text = (name: string) => (values[name] as string | undefined) ?? "";
+  const k = structuredClone(KAFKA_DEFAULTS);
+  if (values.brokers !== undefined) k.brokers = text("brokers").split(",").map((b) => b.trim()).filter(Boolean);
+  if (values.brokers !== undefined && k.brokers.length === 0) throw new UsageError("--brokers takes host:port,...");
+  k.clientId = text("client-id") || "nxflow-job";
+  k.sasl = { mechanism: text("sasl"), username: text("sasl-username"), passwordFile: text("sasl-password-file") };
+  const [caFile, certFile, keyFile] = [text("tls-ca-file"), text("tls-cert-file"), text("tls-key-file")];
+  k.tls = { enabled: values.tls === true, caFile, certFile, keyFile };
+  return usage(() => checkKafkaSection(k, "the command line"));
+}
+
+function topic(value: string | undefined, flag: string, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(value)) {
+    throw new UsageError(`--${flag} must be a Kafka topic name, not "${value}"`);
+  }
+  return value;
+}
+
+function durationFlag(value: string, flag: string): number {
+  return usage(() => parseDuration(value, `--${flag}`));
+}
+
+/** Runs `f`, turning what it throws into a {@linkcode UsageError} (exit code 2) with the same message. */
+function usage<T>(f: () => T, prefix = ""): T {
+  try {
+    return f();
+  } catch (error) {
+    throw new UsageError(prefix + (error as Error).message);
+  }
+}
+
+/** A time flag: `now`, ms since the epoch, an ISO 8601 date, or `+DURATION` after `base`. */
+function time(value: string, flag: string, base: number): number {
+  if (value === "now") return base;
+  if (value.startsWith("+")) return base + durationFlag(value.slice(1), flag);
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isSafeInteger(ms) || ms <= 0) {
+    throw new UsageError(`--${flag} must be an ISO 8601 date, ms since the epoch, now or +DURATION, not "${value}"`);
+  }
+  return ms;
+}
+
+/** What one writer message means to the waiting command: a line to print, and the exit code when it ends it. */
+export interface Seen {
+  line?: string;
+  exitCode?: number;
+}
+
+const when = (ms: number) => ms === NO_STOP_TIME_MS ? "none" : ms === 0 ? "now" : new Date(ms).toISOString();
+
+/**
+ * Follows a started job through the writer's messages: its start answ (accepted or refused), and with `wait` its
+ * status, stop answers and the wrdn that ends it. Without `wait` an accepted start ends the command.
+ */
+export function watchStart(jobId: string, wait: boolean): (bytes: Uint8Array) => Seen {
+  return (bytes) => {
+    const status = readStatus(bytes);
+    if (status) {
+      if (!wait || status.job?.jobId !== jobId) return {};
+      return {
+        line: `status ${status.serviceId}: ${status.state} ${status.job.filename} (stop ${when(status.job.stopMs)})`,
+      };
+    }
+    const r = readReply(bytes);
+    if (r === null || r.jobId !== jobId) return {};
+    if (r.kind === "answ" && r.action === "StartJob") {
+      if (r.outcome === "Failure") {
+        return { line: `refused (${r.statusCode}): ${r.message}`, exitCode: JOB_EXIT.failed };
+      }
+      return { line: `accepted by ${r.serviceId}: ${r.message}`, exitCode: wait ? undefined : JOB_EXIT.ok };
+    }
+    if (!wait) return {};
+    if (r.kind === "answ") return { line: `stop ${answer(r)}` };
+    if (r.error !== undefined) return { line: `failed: ${r.error} (file ${r.fileName})`, exitCode: JOB_EXIT.failed };
+    return { line: `finished: ${r.fileName}`, exitCode: JOB_EXIT.ok };
+  };
+}
+
+/** Waits for the answ to one stop command, matched by its command id. */
+export function watchStop(commandId: string): (bytes: Uint8Array) => Seen {
+  return (bytes) => {
+    const r = readReply(bytes);
+    if (r?.kind !== "answ" || r.commandId !== commandId) return {};
+    return { line: answer(r), exitCode: r.outcome === "Success" ? JOB_EXIT.ok : JOB_EXIT.failed };
+  };
+}
+
+function answer(r: AnswInput): string {
+  return `${r.outcome === "Success" ? `accepted by ${r.serviceId}` : `refused (${r.statusCode})`}: ${r.message}`;
+}
+
+/** A writer's status as one line: service id, state, job, file. */
+export function statusLine(s: WriterStatus): string {
+  return `${s.serviceId}  ${s.state}  job=${s.job?.jobId ?? "-"}  file=${s.job?.filename ?? "-"}`;
+}
+
+/** Topics to read, one to create when missing, and one that must exist. */
+type FollowPlan = { topics: string[]; create?: string; require?: string };
+
+/**
+ * Reads those of `topics` that exist from the offsets they have now (after creating `create` when missing, and
+ * checking that `require` exists); returns the topics read and the function that stops reading.
+ */
+async function follow(
+  connection: ConnectionOptions,
+  want: FollowPlan,
+  onRecord: (value: Uint8Array) => void,
+): Promise<{ topics: string[]; stop: () => Promise<void> }> {
+  const admin = await BrokerAdmin.connect(connection);
+  const from = new Map<string, Map<number, number>>();
+  try {
+    if (want.create) await admin.createTopics([{ topic: want.create }]);
+    if (want.require && !(await admin.topicExists(want.require))) {
+      throw new Error(`the topic "${want.require}" does not exist: is a file writer running?`);
+    }
+    for (const t of want.topics) {
+      if (await admin.topicExists(t)) {
+        from.set(t, new Map((await admin.listOffsets(t)).map((o) => [o.partition, o.high])));
+      }
+    }
+  } finally {
+    await admin.close();
+  }
+  const topics = [...from.keys()];
+  if (topics.length === 0) return { topics, stop: () => Promise.resolve() };
+  const consumer = createKafka(connection).consumer({
+    groupId: `nxflow-job-${crypto.randomUUID()}`,
+    partitionAssigners: [fixedAssigner(new Map(topics.map((t) => [t, null])))],
+    maxWaitTimeInMs: 200,
+    allowAutoTopicCreation: false,
+  });
+  const start = (t: string, p: number) => from.get(t)?.get(p) ?? 0;
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    for (const [t, partitions] of Object.entries(e.payload.memberAssignment)) {
+      for (const p of partitions) consumer.seek({ topic: t, partition: p, offset: String(start(t, p)) });
+    }
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: ({ topic, partition, message }) => {
+      if (message.value && Number(message.offset) >= start(topic, partition)) onRecord(new Uint8Array(message.value));
+      return Promise.resolve();
+    },
+  });
+  return { topics, stop: () => consumer.disconnect() };
+}
+
+/**
+ * Follows the answer topics, sends the command (`value` to `topic`), and prints what `watch` makes of each message
+ * until it gives an exit code, the timeout passes before the first line (then says so, ending with `noAnswer`), or a
+ * signal comes.
+ */
+async function converse(
+  connection: ConnectionOptions,
+  c: { topic: string; value: Uint8Array; read: FollowPlan; timeoutMs: number; noAnswer: string },
+  watch: (bytes: Uint8Array) => Seen,
+): Promise<number> {
+  let finish = (_code: number) => {};
+  const done = new Promise<number>((resolve) => finish = resolve);
+  let answered = false;
+  const { stop } = await follow(connection, c.read, (bytes) => {
+    const seen = watch(bytes);
+    if (seen.line) console.log(seen.line);
+    answered ||= seen.line !== undefined;
+    if (seen.exitCode !== undefined) finish(seen.exitCode);
+  });
+  const interrupt = () => finish(JOB_EXIT.interrupted);
+  const timer = c.timeoutMs > 0 ? setTimeout(() => answered || finish(JOB_EXIT.noAnswer), c.timeoutMs) : undefined;
+  for (const signal of SIGNALS) Deno.addSignalListener(signal, interrupt);
+  try {
+    const producer = createKafka(connection).producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const value = Buffer.from(c.value.buffer, c.value.byteOffset, c.value.byteLength);
+    await producer.send({ topic: c.topic, messages: [{ value }] }).finally(() => producer.disconnect());
+    const code = await done;
+    if (code === JOB_EXIT.noAnswer) {
+      console.error(`nxflow job: no writer answered within ${c.timeoutMs / 1000} s${c.noAnswer}`);
+    }
+    if (code === JOB_EXIT.interrupted) console.error("nxflow job: interrupted; the writer goes on with the job");
+    return code;
+  } finally {
+    clearTimeout(timer);
+    for (const signal of SIGNALS) Deno.removeSignalListener(signal, interrupt);
+    await stop();
+  }
+}
+
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+function startJob(a: StartArgs, structure: string, connection: ConnectionOptions): Promise<number> {
+  const value = pl72.encode({
+    ...{ job_id: a.jobId, filename: a.filename, nexus_structure: structure, metadata: a.metadata },
+    ...{ start_time: a.startMs, stop_time: a.stopMs, control_topic: a.controlTopic },
+  });
+  console.log(`job ${a.jobId}: start (${when(a.startMs)}) to ${a.jobPoolTopic}, file ${a.filename}`);
+  return converse(connection, {
+    topic: a.jobPoolTopic,
+    value,
+    read: { topics: [a.controlTopic, a.commandStatusTopic], create: a.controlTopic, require: a.jobPoolTopic },
+    timeoutMs: a.timeoutMs,
+    noAnswer: `; the job stays in ${a.jobPoolTopic} and starts when a writer takes it`,
+  }, watchStart(a.jobId, a.wait));
+}
+
+function stopJob(a: StopArgs, connection: ConnectionOptions): Promise<number> {
+  const commandId = crypto.randomUUID();
+  console.log(`job ${a.jobId}: stop (${when(a.stopMs)}) to ${a.controlTopic}, command ${commandId}`);
+  return converse(connection, {
+    topic: a.controlTopic,
+    value: runStop.encode({ job_id: a.jobId, command_id: commandId, stop_time: a.stopMs }),
+    read: { topics: [a.controlTopic], require: a.controlTopic },
+    timeoutMs: a.timeoutMs,
+    noAnswer: `: is job ${a.jobId} running with control topic ${a.controlTopic}?`,
+  }, watchStop(commandId));
+}
+
+async function showStatus(a: StatusArgs, connection: ConnectionOptions): Promise<number> {
+  const latest = new Map<string, string>();
+  const { topics, stop } = await follow(connection, { topics: [a.commandStatusTopic, a.controlTopic] }, (bytes) => {
+    const s = readStatus(bytes);
+    if (s) latest.set(s.serviceId, statusLine(s));
+  });
+  await new Promise((resolve) => setTimeout(resolve, topics.length ? a.seconds * 1000 : 0));
+  await stop();
+  for (const id of [...latest.keys()].sort()) console.log(latest.get(id));
+  if (latest.size > 0) return JOB_EXIT.ok;
+  console.error(`nxflow job: no writer status on ${a.commandStatusTopic} or ${a.controlTopic} within ${a.seconds} s`);
+  return JOB_EXIT.failed;
+}
+
+async function run(args: string[]): Promise<number> {
+  const a = parseJobArgs(args, Date.now());
+  const structure = a.action === "start" ? await readStructure(a.structureFile) : "";
+  try {
+    const connection = await connectKafka(a.kafka, (line) => console.error(`nxflow job: ${line}`));
+    if (a.action === "start") return await startJob(a, structure, connection);
+    return a.action === "stop" ? await stopJob(a, connection) : await showStatus(a, connection);
+  } catch (error) {
+    console.error(`nxflow job: ${causeOf(error)}`);
+    return JOB_EXIT.failed;
+  }
+}
+
+/** The nexus_structure file's text; a {@linkcode UsageError} when it cannot be read or is not JSON. */
+async function readStructure(path: string): Promise<string> {
+  const text = await Deno.readTextFile(path).catch((error) => {
+    throw new UsageError(`cannot read --structure ${path}: ${error.message}`);
+  });
+  return usage(() => (JSON.parse(text), text), `--structure ${path} is not JSON: `);
+}
+
+/** The `job` command. */
+export const jobCommand: Command = {
+  name: "job",
+  summary: "start, stop or watch file writer jobs (pl72/6s4t to the writer's topics; prints answ, x5f2, wrdn)",
+  help: HELP,
+  run,
+};
