@@ -11,6 +11,7 @@ import { encode } from "./encode.ts";
 import { forwarderCommand } from "./forwarder.ts";
 import { forwarderConfigCommand } from "./forwarder_config.ts";
 import { inspect } from "./inspect.ts";
+import { jobCommand } from "./job.ts";
 import { readoutGen } from "./readout_gen.ts";
 import { start } from "./start.ts";
 
@@ -24,4 +25,5 @@ export const COMMANDS: readonly Command[] = [
   readoutGen,
   forwarderCommand,
   forwarderConfigCommand,
+  jobCommand,
 ];
