@@ -48,7 +48,7 @@ export function rowsPerChunk(chunk: number[], shape: number[]): number {
 }
 
 /** `data` (row-major, shape `from`) placed at the origin of a zero-filled array of shape `to` (same rank, ≤ `to`). */
-export function padTo(data: NumericArray, from: number[], to: number[]): NumericArray {
+function padTo(data: NumericArray, from: number[], to: number[]): NumericArray {
   const size = to.reduce((a, b) => a * b, 1);
   if (from.every((d, i) => d === to[i])) return data;
   const out = new (data.constructor as new (n: number) => NumericArray)(size);

@@ -200,7 +200,7 @@ export const H5_DTYPE: Record<NumericType, string> = {
 };
 
 /** Whether the element type is held in bigint arrays. */
-export function isBig(dtype: NumericType): boolean {
+function isBig(dtype: NumericType): boolean {
   return dtype === "int64" || dtype === "uint64";
 }
 
@@ -259,7 +259,7 @@ export function enumNumber(layout: SchemaLayout, enumName: string, value: unknow
 
 /** Writes a scalar float64 dataset with a `units` attribute (the close-time statistics); an existing dataset of that
  * name (written by an earlier close of a resumed file) is left as it is. */
-export function writeScalar(group: Group, name: string, value: number, units: string): void {
+function writeScalar(group: Group, name: string, value: number, units: string): void {
   if (group.keys().includes(name)) return;
   const ds = group.create_dataset({ name, data: new Float64Array([value]), shape: [], dtype: "<d" });
   if (!ds) throw new Error(`could not create dataset ${group.path}/${name}`);
