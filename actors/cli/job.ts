@@ -131,7 +131,7 @@ export function parseJobArgs(args: string[], nowMs: number): JobArgs {
   if (action === "status") {
     const seconds = Number(text("seconds") ?? "5");
     if (!(seconds > 0 && seconds <= 3600)) {
-      throw new UsageError(`--seconds must be from 0 to 3600, not "${text("seconds")}"`);
+      throw new UsageError(`--seconds must be above 0 and at most 3600, not "${text("seconds")}"`);
     }
     return { action, ...common, seconds };
   }

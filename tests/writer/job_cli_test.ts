@@ -48,7 +48,7 @@ Deno.test("nxflow job with bad options exits 2 and says what is wrong", async ()
       [["job", "pause"], /give one of start, stop, status, not "pause"/],
       [["job", "start", "--filename", "x.nxs"], /start needs --structure FILE\.json/],
       [["job", "stop"], /stop needs --job-id/],
-      [["job", "status", "--seconds", "0"], /--seconds must be from 0 to 3600/],
+      [["job", "status", "--seconds", "0"], /--seconds must be above 0 and at most 3600, not "0"/],
       [["job", "status", "--wait"], /Unknown option '--wait'/],
       [["job", ...START, "--brokers", "nohost"], /brokers: each must be "host:port"/],
       [["job", "start", "--structure", `${dir}/none.json`, "--filename", "x.nxs"], /cannot read --structure/],
