@@ -13,6 +13,7 @@ import type { ActorSystem } from "./runtime/system.ts";
 import { demo } from "./demo/role.ts";
 import { efu } from "./efu/role.ts";
 import { forwarder } from "./forwarder/role.ts";
+import { writer } from "./writer/role.ts";
 
 /** A role of the `start` command. */
 export interface Role<C = unknown> {
@@ -28,9 +29,14 @@ export interface Role<C = unknown> {
   prepare?(config: C, kafka: ConnectionOptions | null, log: Log): Promise<void>;
   /** The role's supervision subtree; `kafka` is set for roles that declare `kafka: true`. */
   tree(config: C, kafka: ConnectionOptions | null): SupervisorSpec;
-  /** Connects the role's notices to the log once the system runs. */
-  attach?(system: ActorSystem, config: C, log: Log): void;
+  /** Connects the role's notices to the log once the system runs (and whatever runs beside its actors). */
+  attach?(system: ActorSystem, config: C, log: Log, kafka: ConnectionOptions | null): void;
 }
 
 /** Every role, in start order. */
-export const ROLES: readonly Role<never>[] = [demo as Role<never>, efu as Role<never>, forwarder as Role<never>];
+export const ROLES: readonly Role<never>[] = [
+  demo as Role<never>,
+  efu as Role<never>,
+  forwarder as Role<never>,
+  writer as Role<never>,
+];

@@ -81,6 +81,8 @@ export type FileWriterIn =
 export type FileWriterOut =
   /** the file is closed (read-only); `error` when the job failed. */
   | { type: "finished"; jobId: string; error?: string; stats: JobStats }
+  /** the job's counters, at each checkpoint. */
+  | { type: "progress"; jobId: string; stats: JobStats }
   | { type: "log"; level: "info" | "warn" | "error"; message: string };
 
 /** The file writer actor (`actors/writer/file_writer.ts`). */
@@ -107,7 +109,9 @@ export type HandlerIn =
   | { type: "jobStarted"; jobId: string }
   /** the job could not start (its file could not be created, ...): a 500 answer. */
   | { type: "jobFailed"; jobId: string; message: string }
-  | { type: "jobFinished"; jobId: string; error?: string; stats: JobStats };
+  | { type: "jobFinished"; jobId: string; error?: string; stats: JobStats }
+  /** a running job's counters, reported in its status. */
+  | { type: "jobProgress"; jobId: string; stats: JobStats };
 
 /** Counters of the command handler. */
 export interface HandlerStats {

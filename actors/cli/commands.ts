@@ -14,6 +14,7 @@ import { inspect } from "./inspect.ts";
 import { jobCommand } from "./job.ts";
 import { readoutGen } from "./readout_gen.ts";
 import { start } from "./start.ts";
+import { writerCommand } from "./writer.ts";
 
 /** The subcommands, in the order `nxflow --help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -26,4 +27,5 @@ export const COMMANDS: readonly Command[] = [
   forwarderCommand,
   forwarderConfigCommand,
   jobCommand,
+  writerCommand,
 ];

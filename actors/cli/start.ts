@@ -89,40 +89,75 @@ function applyKafkaFlags(out: NxflowConfig, values: Record<string, string | bool
   k.tls.keyFile = text("tls-key-file") ?? k.tls.keyFile;
 }
 
-async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: "string" },
-      brokers: { type: "string" },
-      "client-id": { type: "string" },
-      sasl: { type: "string" },
-      "sasl-username": { type: "string" },
-      "sasl-password-file": { type: "string" },
-      tls: { type: "boolean" },
-      "tls-ca-file": { type: "string" },
-      "tls-cert-file": { type: "string" },
-      "tls-key-file": { type: "string" },
-      "admin-port": { type: "string" },
-      "admin-host": { type: "string" },
-      "no-admin": { type: "boolean" },
-      "enable-fault-injection": { type: "boolean" },
-      "log-format": { type: "string" },
-    },
-  });
+const START_OPTIONS = {
+  config: { type: "string" },
+  brokers: { type: "string" },
+  "client-id": { type: "string" },
+  sasl: { type: "string" },
+  "sasl-username": { type: "string" },
+  "sasl-password-file": { type: "string" },
+  tls: { type: "boolean" },
+  "tls-ca-file": { type: "string" },
+  "tls-cert-file": { type: "string" },
+  "tls-key-file": { type: "string" },
+  "admin-port": { type: "string" },
+  "admin-host": { type: "string" },
+  "no-admin": { type: "boolean" },
+  "enable-fault-injection": { type: "boolean" },
+  "log-format": { type: "string" },
+} as const;
+
+/** A role run on its own by a command of its own (`nxflow writer`), its section built from that command's flags. */
+export interface RoleCommand {
+  role: string;
+  /** the role's own flags, a `parseArgs` option table (each takes a value). */
+  flags: Record<string, { type: "string" }>;
+  /** builds the role's configuration section from the flags given; the configuration file's section is the base. */
+  section(values: Record<string, unknown>): Record<string, unknown>;
+}
+
+function run(args: string[]): Promise<number> {
+  return runStart(args);
+}
+
+/**
+ * `nxflow start`, or with `only` one role alone whose settings come from the configuration file's section of that
+ * role (if any) overridden by the command's own flags.
+ */
+export async function runStart(args: string[], only?: RoleCommand): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...START_OPTIONS, ...only?.flags } });
   let config: NxflowConfig;
   try {
     config = applyFlags(await loadConfig(values.config), values);
+    if (only) config = withOnly(config, only, values, values.config);
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    console.error(`nxflow start: ${(error as Error).message}`);
+    console.error(`nxflow ${only?.role ?? "start"}: ${(error as Error).message}`);
     return EXIT_CODES.usage;
   }
+  return await runConfigured(config, values.config);
+}
+
+function withOnly(config: NxflowConfig, only: RoleCommand, values: Record<string, unknown>, file?: string) {
+  const role = ROLES.find((r) => r.name === only.role)!;
+  const base = file ? rawRoleSection(file, only.role) : {};
+  const section = { ...base, ...only.section(values) };
+  return { ...config, roles: { [only.role]: role.check(section, `the ${only.role} settings`) } };
+}
+
+/** The role's section of a configuration file as written (before defaults), without `enabled`. */
+function rawRoleSection(file: string, role: string): Record<string, unknown> {
+  const raw = JSON.parse(Deno.readTextFileSync(file)) as { roles?: Record<string, Record<string, unknown>> };
+  const { enabled: _enabled, ...section } = raw.roles?.[role] ?? {};
+  return section;
+}
+
+async function runConfigured(config: NxflowConfig, configFile: string | undefined): Promise<number> {
   const log = createLog(config.logFormat);
   const commit = await gitCommit();
   const roles = ROLES.filter((r) => r.name in config.roles);
   log("info", "nxflow", `nxflow ${VERSION} (${commit}) starting roles: ${roles.map((r) => r.name).join(", ")}`, {
-    config: values.config ?? "built-in defaults",
+    config: configFile ?? "built-in defaults",
   });
   let kafka = null;
   try {
@@ -142,7 +177,7 @@ async function run(args: string[]): Promise<number> {
     maxLeakedThreads: config.supervisor.maxLeakedThreads,
     onEvent: (e) => logEvent(log, e),
   });
-  for (const r of roles) r.attach?.(system, config.roles[r.name] as never, log);
+  for (const r of roles) r.attach?.(system, config.roles[r.name] as never, log, kafka);
   const admin = !config.admin.enabled ? null : await startAdminServer(system, {
     host: config.admin.host,
     port: config.admin.port,
