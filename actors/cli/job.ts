@@ -4,24 +4,20 @@
  * command-status topic from just before the send (a refused start is answered on the latter); `stop` sends a 6s4t to
  * the control topic and waits for its answ; `status` collects the writers' x5f2 status for a few seconds.
  *
- * Parsing ({@linkcode parseJobArgs}) and reading the writer's replies ({@linkcode watchStart},
- * {@linkcode watchStop}, {@linkcode statusLine}) are pure; the rest is a small kafkajs producer and consumer.
+ * Parsing ({@linkcode parseJobArgs}) is pure; talking with the writer over Kafka and reading its replies is in
+ * `job_watch.ts`.
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import { parseArgs } from "node:util";
 import type { ConnectionOptions } from "../../protocols/broker.ts";
-import { NO_STOP_TIME_MS } from "../../protocols/writer.ts";
 import { pl72, runStop } from "../../schemas/mod.ts";
-import { BrokerAdmin, causeOf } from "../broker/admin.ts";
-import { createKafka } from "../broker/connection.ts";
-import { fixedAssigner } from "../broker/consume_batch.ts";
-import { type AnswInput, readReply } from "../writer/command/replies.ts";
-import { readStatus, type WriterStatus } from "../writer/command/status.ts";
+import { causeOf } from "../broker/admin.ts";
+import { readStatus } from "../writer/command/status.ts";
 import { isUuid } from "../writer/command/validate.ts";
 import { parseDuration, WRITER_DEFAULTS } from "../writer/options.ts";
 import { type Command, UsageError } from "./command.ts";
+import { converse, follow, JOB_EXIT, statusLine, watchStart, watchStop, when } from "./job_watch.ts";
 import { checkKafkaSection, connectKafka, KAFKA_DEFAULTS, type KafkaSection } from "./kafka_config.ts";
 
 /** The control topic `nxflow job` uses when none is given. */
@@ -64,9 +60,6 @@ Examples:
   nxflow job start --structure loki.json --filename 2026-11-22_0300.nxs --stop +10min --wait
   nxflow job stop --job-id 3f2504e0-4f89-41d3-9a0c-0305e82c3301
   nxflow job status --seconds 3`;
-
-/** Exit codes of `nxflow job` (bad options: 2, from the command frame). */
-export const JOB_EXIT = { ok: 0, failed: 1, noAnswer: 3, interrupted: 130 } as const;
 
 interface Common {
   kafka: KafkaSection;
@@ -206,155 +199,6 @@ function time(value: string, flag: string, base: number): number {
   }
   return ms;
 }
-
-/** What one writer message means to the waiting command: a line to print, and the exit code when it ends it. */
-export interface Seen {
-  line?: string;
-  exitCode?: number;
-}
-
-const when = (ms: number) => ms === NO_STOP_TIME_MS ? "none" : ms === 0 ? "now" : new Date(ms).toISOString();
-
-/**
- * Follows a started job through the writer's messages: its start answ (accepted or refused), and with `wait` its
- * status, stop answers and the wrdn that ends it. Without `wait` an accepted start ends the command.
- */
-export function watchStart(jobId: string, wait: boolean): (bytes: Uint8Array) => Seen {
-  return (bytes) => {
-    const status = readStatus(bytes);
-    if (status) {
-      if (!wait || status.job?.jobId !== jobId) return {};
-      return {
-        line: `status ${status.serviceId}: ${status.state} ${status.job.filename} (stop ${when(status.job.stopMs)})`,
-      };
-    }
-    const r = readReply(bytes);
-    if (r === null || r.jobId !== jobId) return {};
-    if (r.kind === "answ" && r.action === "StartJob") {
-      if (r.outcome === "Failure") {
-        return { line: `refused (${r.statusCode}): ${r.message}`, exitCode: JOB_EXIT.failed };
-      }
-      return { line: `accepted by ${r.serviceId}: ${r.message}`, exitCode: wait ? undefined : JOB_EXIT.ok };
-    }
-    if (!wait) return {};
-    if (r.kind === "answ") return { line: `stop ${answer(r)}` };
-    if (r.error !== undefined) return { line: `failed: ${r.error} (file ${r.fileName})`, exitCode: JOB_EXIT.failed };
-    return { line: `finished: ${r.fileName}`, exitCode: JOB_EXIT.ok };
-  };
-}
-
-/** Waits for the answ to one stop command, matched by its command id. */
-export function watchStop(commandId: string): (bytes: Uint8Array) => Seen {
-  return (bytes) => {
-    const r = readReply(bytes);
-    if (r?.kind !== "answ" || r.commandId !== commandId) return {};
-    return { line: answer(r), exitCode: r.outcome === "Success" ? JOB_EXIT.ok : JOB_EXIT.failed };
-  };
-}
-
-function answer(r: AnswInput): string {
-  return `${r.outcome === "Success" ? `accepted by ${r.serviceId}` : `refused (${r.statusCode})`}: ${r.message}`;
-}
-
-/** A writer's status as one line: service id, state, job, file. */
-export function statusLine(s: WriterStatus): string {
-  return `${s.serviceId}  ${s.state}  job=${s.job?.jobId ?? "-"}  file=${s.job?.filename ?? "-"}`;
-}
-
-/** Topics to read, one to create when missing, and one that must exist. */
-type FollowPlan = { topics: string[]; create?: string; require?: string };
-
-/**
- * Reads those of `topics` that exist from the offsets they have now (after creating `create` when missing, and
- * checking that `require` exists); returns the topics read and the function that stops reading.
- */
-async function follow(
-  connection: ConnectionOptions,
-  want: FollowPlan,
-  onRecord: (value: Uint8Array) => void,
-): Promise<{ topics: string[]; stop: () => Promise<void> }> {
-  const admin = await BrokerAdmin.connect(connection);
-  const from = new Map<string, Map<number, number>>();
-  try {
-    if (want.create) await admin.createTopics([{ topic: want.create }]);
-    if (want.require && !(await admin.topicExists(want.require))) {
-      throw new Error(`the topic "${want.require}" does not exist: is a file writer running?`);
-    }
-    for (const t of want.topics) {
-      if (await admin.topicExists(t)) {
-        from.set(t, new Map((await admin.listOffsets(t)).map((o) => [o.partition, o.high])));
-      }
-    }
-  } finally {
-    await admin.close();
-  }
-  const topics = [...from.keys()];
-  if (topics.length === 0) return { topics, stop: () => Promise.resolve() };
-  const consumer = createKafka(connection).consumer({
-    groupId: `nxflow-job-${crypto.randomUUID()}`,
-    partitionAssigners: [fixedAssigner(new Map(topics.map((t) => [t, null])))],
-    maxWaitTimeInMs: 200,
-    allowAutoTopicCreation: false,
-  });
-  const start = (t: string, p: number) => from.get(t)?.get(p) ?? 0;
-  consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    for (const [t, partitions] of Object.entries(e.payload.memberAssignment)) {
-      for (const p of partitions) consumer.seek({ topic: t, partition: p, offset: String(start(t, p)) });
-    }
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachMessage: ({ topic, partition, message }) => {
-      if (message.value && Number(message.offset) >= start(topic, partition)) onRecord(new Uint8Array(message.value));
-      return Promise.resolve();
-    },
-  });
-  return { topics, stop: () => consumer.disconnect() };
-}
-
-/**
- * Follows the answer topics, sends the command (`value` to `topic`), and prints what `watch` makes of each message
- * until it gives an exit code, the timeout passes before the first line (then says so, ending with `noAnswer`), or a
- * signal comes.
- */
-async function converse(
-  connection: ConnectionOptions,
-  c: { topic: string; value: Uint8Array; read: FollowPlan; timeoutMs: number; noAnswer: string },
-  watch: (bytes: Uint8Array) => Seen,
-): Promise<number> {
-  let finish = (_code: number) => {};
-  const done = new Promise<number>((resolve) => finish = resolve);
-  let answered = false;
-  const { stop } = await follow(connection, c.read, (bytes) => {
-    const seen = watch(bytes);
-    if (seen.line) console.log(seen.line);
-    answered ||= seen.line !== undefined;
-    if (seen.exitCode !== undefined) finish(seen.exitCode);
-  });
-  const interrupt = () => finish(JOB_EXIT.interrupted);
-  const timer = c.timeoutMs > 0 ? setTimeout(() => answered || finish(JOB_EXIT.noAnswer), c.timeoutMs) : undefined;
-  for (const signal of SIGNALS) Deno.addSignalListener(signal, interrupt);
-  try {
-    const producer = createKafka(connection).producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-    const value = Buffer.from(c.value.buffer, c.value.byteOffset, c.value.byteLength);
-    await producer.send({ topic: c.topic, messages: [{ value }] }).finally(() => producer.disconnect());
-    const code = await done;
-    if (code === JOB_EXIT.noAnswer) {
-      console.error(`nxflow job: no writer answered within ${c.timeoutMs / 1000} s${c.noAnswer}`);
-    }
-    if (code === JOB_EXIT.interrupted) console.error("nxflow job: interrupted; the writer goes on with the job");
-    return code;
-  } finally {
-    clearTimeout(timer);
-    for (const signal of SIGNALS) Deno.removeSignalListener(signal, interrupt);
-    await stop();
-  }
-}
-
-const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
 function startJob(a: StartArgs, structure: string, connection: ConnectionOptions): Promise<number> {
   const value = pl72.encode({

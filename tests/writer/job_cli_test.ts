@@ -1,29 +1,25 @@
 /**
- * `nxflow job` (`actors/cli/job.ts`): its help and bad options as a process (exit 2), argument parsing, and how it
- * reads the writer's answ, x5f2 and wrdn messages. No broker here: the end-to-end run needs the file writer.
+ * `nxflow job` (`actors/cli/job.ts`, `job_watch.ts`): its help and bad options as a process (exit 2), argument
+ * parsing, how it reads the writer's answ, x5f2 and wrdn messages, and, end to end, the command against a real
+ * `nxflow writer` process on a real Kafka, its files read back with h5py.
  */
 import assert from "node:assert/strict";
-import {
-  DEFAULT_CONTROL_TOPIC,
-  JOB_EXIT,
-  parseJobArgs,
-  type StartArgs,
-  statusLine,
-  watchStart,
-  watchStop,
-} from "../../actors/cli/job.ts";
-import { UsageError } from "../../actors/cli/command.ts";
-import { answMessage, wrdnMessage } from "../../actors/writer/command/replies.ts";
-import { readStatus, statusJson, statusMessage } from "../../actors/writer/command/status.ts";
-import { NO_STOP_TIME_MS } from "../../protocols/writer.ts";
-import { pl72 } from "../../schemas/mod.ts";
 import { Buffer } from "node:buffer";
+import { DEFAULT_CONTROL_TOPIC, parseJobArgs, type StartArgs } from "../../actors/cli/job.ts";
+import { JOB_EXIT, statusLine, watchStart, watchStop } from "../../actors/cli/job_watch.ts";
+import { UsageError } from "../../actors/cli/command.ts";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import { createKafka } from "../../actors/broker/connection.ts";
-import type { ConnectionOptions } from "../../protocols/broker.ts";
-import { isUuid, validateStart, validateStop } from "../../actors/writer/command/validate.ts";
-import { type NxflowProcess, reap, runNxflow, spawnNxflow } from "../_harness/process.ts";
+import { answMessage, wrdnMessage } from "../../actors/writer/command/replies.ts";
+import { readStatus, statusJson, statusMessage } from "../../actors/writer/command/status.ts";
+import { isUuid } from "../../actors/writer/command/validate.ts";
+import { NO_STOP_TIME_MS } from "../../protocols/writer.ts";
+import { pl72 } from "../../schemas/mod.ts";
+import { objectAt, readH5 } from "../_harness/h5py.ts";
 import { startKafka } from "../_harness/kafka.ts";
+import { type NxflowProcess, reap, runNxflow, spawnNxflow } from "../_harness/process.ts";
+import { eventually } from "../_harness/wait.ts";
+import { events, ns } from "./messages.ts";
 
 const NOW = Date.parse("2026-11-22T03:00:00Z");
 const JOB = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
@@ -216,110 +212,129 @@ Deno.test("statusLine shows service id, state, job and file of idle and writing 
   assert.equal(readStatus(answ("StartJob", "Success")), null);
 });
 
-/**
- * A stand-in for the file writer: takes pl72 from the pool (refusing a file name "refuse.nxs" with a 400 on the
- * command-status topic), echoes it and answers on the control topic, sends writing status every 300 ms, and on a 6s4t
- * answers and sends the wrdn.
- */
-async function standInWriter(connection: ConnectionOptions, topics: { pool: string; status: string; control: string }) {
-  const client = createKafka(connection);
-  const producer = client.producer();
-  await producer.connect();
-  const publish = (topic: string, value: Uint8Array) =>
-    producer.send({ topic, messages: [{ value: Buffer.from(value) }] });
-  const consumer = client.consumer({ groupId: `stand-in-${crypto.randomUUID()}`, maxWaitTimeInMs: 100 });
-  let running: { jobId: string; timer: ReturnType<typeof setInterval> } | null = null;
-  const reply = (
-    jobId: string,
-    action: "StartJob" | "SetStopTime",
-    outcome: "Success" | "Failure",
-    commandId: string,
-  ) =>
-    answMessage({
-      ...{ serviceId: "stand-in", jobId, action, outcome, stopMs: NO_STOP_TIME_MS, commandId },
-      ...{ statusCode: outcome === "Success" ? 201 : 400, message: outcome === "Success" ? "ok" : "no" },
-    });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topics.pool, topics.control], fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const bytes = new Uint8Array(message.value!);
-      const start = validateStart(bytes, Date.now());
-      if (start.ok && start.start.filename === "refuse.nxs") {
-        await publish(topics.status, reply(start.start.jobId, "StartJob", "Failure", start.start.jobId));
-      } else if (start.ok && !running) {
-        const { jobId, filename, startMs, stopMs, controlTopic } = start.start;
-        await publish(controlTopic, bytes);
-        await publish(controlTopic, reply(jobId, "StartJob", "Success", jobId));
-        const status = statusJson({ jobId, filename, startMs, stopMs });
-        const beat = () =>
-          publish(
-            controlTopic,
-            statusMessage({ serviceId: "stand-in", version: "v", intervalMs: 300, statusJson: status }),
-          );
-        running = { jobId, timer: setInterval(beat, 300) };
-      }
-      const stop = running ? validateStop(bytes, [running.jobId]) : null;
-      if (stop?.ok && running) {
-        clearInterval(running.timer);
-        running = null;
-        await publish(topics.control, reply(stop.stop.jobId, "SetStopTime", "Success", stop.stop.commandId));
-        await publish(
-          topics.control,
-          wrdnMessage({ serviceId: "stand-in", jobId: stop.stop.jobId, fileName: "/out/run.nxs", metadata: "" }),
-        );
-      }
-    },
-  });
-  return async () => {
-    if (running) clearInterval(running.timer);
-    await consumer.disconnect();
-    await producer.disconnect();
-  };
-}
+/** A structure with a static title and the events of source det0 on `topic`. */
+const structure = (topic: string) => ({
+  children: [{
+    type: "group",
+    name: "entry",
+    attributes: { NX_class: "NXentry" },
+    children: [
+      { module: "dataset", config: { name: "title", values: "job CLI run", dtype: "string" } },
+      { type: "group", name: "events", children: [{ module: "ev44", config: { topic, source: "det0" } }] },
+    ],
+  }],
+});
 
-Deno.test("nxflow job start --wait, status, stop and a refused start, against a stand-in writer on Kafka", async () => {
+Deno.test("nxflow job start, stop and status against a real nxflow writer process on Kafka", async (t) => {
   const kafka = await startKafka({ heapMb: 512 });
-  const dir = await Deno.makeTempDir();
-  const topics = { pool: "job_pool", status: "job_status", control: "job_control" };
-  let stopWriter = () => Promise.resolve();
-  let started: NxflowProcess | null = null;
+  const dir = await Deno.makeTempDir({ prefix: "nxflow-job-" });
+  const topics = { pool: "job_pool", status: "job_status", control: "job_control", events: "job_events" };
+  const processes: NxflowProcess[] = [];
   try {
     const admin = await BrokerAdmin.connect(kafka.connection);
-    await admin.createTopics([{ topic: topics.pool }, { topic: topics.status }, { topic: topics.control }]);
+    await admin.createTopics([{ topic: topics.events }]);
     await admin.close();
-    stopWriter = await standInWriter(kafka.connection, topics);
-    await Deno.writeTextFile(`${dir}/s.json`, '{"children":[]}');
-    const broker = ["--brokers", kafka.bootstrap];
-    const control = ["--control-topic", topics.control];
-    const status = ["--command-status-topic", topics.status];
-    const start = ["job", "start", ...broker, ...control, ...status, "--job-pool-topic", topics.pool];
-    started = spawnNxflow([
-      ...start,
-      "--structure",
-      `${dir}/s.json`,
-      "--filename",
-      "run.nxs",
-      "--job-id",
-      JOB,
-      "--wait",
+    await Deno.writeTextFile(`${dir}/s.json`, JSON.stringify(structure(topics.events)));
+    const writer = spawnNxflow([
+      ...["writer", "--brokers", kafka.bootstrap, "--hdf-output-prefix", dir, "--service-name", "jobtest"],
+      ...["--job-pool-topic", topics.pool, "--command-status-topic", topics.status, "--no-admin"],
+      ...["--status-master-interval", "500ms", "--time-after-stop", "1s", "--data-flush-interval", "1s"],
     ]);
-    await started.line(/^accepted by stand-in: ok$/, 60_000);
-    await started.line(/^status stand-in: writing run\.nxs \(stop none\)$/);
-    const seen = await runNxflow(["job", "status", ...broker, ...control, ...status, "--seconds", "2"]);
-    assert.equal(seen.code, 0, seen.stderr);
-    assert.match(seen.stdout, new RegExp(`^stand-in  writing  job=${JOB}  file=run\\.nxs$`, "m"));
-    const stop = await runNxflow(["job", "stop", ...broker, ...control, "--job-id", JOB]);
-    assert.equal(stop.code, 0, stop.stderr);
-    assert.match(stop.stdout, /^accepted by stand-in: ok$/m);
-    await started.line(/^finished: \/out\/run\.nxs$/);
-    assert.equal((await started.child.status).code, 0);
-    const refused = await runNxflow([...start, "--structure", `${dir}/s.json`, "--filename", "refuse.nxs"]);
-    assert.equal(refused.code, 1, refused.stderr);
-    assert.match(refused.stdout, /^refused \(400\): no$/m);
+    processes.push(writer);
+    const id = "jobtest-pid:\\d+-[0-9a-f]{4}";
+    const on = ["--brokers", kafka.bootstrap, "--control-topic", topics.control];
+    const status = ["job", "status", ...on, "--command-status-topic", topics.status, "--seconds", "2"];
+    const start = ["job", "start", ...on, "--command-status-topic", topics.status, "--job-pool-topic", topics.pool];
+    const good = ["--structure", `${dir}/s.json`];
+
+    await t.step("job status prints the idle writer's status line", async () => {
+      const seen = await eventually("an idle status line", () => runNxflow(status), (out) => out.code === 0, 60_000);
+      assert.match(seen.stdout, new RegExp(`^${id}  idle  job=-  file=-$`, "m"));
+    });
+
+    await t.step("job start --stop +3s --wait: accepted, writing, finished; h5py reads the file", async () => {
+      const t0 = Date.now();
+      const producer = createKafka(kafka.connection).producer();
+      await producer.connect();
+      await producer.send({
+        topic: topics.events,
+        messages: [0, 1, 2].map((k) => ({
+          value: Buffer.from(events("det0", k, t0 + 10 * k, [k + 1, k + 2], [10 * k, 10 * k + 1])),
+          timestamp: String(t0 + 10 * k),
+        })),
+      }).finally(() => producer.disconnect());
+      const jobId = crypto.randomUUID();
+      const run = await runNxflow([
+        ...[...start, ...good, "--filename", "run.nxs", "--job-id", jobId],
+        ...["--start", String(t0), "--stop", "+3s", "--wait"],
+      ]);
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      const stop = new Date(t0 + 3000).toISOString();
+      const lines = run.stdout.trim().split("\n");
+      assert.equal(lines[0], `job ${jobId}: start (${new Date(t0).toISOString()}) to ${topics.pool}, file run.nxs`);
+      assert.match(lines[1], new RegExp(`^accepted by ${id}: `));
+      assert.match(lines[2], new RegExp(`^status ${id}: writing run\\.nxs \\(stop ${stop}\\)$`));
+      assert.equal(lines.at(-1), `finished: ${dir}/run.nxs`);
+      const file = await readH5(`${dir}/run.nxs`);
+      assert.equal(objectAt(file, "/entry/title").value, "job CLI run");
+      assert.deepEqual(objectAt(file, "/entry/events").attrs, {
+        ...{ NX_class: "NXevent_data", topic: topics.events, source: "det0", writer_module: "ev44" },
+      });
+      assert.deepEqual(objectAt(file, "/entry/events/event_id").value, [0, 1, 10, 11, 20, 21]);
+      assert.deepEqual(objectAt(file, "/entry/events/event_time_offset").value, [1, 2, 2, 3, 3, 4]);
+      assert.deepEqual(
+        objectAt(file, "/entry/events/event_time_zero").value,
+        [0, 1, 2].map((k) => String(ns(t0 + 10 * k))),
+      );
+    });
+
+    await t.step(
+      "refused starts (the file exists, not a structure) exit 1 with the writer's message",
+      async () => {
+        await Deno.writeTextFile(`${dir}/exists.nxs`, "precious");
+        await Deno.writeTextFile(`${dir}/list.json`, "[]");
+        const cases = [
+          ["exists.nxs", `${dir}/s.json`, `a file with that name already exists: ${dir}/exists.nxs`],
+          ["list.nxs", `${dir}/list.json`, "Could not parse NeXus structure JSON: the top level must be a JSON object"],
+        ];
+        for (const [filename, file, why] of cases) {
+          const refused = await runNxflow([...start, "--structure", file, "--filename", filename, "--wait"]);
+          assert.equal(refused.code, JOB_EXIT.failed, refused.stdout + refused.stderr);
+          const line = refused.stdout.split("\n").find((l) => l.startsWith("refused"));
+          assert.ok(line?.startsWith(`refused (500): Failed to start filewriting job: ${why}`), refused.stdout);
+        }
+        assert.equal(await Deno.readTextFile(`${dir}/exists.nxs`), "precious");
+        await assert.rejects(Deno.stat(`${dir}/list.nxs`), Deno.errors.NotFound);
+      },
+    );
+
+    await t.step("job stop ends an open-ended job; job start --wait sees it finish", async () => {
+      const jobId = crypto.randomUUID();
+      const open = spawnNxflow([...start, ...good, "--filename", "open.nxs", "--job-id", jobId, "--wait"]);
+      processes.push(open);
+      await open.line(new RegExp(`^accepted by ${id}: `), 60_000);
+      await open.line(new RegExp(`^status ${id}: writing open\\.nxs \\(stop none\\)$`), 30_000);
+      const seen = await runNxflow(status);
+      assert.equal(seen.code, 0, seen.stderr);
+      assert.match(seen.stdout, new RegExp(`^${id}  writing  job=${jobId}  file=open\\.nxs$`, "m"));
+      const stop = await runNxflow(["job", "stop", ...on, "--job-id", jobId]);
+      assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+      assert.match(stop.stdout, new RegExp(`^accepted by ${id}: `, "m"));
+      assert.equal(await open.line(/^finished: /, 30_000), `finished: ${dir}/open.nxs`);
+      assert.equal((await open.child.status).code, JOB_EXIT.ok);
+      assert.equal(objectAt(await readH5(`${dir}/open.nxs`), "/entry/title").value, "job CLI run");
+    });
+
+    await t.step("after the jobs job status shows the writer idle again, and the writer stops on SIGTERM", async () => {
+      const seen = await runNxflow(status);
+      assert.equal(seen.code, 0, seen.stderr);
+      assert.match(seen.stdout, new RegExp(`^${id}  idle  job=-  file=-$`, "m"));
+      writer.child.kill("SIGTERM");
+      assert.equal((await writer.child.status).code, 0, writer.lines.join("\n"));
+    });
   } finally {
-    if (started) await reap(started);
-    await stopWriter();
+    for (const p of processes) await reap(p);
+    if (Deno.env.get("NXFLOW_TEST_LOG")) console.error(processes[0]?.lines.join("\n"));
     await kafka.stop();
     await Deno.remove(dir, { recursive: true });
   }
