@@ -308,22 +308,37 @@ Deno.test("nxflow job start, stop and status against a real nxflow writer proces
       },
     );
 
-    await t.step("job stop ends an open-ended job; job start --wait sees it finish", async () => {
-      const jobId = crypto.randomUUID();
-      const open = spawnNxflow([...start, ...good, "--filename", "open.nxs", "--job-id", jobId, "--wait"]);
-      processes.push(open);
-      await open.line(new RegExp(`^accepted by ${id}: `), 60_000);
-      await open.line(new RegExp(`^status ${id}: writing open\\.nxs \\(stop none\\)$`), 30_000);
-      const seen = await runNxflow(status);
-      assert.equal(seen.code, 0, seen.stderr);
-      assert.match(seen.stdout, new RegExp(`^${id}  writing  job=${jobId}  file=open\\.nxs$`, "m"));
-      const stop = await runNxflow(["job", "stop", ...on, "--job-id", jobId]);
-      assert.equal(stop.code, 0, stop.stdout + stop.stderr);
-      assert.match(stop.stdout, new RegExp(`^accepted by ${id}: `, "m"));
-      assert.equal(await open.line(/^finished: /, 30_000), `finished: ${dir}/open.nxs`);
-      assert.equal((await open.child.status).code, JOB_EXIT.ok);
-      assert.equal(objectAt(await readH5(`${dir}/open.nxs`), "/entry/title").value, "job CLI run");
-    });
+    await t.step(
+      "job stop: a wrong job is refused, a stop time is set, stop now ends the job; start --wait follows",
+      async () => {
+        const jobId = crypto.randomUUID();
+        const open = spawnNxflow([...start, ...good, "--filename", "open.nxs", "--job-id", jobId, "--wait"]);
+        processes.push(open);
+        await open.line(new RegExp(`^accepted by ${id}: `), 60_000);
+        await open.line(new RegExp(`^status ${id}: writing open\\.nxs \\(stop none\\)$`), 30_000);
+        const seen = await runNxflow(status);
+        assert.equal(seen.code, 0, seen.stderr);
+        assert.match(seen.stdout, new RegExp(`^${id}  writing  job=${jobId}  file=open\\.nxs$`, "m"));
+        const other = crypto.randomUUID();
+        const wrong = await runNxflow(["job", "stop", ...on, "--job-id", other]);
+        assert.equal(wrong.code, JOB_EXIT.failed, wrong.stdout + wrong.stderr);
+        const why =
+          `refused (400): Rejected stop command as the job id was invalid (it should be ${jobId}, it was: ${other})`;
+        assert.equal(wrong.stdout.trim().split("\n").at(-1), why);
+        const later = Date.parse("2099-01-01T00:00:00Z");
+        const set = await runNxflow(["job", "stop", ...on, "--job-id", jobId, "--stop", String(later)]);
+        assert.equal(set.code, 0, set.stdout + set.stderr);
+        const setLine = `${id}: File writing job stop time set to: 2099-01-01T00:00:00\\.000Z`;
+        assert.match(set.stdout, new RegExp(`^accepted by ${setLine}$`, "m"));
+        await open.line(new RegExp(`^stop accepted by ${setLine}$`));
+        const stop = await runNxflow(["job", "stop", ...on, "--job-id", jobId]);
+        assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+        assert.match(stop.stdout, new RegExp(`^accepted by ${id}: Attempting to stop writing job now\\.$`, "m"));
+        assert.equal(await open.line(/^finished: /, 30_000), `finished: ${dir}/open.nxs`);
+        assert.equal((await open.child.status).code, JOB_EXIT.ok);
+        assert.equal(objectAt(await readH5(`${dir}/open.nxs`), "/entry/title").value, "job CLI run");
+      },
+    );
 
     await t.step("after the jobs job status shows the writer idle again, and the writer stops on SIGTERM", async () => {
       const seen = await runNxflow(status);
