@@ -143,6 +143,29 @@ export class BrokerAdmin {
     }
   }
 
+  /**
+   * Gives a consumer group that never committed on a topic the topic's end offsets as they are now, so that the
+   * group's members later start there: what is sent after this call is read even if it is sent before they joined
+   * (joining takes seconds), and nothing older. Does nothing when the group committed before, or has members.
+   */
+  async startGroupAtEnd(groupId: string, topic: string): Promise<void> {
+    // a new cluster elects the group coordinator (the __consumer_offsets topic) on first use: retry a while
+    let committed: { partition: number; offset: number }[] = [];
+    for (let attempt = 1;; attempt++) {
+      try {
+        committed = await this.committedOffsets(groupId, topic);
+        break;
+      } catch (error) {
+        if (attempt >= 40) throw error;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    if (committed.some((p) => p.offset >= 0)) return;
+    const ends = await this.listOffsets(topic);
+    await this.commitOffsets(groupId, ends.map((o) => ({ topic, partition: o.partition, offset: o.high })))
+      .catch(() => {}); // refused while the group has members: they have positions of their own
+  }
+
   async close(): Promise<void> {
     await this.#groups?.close();
     await this.admin.disconnect();

@@ -354,13 +354,15 @@ function seek(state: State, p: Position): void {
 }
 
 /**
- * A downstream attached. Before the first `resume` this is the ordinary start (the `hello` is on its way). Later it
- * is a replacement, and what its predecessor had not confirmed died with it. Rewinding a running kafkajs consumer
+ * A downstream attached. Before the first `resume` this is the ordinary start, or a downstream that replaced one that
+ * died before answering: the `hello` is said again (it may have gone to the dead one; a second `resume` is ignored).
+ * Later it is a replacement, and what its predecessor had not confirmed died with it. Rewinding a running kafkajs consumer
  * with repeated `seek`s stalled its fetching in our tests, so the consumer ends normally instead: its supervisor
  * starts a fresh one, which greets the new downstream and starts from the downstream's positions (none) or `start`.
  */
 function reattach(state: State, ctx: Ctx): void {
   if (state.resumeFrom) ctx.exit("its downstream restarted: starting again from the configured start");
+  else ctx.port("batches").post({ type: "hello", epoch: state.epoch });
 }
 
 function setPaused(state: State, paused: boolean): void {

@@ -4,8 +4,8 @@
  * instead.
  *
  * - **`shared`**: joins a consumer group as an ordinary member (the job pool: one member of the group takes each
- *   message), starts from the group's committed offsets (the end when it has none), and commits each message once
- *   handled. A handler that answers `"leave"` makes the listener commit that message and leave the group, so that the
+ *   message), starts from the group's committed offsets (the end when it has none; see
+ *   `BrokerAdmin.startGroupAtEnd` for setting them before joining), and commits each message once handled. A handler that answers `"leave"` makes the listener commit that message and leave the group, so that the
  *   rest go to the other members (a writer that is full takes no more jobs).
  * - **`all`**: reads every partition from the beginning, alone (a group of its own, committing nothing).
  *
@@ -13,7 +13,7 @@
  */
 import type { Consumer } from "kafkajs";
 import type { ConnectionOptions } from "../../protocols/broker.ts";
-import { BrokerAdmin, causeOf } from "./admin.ts";
+import { causeOf } from "./admin.ts";
 import { fixedAssigner } from "./consume_batch.ts";
 import { createKafka } from "./connection.ts";
 
@@ -61,7 +61,6 @@ export class TopicListener {
   /** Connects and starts listening; rejects when the cluster cannot be reached or the topic does not exist. */
   static async start(options: ListenerOptions): Promise<TopicListener> {
     const listener = new TopicListener(options);
-    if (options.mode === "shared") await startAtEndIfNew(options);
     await listener.#run();
     return listener;
   }
@@ -111,25 +110,5 @@ export class TopicListener {
     if (this.#stopped) return;
     this.#stopped = true;
     await this.#consumer.disconnect().catch(() => {});
-  }
-}
-
-/**
- * A group that never committed starts at the end of the topic, as it is before joining (joining takes seconds, and a
- * command sent meanwhile must not be missed); old commands are not run again by a new writer. When the commit is
- * refused (another member is in the group already), the group's own reset to the end applies.
- */
-async function startAtEndIfNew(options: ListenerOptions): Promise<void> {
-  const admin = await BrokerAdmin.connect(options.connection);
-  try {
-    const committed = await admin.committedOffsets(options.groupId!, options.topic);
-    if (committed.some((p) => p.offset >= 0)) return;
-    const ends = await admin.listOffsets(options.topic);
-    await admin.commitOffsets(
-      options.groupId!,
-      ends.map((o) => ({ topic: options.topic, partition: o.partition, offset: o.high })),
-    ).catch(() => {});
-  } finally {
-    await admin.close();
   }
 }

@@ -102,9 +102,11 @@ export default defineActor<FileWriterProtocol, JobPlan, State>({
   requests: {
     stats: (state) => ({ ...state.job.stats, stopMs: state.job.stopMs, path: state.plan.path }),
   },
-  terminate(state) {
-    for (const t of state.timers) clearInterval(t);
-    if (!state.finished) state.job.abandon();
+  /** A graceful stop (SIGINT, SIGTERM) finishes the file as "stop now" does, so that it is complete. */
+  terminate(state, ctx) {
+    if (state.finished) return;
+    state.stoppedNowAt = Date.now();
+    finishFile(state, ctx);
   },
 });
 
@@ -134,7 +136,8 @@ function checkDone(state: State, ctx: Ctx): void {
   for (const [k, p] of state.partitions) {
     if (p.done) continue;
     const atEnd = p.end >= 0 && (p.next === -1 || p.next >= p.end);
-    if ((atEnd && pastLeeway) || state.job.topicFinished(k.split("\u0000")[0])) p.done = true;
+    const [topic, partition] = k.split("\u0000");
+    if ((atEnd && pastLeeway) || state.job.partitionFinished(topic, Number(partition))) p.done = true;
   }
   const allDone = [...state.partitions.values()].every((p) => p.done);
   if (allDone && now > stopMs) finish(state, ctx);
@@ -142,6 +145,12 @@ function checkDone(state: State, ctx: Ctx): void {
 
 function finish(state: State, ctx: Ctx, failure?: string): void {
   if (state.finished) return;
+  const error = finishFile(state, ctx, failure);
+  ctx.exit(error ? `job failed: ${error}` : "file finished");
+}
+
+/** Finishes the file and reports it; returns the job's error, if any. */
+function finishFile(state: State, ctx: Ctx, failure?: string): string | undefined {
   state.finished = true;
   for (const t of state.timers) clearInterval(t);
   const endMs = state.stoppedNowAt ?? state.job.stopMs;
@@ -153,7 +162,7 @@ function finish(state: State, ctx: Ctx, failure?: string): void {
   }
   report(state, ctx);
   ctx.emit({ type: "finished", jobId: state.plan.jobId, error, stats: { ...state.job.stats } });
-  ctx.exit(error ? `job failed: ${error}` : "file finished");
+  return error;
 }
 
 /** Logs the warnings gathered since the last report (a few at most, so bad input cannot flood the log). */

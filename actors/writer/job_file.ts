@@ -54,13 +54,14 @@ interface Route {
   topic: string;
   type: WriterModuleType;
   module: WriterModule;
-  filter: SourceFilter<Item>;
+  /** one source filter per partition, as kafka-to-nexus has (made when the partition first needs it). */
+  filters: Map<number, SourceFilter<Item>>;
 }
 
 interface Checkpoint {
   jobId: string;
   offsets: Position[];
-  routes: Record<string, { module: ModuleCheckpoint; filter: FilterCheckpoint<string> }>;
+  routes: Record<string, { module: ModuleCheckpoint; filters: Record<number, FilterCheckpoint<string>> }>;
   mdat: MdatPlacement[];
   stats: JobStats;
   stopMs: number;
@@ -121,16 +122,10 @@ export class JobFile {
           this.warnings.push(`${placement.groupPath} (${type.id}): unknown config keys ${unknown.join(", ")}`);
         }
         const module = type.open({ group, path: placement.groupPath, config, resume: saved?.module });
-        const filter = new SourceFilter<Item>(
-          {
-            startNs: BigInt(plan.startMs) * NS_PER_MS,
-            stopNs: BigInt(this.#stopMs) * NS_PER_MS,
-            acceptsRepeats: type.acceptsRepeatedTimestamps,
-            writesLastKnownValue: type.writesLastKnownValue,
-          },
-          saved ? restoreFilter(saved.filter) : undefined,
-        );
-        const route: Route = { key, topic, type, module, filter };
+        const route: Route = { key, topic, type, module, filters: new Map() };
+        for (const [partition, filter] of Object.entries(saved?.filters ?? {})) {
+          route.filters.set(Number(partition), this.#newFilter(type, restoreFilter(filter)));
+        }
         const k = routeKey(topic, type.schema, source);
         this.#routes.set(k, [...(this.#routes.get(k) ?? []), route]);
         this.#all.push(route);
@@ -173,13 +168,29 @@ export class JobFile {
   /** Sets a new stop time on every source filter. */
   setStop(stopMs: number): void {
     this.#stopMs = stopMs;
-    for (const r of this.#all) r.filter.setStop(BigInt(stopMs) * NS_PER_MS);
+    for (const r of this.#all) for (const f of r.filters.values()) f.setStop(BigInt(stopMs) * NS_PER_MS);
   }
 
-  /** Whether every source filter of a topic saw its first message after the stop. */
-  topicFinished(topic: string): boolean {
+  /** Whether every source filter of a partition saw its first message after the stop. */
+  partitionFinished(topic: string, partition: number): boolean {
     const routes = this.#all.filter((r) => r.topic === topic);
-    return routes.length > 0 && routes.every((r) => r.filter.finished);
+    return routes.length > 0 && routes.every((r) => this.#filter(r, partition).finished);
+  }
+
+  #filter(route: Route, partition: number): SourceFilter<Item> {
+    let filter = route.filters.get(partition);
+    if (!filter) route.filters.set(partition, filter = this.#newFilter(route.type));
+    return filter;
+  }
+
+  #newFilter(type: WriterModuleType, restore?: FilterCheckpoint<Item>): SourceFilter<Item> {
+    const options = {
+      startNs: BigInt(this.plan.startMs) * NS_PER_MS,
+      stopNs: BigInt(this.#stopMs) * NS_PER_MS,
+      acceptsRepeats: type.acceptsRepeatedTimestamps,
+      writesLastKnownValue: type.writesLastKnownValue,
+    };
+    return new SourceFilter<Item>(options, restore);
   }
 
   /** Decodes, routes, filters and writes one record; bad input is counted, never thrown. */
@@ -210,7 +221,7 @@ export class JobFile {
       return;
     }
     for (const route of routes) {
-      const items = route.filter.offer(meta.timestampNs, { bytes, message });
+      const items = this.#filter(route, partition).offer(meta.timestampNs, { bytes, message });
       if (items.length === 0) this.stats.filtered++;
       for (const item of items) this.#writeItem(route, item);
     }
@@ -231,7 +242,9 @@ export class JobFile {
     for (const r of this.#all) r.module.flush();
     const routes: Checkpoint["routes"] = {};
     for (const r of this.#all) {
-      routes[r.key] = { module: r.module.checkpoint(), filter: saveFilter(r.filter.checkpoint()) };
+      const filters: Record<number, FilterCheckpoint<string>> = {};
+      for (const [partition, f] of r.filters) filters[partition] = saveFilter(f.checkpoint());
+      routes[r.key] = { module: r.module.checkpoint(), filters };
     }
     const saved: Checkpoint = {
       jobId: this.plan.jobId,
@@ -249,26 +262,13 @@ export class JobFile {
    * end_time (`endMs`), then closes it read-only.
    */
   finish(endMs: number): void {
-    for (const r of this.#all) for (const item of r.filter.finish()) this.#writeItem(r, item);
+    for (const r of this.#all) {
+      for (const f of r.filters.values()) for (const item of f.finish()) this.#writeItem(r, item);
+    }
     for (const r of this.#all) r.module.close();
     writeMdat(this.file, this.#mdat, this.plan.startMs, endMs);
     removeCheckpoint(this.file);
     closeNexusFile(this.file, this.plan.path);
-  }
-
-  /** Closes the file without finishing it (the actor is stopping; a replacement resumes from the checkpoint). */
-  abandon(): void {
-    this.checkpoint();
-    this.file.close();
-  }
-
-  /** Counts of the source filters, summed. */
-  filterCounters(): Record<string, number> {
-    const sum: Record<string, number> = {};
-    for (const r of this.#all) {
-      for (const [k, v] of Object.entries(r.filter.counters)) sum[k] = (sum[k] ?? 0) + v;
-    }
-    return sum;
   }
 }
 

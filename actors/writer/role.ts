@@ -55,6 +55,7 @@ export const writer: Role<WriterRoleConfig> = {
     try {
       const made = await admin.createTopics([{ topic: c.jobPoolTopic }, { topic: c.commandStatusTopic }]);
       if (made.length) log("info", "writer", `created topics ${made.join(", ")}`);
+      await admin.startGroupAtEnd(POOL_GROUP, c.jobPoolTopic);
     } finally {
       await admin.close();
     }

@@ -76,7 +76,8 @@ export function jobTree(plan: JobPlan, connection: ConnectionOptions): Superviso
     id: jobChildId(plan.jobId),
     strategy: "oneForOne",
     restart: "temporary",
-    intensity: 10,
+    // each restart of the file writer also restarts its consumer (it rewinds to the file's checkpoint)
+    intensity: 20,
     periodMs: 60_000,
     children: reads ? [file, data] : [file],
     channels: reads ? [{ name: "batches", between: ["data", "file"] }] : [],

@@ -92,6 +92,7 @@ export async function startRig(connection: ConnectionOptions, options: RigOption
       { topic: topics.control },
       ...Object.entries(options.dataTopics ?? {}).map(([t, partitions]) => ({ topic: topics.data[t], partitions })),
     ]);
+    await admin.startGroupAtEnd(`w${n}_pool_group`, topics.pool); // as the writer role's prepare does
   } finally {
     await admin.close();
   }
