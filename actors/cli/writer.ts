@@ -27,7 +27,6 @@ Writer options (durations take ms, s, sec, m, min or h; defaults in brackets):
   --time-before-start D       data is read from start time minus this [${d.timeBeforeStart}]
   --time-after-stop D         leeway after the stop time before a partition ends [${d.timeAfterStop}]
   --data-flush-interval D     the file is flushed and checkpointed this often [${d.dataFlushInterval}]
-  --kafka-error-timeout D     [${d.kafkaErrorTimeout}]
   --max-jobs N                jobs written at once; 1 behaves like kafka-to-nexus in a pool [${d.maxJobs}]
   --max-queued-bytes N        consumers pause above this many bytes read and not yet written [${d.maxQueuedBytes}]
 

@@ -13,7 +13,6 @@
  * | `timeBeforeStart` (`--time-before-start`)        | `"10s"`                    | read data from start − this              |
  * | `timeAfterStop` (`--time-after-stop`)            | `"10s"`                    | leeway for late data after the stop      |
  * | `dataFlushInterval` (`--data-flush-interval`)    | `"10s"`                    | file flush (and checkpoint) period       |
- * | `kafkaErrorTimeout` (`--kafka-error-timeout`)    | `"30s"`                    | Kafka errors this long end a job         |
  * | `maxJobs` (`--max-jobs`)                         | `1`                        | jobs one writer runs at once             |
  * | `maxQueuedBytes` (`--max-queued-bytes`)          | `268435456` (256 MiB)      | read but unwritten bytes before pausing  |
  *
@@ -38,7 +37,6 @@ const DURATION_DEFAULTS = {
   timeBeforeStart: "10s",
   timeAfterStop: "10s",
   dataFlushInterval: "10s",
-  kafkaErrorTimeout: "30s",
 };
 
 type DurationKey = keyof typeof DURATION_DEFAULTS;
@@ -49,7 +47,6 @@ const LEAST_MS: Record<DurationKey, number> = {
   timeBeforeStart: 0,
   timeAfterStop: 0,
   dataFlushInterval: 100,
-  kafkaErrorTimeout: 100,
 };
 
 /** The settings' defaults as written in a configuration section: durations as text. */
@@ -69,7 +66,6 @@ export interface WriterSettings {
   timeBeforeStartMs: number;
   timeAfterStopMs: number;
   dataFlushIntervalMs: number;
-  kafkaErrorTimeoutMs: number;
   maxJobs: number;
   maxQueuedBytes: number;
 }
@@ -155,7 +151,6 @@ export function writerSettings(section: Record<string, unknown>, where: string):
     timeBeforeStartMs: ms("timeBeforeStart"),
     timeAfterStopMs: ms("timeAfterStop"),
     dataFlushIntervalMs: ms("dataFlushInterval"),
-    kafkaErrorTimeoutMs: ms("kafkaErrorTimeout"),
     maxJobs: c.maxJobs,
     maxQueuedBytes: c.maxQueuedBytes,
   };
@@ -171,7 +166,6 @@ export const WRITER_FLAGS = {
   "time-before-start": { type: "string" },
   "time-after-stop": { type: "string" },
   "data-flush-interval": { type: "string" },
-  "kafka-error-timeout": { type: "string" },
   "max-jobs": { type: "string" },
   "max-queued-bytes": { type: "string" },
 } as const;

@@ -60,11 +60,10 @@ Deno.test("writerSettings applies kafka-to-nexus's defaults", () => {
     timeBeforeStartMs: 10_000,
     timeAfterStopMs: 10_000,
     dataFlushIntervalMs: 10_000,
-    kafkaErrorTimeoutMs: 30_000,
     maxJobs: 1,
     maxQueuedBytes: 256 * 1024 * 1024,
   });
-  assert.equal(Object.keys(WRITER_DEFAULTS).length, 11);
+  assert.equal(Object.keys(WRITER_DEFAULTS).length, 10);
 });
 
 Deno.test("writerSettings takes every setting, durations as text or ms", async () => {
@@ -79,7 +78,6 @@ Deno.test("writerSettings takes every setting, durations as text or ms", async (
       timeBeforeStart: "1min",
       timeAfterStop: "0s",
       dataFlushInterval: "2s",
-      kafkaErrorTimeout: "1h",
       maxJobs: 4,
       maxQueuedBytes: 64 * 1024 * 1024,
     }, WHERE);
@@ -92,7 +90,6 @@ Deno.test("writerSettings takes every setting, durations as text or ms", async (
       timeBeforeStartMs: 60_000,
       timeAfterStopMs: 0,
       dataFlushIntervalMs: 2000,
-      kafkaErrorTimeoutMs: 3_600_000,
       maxJobs: 4,
       maxQueuedBytes: 64 * 1024 * 1024,
     });
@@ -146,7 +143,7 @@ Deno.test("WRITER_FLAGS parse with parseArgs; flagsToSection maps them to settin
     args: [
       ...["--job-pool-topic", "p", "--command-status-topic", "c", "--hdf-output-prefix", "."],
       ...["--service-name", "w", "--status-master-interval", "1s", "--time-before-start", "5s"],
-      ...["--time-after-stop", "3s", "--data-flush-interval", "4s", "--kafka-error-timeout", "9s"],
+      ...["--time-after-stop", "3s", "--data-flush-interval", "4s"],
       ...["--max-jobs", "2", "--max-queued-bytes", "2097152"],
     ],
     options: WRITER_FLAGS,
@@ -161,11 +158,9 @@ Deno.test("WRITER_FLAGS parse with parseArgs; flagsToSection maps them to settin
     timeBeforeStart: "5s",
     timeAfterStop: "3s",
     dataFlushInterval: "4s",
-    kafkaErrorTimeout: "9s",
     maxJobs: 2,
     maxQueuedBytes: 2_097_152,
   });
-  assert.equal(writerSettings(section, "the command line").kafkaErrorTimeoutMs, 9000);
   assert.deepEqual(flagsToSection({}), {});
   assert.deepEqual(flagsToSection({ "job-pool-topic": "" }), { jobPoolTopic: "" });
   assert.throws(() => writerSettings({ jobPoolTopic: "" }, "the command line"), /the command line\.jobPoolTopic/);
