@@ -1,6 +1,6 @@
 /**
- * The independent reader of the file writer's tests: Debian's h5py (python3-h5py, HDF5 1.10.8, installed by `.ci/run`)
- * reads a file and reports it as JSON (see `h5_to_json.py`). Reading with HDF5 1.10 also checks that our files stay
+ * The independent reader of the file writer's tests: Debian's h5py (python3-h5py, HDF5 1.10.8; installed with apt-get
+ * on first use when missing) reads a file and reports it as JSON (see `h5_to_json.py`). Reading with HDF5 1.10 also checks that our files stay
  * readable by the HDF5 1.10 readers still common at facilities.
  *
  * @example
@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { aptInstall } from "./apt.ts";
 
 /** One group or dataset, as h5py reports it. */
 export interface H5Object {
@@ -42,8 +43,20 @@ export function h5pyPython(): string {
   return Deno.env.get("NXFLOW_H5PY_PYTHON") ?? "/usr/bin/python3";
 }
 
+let installed: Promise<void> | null = null;
+
+/** Makes sure h5py is there (Debian's python3-h5py), once per process. */
+function ensureH5py(): Promise<void> {
+  installed ??= (async () => {
+    const probe = await new Deno.Command(h5pyPython(), { args: ["-c", "import h5py"], stderr: "null" }).output();
+    if (!probe.success) await aptInstall("python3-h5py");
+  })();
+  return installed;
+}
+
 /** Reads a file with h5py; rejects with h5py's error when it cannot. */
 export async function readH5(path: string): Promise<H5File> {
+  await ensureH5py();
   const script = new URL("./h5_to_json.py", import.meta.url).pathname;
   const out = await new Deno.Command(h5pyPython(), { args: [script, path], stdout: "piped", stderr: "piped" })
     .output();

@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { aptInstall } from "./apt.ts";
 import type { CaEnvironment } from "../../actors/forwarder/ca_client.ts";
 import { ensureVenv } from "../../scripts/python_venv.ts";
 
@@ -58,16 +59,7 @@ export interface TestIoc {
 /** Installs Debian's libca with apt-get if it is missing (idempotent). */
 export async function ensureLibca(): Promise<void> {
   if (await Deno.stat(LIBCA).then(() => true, () => false)) return;
-  for (const args of [["update", "-qq"], ["install", "-y", "-qq", "libca4.13.5"]]) {
-    const out = await new Deno.Command("apt-get", {
-      args,
-      stdout: "null",
-      stderr: "piped",
-      env: { DEBIAN_FRONTEND: "noninteractive" },
-    })
-      .output();
-    if (!out.success) throw new Error(`apt-get ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
+  await aptInstall("libca4.13.5");
 }
 
 /** A TCP port free on 127.0.0.1 now (CA uses the same number for UDP; a clash there is unlikely). */
