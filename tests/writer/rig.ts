@@ -36,6 +36,8 @@ export interface RigOptions {
   flushIntervalMs?: number;
   timeAfterStopMs?: number;
   timeBeforeStartMs?: number;
+  /** run the writer in this process (default); `false`: only the probe, for a writer run as a subprocess. */
+  writer?: boolean;
 }
 
 /** A running writer and its probe. */
@@ -92,7 +94,7 @@ export async function startRig(connection: ConnectionOptions, options: RigOption
       { topic: topics.control },
       ...Object.entries(options.dataTopics ?? {}).map(([t, partitions]) => ({ topic: topics.data[t], partitions })),
     ]);
-    await admin.startGroupAtEnd(`w${n}_pool_group`, topics.pool); // as the writer role's prepare does
+    if (options.writer !== false) await admin.startGroupAtEnd(`w${n}_pool_group`, topics.pool); // as the role does
   } finally {
     await admin.close();
   }
@@ -116,7 +118,7 @@ export async function startRig(connection: ConnectionOptions, options: RigOption
   const system = await ActorSystem.start({
     id: "root",
     children: [
-      writerTree(config),
+      ...(options.writer === false ? [] : [writerTree(config)]),
       {
         id: "probe_side",
         children: [
@@ -139,10 +141,12 @@ export async function startRig(connection: ConnectionOptions, options: RigOption
       },
     ],
   }, { onEvent: (e) => logs.push(`${e.time} ${e.type} ${e.path} ${e.kind ?? ""} ${e.reason ?? ""}`) });
-  new JobManager(system, "root/writer", connection, (level, source, message) => {
-    logs.push(`${level} ${source}: ${message}`);
-    if (Deno.env.get("NXFLOW_TEST_LOG")) console.error(`${level} ${source}: ${message}`);
-  });
+  if (options.writer !== false) {
+    new JobManager(system, "root/writer", connection, (level, source, message) => {
+      logs.push(`${level} ${source}: ${message}`);
+      if (Deno.env.get("NXFLOW_TEST_LOG")) console.error(`${level} ${source}: ${message}`);
+    });
+  }
   const probe = system.ref<ProbeProtocol>("probe");
   const seen = async (topic: string): Promise<Seen[]> => {
     const name = topics.data[topic] ?? topic;

@@ -1,0 +1,66 @@
+/**
+ * The file on disk stays readable when the whole writer process dies (SIGKILL, power cut): `nxflow writer` runs as a
+ * subprocess, writes a job's events, flushes, and is killed; h5py then reads the file up to its last flush.
+ */
+import assert from "node:assert/strict";
+import { startKafka } from "../_harness/kafka.ts";
+import { objectAt, readH5 } from "../_harness/h5py.ts";
+import { reap, spawnNxflow } from "../_harness/process.ts";
+import { eventually } from "../_harness/wait.ts";
+import { events } from "./messages.ts";
+import { startRig } from "./rig.ts";
+
+Deno.test("a writer process killed during a job leaves a file that h5py reads up to its last flush", async () => {
+  const kafka = await startKafka();
+  const rig = await startRig(kafka.connection, { dataTopics: { events: 1 }, writer: false });
+  const writer = spawnNxflow([
+    "writer",
+    ...["--brokers", kafka.bootstrap, "--no-admin", "--hdf-output-prefix", rig.dir],
+    ...["--job-pool-topic", rig.topics.pool, "--command-status-topic", rig.topics.command],
+    ...["--status-master-interval", "500ms", "--data-flush-interval", "300ms"],
+  ]);
+  try {
+    await eventually(
+      "the writer's idle status",
+      () => rig.seen(rig.topics.command),
+      (all) => all.some((s) => s.id === "x5f2"),
+      60_000,
+    );
+    const start = Date.now();
+    const structure = {
+      children: [{
+        type: "group",
+        name: "entry",
+        children: [{ module: "ev44", config: { topic: rig.topics.data.events, source: "det" } }],
+      }],
+    };
+    const jobId = await rig.startJob({ filename: "killed.nxs", structure, startMs: start });
+    await eventually(
+      "the job to start",
+      () => rig.seen(rig.topics.control),
+      (all) => all.some((s) => s.id === "answ" && s.message.job_id === jobId && s.message.status_code === 201),
+    );
+    await rig.produce(
+      "events",
+      Array.from(
+        { length: 20 },
+        (_, k) => ({ value: events("det", k, start + k, [1, 2], [k, k]), timestampMs: start + k }),
+      ),
+    );
+    await eventually(
+      "a status counting the written messages",
+      () => rig.seen(rig.topics.control),
+      (all) => all.some((s) => s.id === "x5f2" && JSON.parse(s.message.status_json).counters?.written === 20),
+    );
+    await new Promise((r) => setTimeout(r, 1000)); // a few flushes after the last write
+    writer.child.kill("SIGKILL");
+    await writer.child.status;
+    const file = await readH5(`${rig.dir}/killed.nxs`);
+    assert.deepEqual(objectAt(file, "/entry/event_id").value, Array.from({ length: 20 }, (_, k) => [k, k]).flat());
+    assert.equal(typeof objectAt(file, "/").attrs.nxflow_checkpoint, "string");
+  } finally {
+    await reap(writer);
+    await rig.stop();
+    await kafka.stop();
+  }
+});
