@@ -247,10 +247,21 @@ Deno.test("nxflow job start, stop and status against a real nxflow writer proces
     const start = ["job", "start", ...on, "--command-status-topic", topics.status, "--job-pool-topic", topics.pool];
     const good = ["--structure", `${dir}/s.json`];
 
-    await t.step("job status prints the idle writer's status line", async () => {
-      const seen = await eventually("an idle status line", () => runNxflow(status), (out) => out.code === 0, 60_000);
+    let writerEnded = false;
+    void writer.child.status.then(() => writerEnded = true);
+    const up = await t.step("job status prints the idle writer's status line", async () => {
+      const seen = await eventually(
+        "an idle status line",
+        () => {
+          if (writerEnded) throw new Error(`nxflow writer ended:\n${writer.lines.join("\n")}`);
+          return runNxflow(status);
+        },
+        (out) => out.code === 0,
+        60_000,
+      );
       assert.match(seen.stdout, new RegExp(`^${id}  idle  job=-  file=-$`, "m"));
     });
+    if (!up) return; // the other steps need the writer
 
     await t.step("job start --stop +3s --wait: accepted, writing, finished; h5py reads the file", async () => {
       const t0 = Date.now();
