@@ -1,6 +1,6 @@
 /**
- * The file on disk stays readable when the whole writer process dies (SIGKILL, power cut): `nxflow writer` runs as a
- * subprocess, writes a job's events, flushes, and is killed; h5py then reads the file up to its last flush.
+ * `nxflow writer` as a subprocess, stopped during a job: killed (SIGKILL, a power cut), the file on disk stays readable
+ * up to its last flush; stopped with SIGINT (Ctrl-C), the file is finished as by a "stop now".
  */
 import assert from "node:assert/strict";
 import { startKafka } from "../_harness/kafka.ts";
@@ -10,7 +10,8 @@ import { eventually } from "../_harness/wait.ts";
 import { events } from "./messages.ts";
 import { startRig } from "./rig.ts";
 
-Deno.test("a writer process killed during a job leaves a file that h5py reads up to its last flush", async () => {
+/** Runs a job of 20 event messages in a writer subprocess, sends it `signal` once they are written, reads the file. */
+async function interrupted(signal: Deno.Signal): Promise<{ file: Awaited<ReturnType<typeof readH5>>; mode: number }> {
   const kafka = await startKafka();
   const rig = await startRig(kafka.connection, { dataTopics: { events: 1 }, writer: false });
   const writer = spawnNxflow([
@@ -53,14 +54,28 @@ Deno.test("a writer process killed during a job leaves a file that h5py reads up
       (all) => all.some((s) => s.id === "x5f2" && JSON.parse(s.message.status_json).counters?.written === 20),
     );
     await new Promise((r) => setTimeout(r, 1000)); // a few flushes after the last write
-    writer.child.kill("SIGKILL");
+    writer.child.kill(signal);
     await writer.child.status;
-    const file = await readH5(`${rig.dir}/killed.nxs`);
-    assert.deepEqual(objectAt(file, "/entry/event_id").value, Array.from({ length: 20 }, (_, k) => [k, k]).flat());
-    assert.equal(typeof objectAt(file, "/").attrs.nxflow_checkpoint, "string");
+    const path = `${rig.dir}/killed.nxs`;
+    return { file: await readH5(path), mode: (await Deno.stat(path)).mode! };
   } finally {
     await reap(writer);
     await rig.stop();
     await kafka.stop();
   }
+}
+
+const all = Array.from({ length: 20 }, (_, k) => [k, k]).flat();
+
+Deno.test("a writer process killed during a job leaves a file that h5py reads up to its last flush", async () => {
+  const { file } = await interrupted("SIGKILL");
+  assert.deepEqual(objectAt(file, "/entry/event_id").value, all);
+  assert.equal(typeof objectAt(file, "/").attrs.nxflow_checkpoint, "string");
+});
+
+Deno.test("Ctrl-C during a job finishes the file (read-only, no checkpoint left) before the writer exits", async () => {
+  const { file, mode } = await interrupted("SIGINT");
+  assert.deepEqual(objectAt(file, "/entry/event_id").value, all);
+  assert.equal(objectAt(file, "/").attrs.nxflow_checkpoint, undefined);
+  assert.equal(mode & 0o222, 0);
 });
