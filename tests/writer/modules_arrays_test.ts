@@ -1,41 +1,15 @@
 /** The array writer modules ad00 and da00: frame datasets, padding, constants, group attributes, cues. */
 import assert from "node:assert/strict";
 import h5wasm from "h5wasm/node";
-import type { Group } from "h5wasm/node";
 import { ad00Module } from "../../actors/writer/modules/ad00.ts";
 import { da00Module } from "../../actors/writer/modules/da00.ts";
-import { ModuleConfigError, ModuleWriteError, type WriterModuleType } from "../../actors/writer/modules/module.ts";
+import { ModuleConfigError, ModuleWriteError } from "../../actors/writer/modules/module.ts";
 import { ad00, da00, decodeAny } from "../../schemas/mod.ts";
 import type { da00_VariableInput } from "../../schemas/da00/codec.ts";
 import type { DecodedTable } from "../../schemas/reader.ts";
-import { type H5File, objectAt, readH5 } from "../_harness/h5py.ts";
+import { objectAt } from "../_harness/h5py.ts";
 import { loadVector } from "../_harness/vectors.ts";
-
-await h5wasm.ready;
-
-/** Runs `body` on the group /entry of a new file, closes the file and returns h5py's reading of it. */
-async function written(body: (group: Group) => void): Promise<H5File> {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = `${dir}/test.nxs`;
-    const file = new h5wasm.File(path, "w", { libver: ["v108", "v110"] });
-    assert.notEqual(file.file_id, -1n);
-    try {
-      body(file.create_group("entry"));
-    } finally {
-      file.close();
-    }
-    return await readH5(path);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-function open(type: WriterModuleType, group: Group, config: Record<string, unknown>) {
-  return type.open({ group, path: group.path, config: { topic: "t", source: "s", ...config } });
-}
-
-const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+import { bytesOf, open, written } from "./modules_helpers.ts";
 
 const frame = (timestamp: number, dims: number[], values: number[]): DecodedTable =>
   decodeAny(ad00.encode({

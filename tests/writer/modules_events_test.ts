@@ -1,39 +1,14 @@
 /** The event writer modules ev44 and ev42: datasets, per-message rules and cues, read back with h5py. */
 import assert from "node:assert/strict";
-import h5wasm from "h5wasm/node";
-import type { Group } from "h5wasm/node";
 import { ev42Module } from "../../actors/writer/modules/ev42.ts";
 import { ev44Module } from "../../actors/writer/modules/ev44.ts";
-import { ModuleWriteError, type WriterModuleType } from "../../actors/writer/modules/module.ts";
+import { ModuleWriteError } from "../../actors/writer/modules/module.ts";
 import { decodeAny, ev42, ev44 } from "../../schemas/mod.ts";
 import type { Event44MessageInput } from "../../schemas/ev44/codec.ts";
 import type { DecodedTable } from "../../schemas/reader.ts";
-import { type H5File, objectAt, readH5 } from "../_harness/h5py.ts";
+import { objectAt } from "../_harness/h5py.ts";
 import { loadVector } from "../_harness/vectors.ts";
-
-await h5wasm.ready;
-
-/** Runs `body` on the group /entry of a new file, closes the file and returns h5py's reading of it. */
-async function written(body: (group: Group) => void): Promise<H5File> {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = `${dir}/test.nxs`;
-    const file = new h5wasm.File(path, "w", { libver: ["v108", "v110"] });
-    assert.notEqual(file.file_id, -1n);
-    try {
-      body(file.create_group("entry"));
-    } finally {
-      file.close();
-    }
-    return await readH5(path);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-function open(type: WriterModuleType, group: Group, config: Record<string, unknown> = {}) {
-  return type.open({ group, path: group.path, config: { topic: "t", source: "s", ...config } });
-}
+import { open, written } from "./modules_helpers.ts";
 
 const ev44Message = (input: Omit<Event44MessageInput, "source_name">): DecodedTable =>
   decodeAny(ev44.encode({ source_name: "det", ...input })).message;

@@ -1,48 +1,17 @@
 /** The NXlog writer modules f144, al00, ep01, tdct, se00 and f142: datasets, types, attributes, values. */
 import assert from "node:assert/strict";
-import h5wasm from "h5wasm/node";
-import type { Group } from "h5wasm/node";
 import { al00Module } from "../../actors/writer/modules/al00.ts";
 import { ep01Module } from "../../actors/writer/modules/ep01.ts";
 import { f142Module } from "../../actors/writer/modules/f142.ts";
 import { f144Module } from "../../actors/writer/modules/f144.ts";
-import { ModuleWriteError, type WriterModuleType } from "../../actors/writer/modules/module.ts";
+import { ModuleWriteError } from "../../actors/writer/modules/module.ts";
 import { se00Module } from "../../actors/writer/modules/se00.ts";
 import { tdctModule } from "../../actors/writer/modules/tdct.ts";
 import { al00, decodeAny, ep01, f142, f144, se00, tdct } from "../../schemas/mod.ts";
 import type { f144_LogDataInput } from "../../schemas/f144/codec.ts";
-import type { DecodedTable } from "../../schemas/reader.ts";
-import { type H5File, objectAt, readH5 } from "../_harness/h5py.ts";
+import { objectAt } from "../_harness/h5py.ts";
 import { loadVector } from "../_harness/vectors.ts";
-
-await h5wasm.ready;
-
-/** Runs `body` on the group /entry of a new file, closes the file and returns h5py's reading of it. */
-async function written(body: (group: Group) => void): Promise<H5File> {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = `${dir}/test.nxs`;
-    const file = new h5wasm.File(path, "w", { libver: ["v108", "v110"] });
-    assert.notEqual(file.file_id, -1n);
-    try {
-      body(file.create_group("entry"));
-    } finally {
-      file.close();
-    }
-    return await readH5(path);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/** Opens a module on `group`, writes `messages`, closes it. */
-function writeAll(type: WriterModuleType, group: Group, config: Record<string, unknown>, messages: DecodedTable[]) {
-  const module = type.open({ group, path: group.path, config: { topic: "t", source: "s", ...config } });
-  for (const m of messages) module.write(m);
-  module.close();
-}
-
-const TIME_ATTRS = { start: "1970-01-01T00:00:00Z", units: "ns" };
+import { TIME_ATTRS, writeAll, written } from "./modules_helpers.ts";
 
 const f144Message = (timestamp: number, value: Omit<f144_LogDataInput, "source_name" | "timestamp">) =>
   decodeAny(f144.encode({ source_name: "PV:T", timestamp, ...value } as f144_LogDataInput)).message;

@@ -5,19 +5,17 @@
 import assert from "node:assert/strict";
 import h5wasm from "h5wasm/node";
 import type { FileOptions, Group } from "h5wasm/node";
-import { type ModuleCheckpoint, ModuleConfigError, type WriterModuleType } from "../../actors/writer/modules/module.ts";
+import { type ModuleCheckpoint, ModuleConfigError } from "../../actors/writer/modules/module.ts";
 import { moduleType } from "../../actors/writer/modules/registry.ts";
 import { ad00, al00, da00, decodeAny, ep01, ev42, ev44, f142, f144, se00, tdct } from "../../schemas/mod.ts";
 import type { EventMessageInput } from "../../schemas/ev42/codec.ts";
 import type { DecodedTable } from "../../schemas/reader.ts";
 import { objectAt, readH5 } from "../_harness/h5py.ts";
-
-await h5wasm.ready;
+import { bytesOf, open } from "./modules_helpers.ts";
 
 const OPTIONS: FileOptions = { libver: ["v108", "v110"] };
 const decoded = (bytes: Uint8Array): DecodedTable => decodeAny(bytes).message;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** Per module: a config with small chunks and cues, and messages that cross chunk and cue boundaries. */
 const CASES: Record<string, { config: Record<string, unknown>; messages: DecodedTable[] }> = {
@@ -126,10 +124,6 @@ const CASES: Record<string, { config: Record<string, unknown>; messages: Decoded
     ),
   },
 };
-
-function open(type: WriterModuleType, group: Group, config: Record<string, unknown>, resume?: ModuleCheckpoint) {
-  return type.open({ group, path: group.path, config, resume });
-}
 
 Deno.test("every module resumed from a checkpoint writes each message exactly once", async () => {
   const dir = await Deno.makeTempDir();
