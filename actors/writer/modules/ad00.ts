@@ -15,27 +15,10 @@
 import type { ad00_ADArray } from "../../../schemas/ad00/codec.ts";
 import type { DecodedTable } from "../../../schemas/reader.ts";
 import type { NumericType } from "../hdf/append.ts";
-import {
-  cueSpecs,
-  Datasets,
-  dtypeOption,
-  fromBytes,
-  intListOption,
-  intOption,
-  NUMERIC_NAMES,
-  type NumericArray,
-  resumedState,
-  stateNumber,
-  timeSpec,
-  toTyped,
-} from "./common.ts";
-import {
-  type ModuleCheckpoint,
-  type ModuleInit,
-  ModuleWriteError,
-  type WriterModule,
-  type WriterModuleType,
-} from "./module.ts";
+import type { NumericArray } from "../hdf/dtypes.ts";
+import { dtypeOption, fromBytes, intListOption, intOption, NUMERIC_NAMES, toTyped } from "./common.ts";
+import { DatasetsModule, resumedState, stateNumber, timeAndCueSpecs } from "./datasets.ts";
+import { type Json, type ModuleInit, ModuleWriteError, type WriterModuleType } from "./module.ts";
 
 /** The frame and array element types, with c_string stored as int8 (C `char`). */
 export const ARRAY_TYPES: Record<string, NumericType> = { ...NUMERIC_NAMES, c_string: "int8" };
@@ -66,8 +49,7 @@ function padTo(data: NumericArray, from: number[], to: number[]): NumericArray {
   return out;
 }
 
-class Ad00Writer implements WriterModule {
-  readonly #d: Datasets;
+class Ad00Writer extends DatasetsModule {
   readonly #shape: number[];
   readonly #dtype: NumericType;
   readonly #cueInterval: number;
@@ -75,20 +57,17 @@ class Ad00Writer implements WriterModule {
 
   constructor(init: ModuleInit) {
     const config = init.config;
-    this.#shape = intListOption(config, "array_size", [1, 1]);
-    this.#dtype = dtypeOption(config, ["dtype", "type"], ARRAY_TYPES, "float64");
-    this.#cueInterval = intOption(config, "cue_interval", 1000);
+    const shape = intListOption(config, "array_size", [1, 1]);
+    const dtype = dtypeOption(config, ["dtype", "type"], ARRAY_TYPES, "float64");
+    const cueInterval = intOption(config, "cue_interval", 1000);
     const chunk = intListOption(config, "chunk_size", [1_048_576]);
-    this.#d = new Datasets(init, {
-      value: {
-        dtype: this.#dtype,
-        chunkRows: rowsPerChunk(chunk, this.#shape),
-        rowShape: this.#shape,
-        attrs: { units: "" },
-      },
-      time: timeSpec(chunk[0]),
-      ...cueSpecs(chunk[0]),
+    super(init, {
+      value: { dtype, chunkRows: rowsPerChunk(chunk, shape), rowShape: shape, attrs: { units: "" } },
+      ...timeAndCueSpecs(chunk[0]),
     });
+    this.#shape = shape;
+    this.#dtype = dtype;
+    this.#cueInterval = cueInterval;
     this.#cueCounter = stateNumber(resumedState(init), "cueCounter", 0);
   }
 
@@ -106,26 +85,18 @@ class Ad00Writer implements WriterModule {
       throw new ModuleWriteError(`ad00 frame [${dims}] has ${elements.length} elements, not ${count}`);
     }
     const frame = padTo(toTyped(elements.subarray(0, count), this.#dtype), dims, this.#shape);
-    const time = this.#d.get("time");
-    let bytes = this.#d.get("value").append(frame) + time.append([m.timestamp]);
+    const time = this.d.get("time");
+    let bytes = this.d.get("value").append(frame) + time.append([m.timestamp]);
     if (++this.#cueCounter === this.#cueInterval) {
-      bytes += this.#d.get("cue_index").append([BigInt(time.rows - 1)]);
-      bytes += this.#d.get("cue_timestamp_zero").append([m.timestamp]);
+      bytes += this.d.get("cue_index").append([BigInt(time.rows - 1)]);
+      bytes += this.d.get("cue_timestamp_zero").append([m.timestamp]);
       this.#cueCounter = 0;
     }
     return bytes;
   }
 
-  flush(): void {
-    this.#d.flush();
-  }
-
-  checkpoint(): ModuleCheckpoint {
-    return this.#d.checkpoint({ cueCounter: this.#cueCounter });
-  }
-
-  close(): void {
-    this.#d.flush();
+  protected override state(): Json {
+    return { cueCounter: this.#cueCounter };
   }
 }
 

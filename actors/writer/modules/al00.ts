@@ -10,14 +10,13 @@
 import { al00 } from "../../../schemas/al00/codec.ts";
 import type { Alarm } from "../../../schemas/al00/codec.ts";
 import type { DecodedTable } from "../../../schemas/reader.ts";
-import { Datasets, enumNumber, timeSpec } from "./common.ts";
-import type { ModuleCheckpoint, ModuleInit, WriterModule, WriterModuleType } from "./module.ts";
+import { enumNumber } from "./common.ts";
+import { DatasetsModule, timeSpec } from "./datasets.ts";
+import type { ModuleInit, WriterModuleType } from "./module.ts";
 
-class Al00Writer implements WriterModule {
-  readonly #d: Datasets;
-
+class Al00Writer extends DatasetsModule {
   constructor(init: ModuleInit) {
-    this.#d = new Datasets(init, {
+    super(init, {
       alarm_message: { dtype: { fixedString: 200 }, chunkRows: 1024 },
       alarm_time: timeSpec(1024),
       alarm_severity: { dtype: "int16", chunkRows: 1024 },
@@ -26,21 +25,9 @@ class Al00Writer implements WriterModule {
 
   write(message: DecodedTable): number {
     const m = message as Alarm;
-    return this.#d.get("alarm_time").append([m.timestamp]) +
-      this.#d.get("alarm_severity").append([enumNumber(al00.layout, "Severity", m.severity)]) +
-      this.#d.get("alarm_message").append([m.message || "NO ALARM MESSAGE"]);
-  }
-
-  flush(): void {
-    this.#d.flush();
-  }
-
-  checkpoint(): ModuleCheckpoint {
-    return this.#d.checkpoint();
-  }
-
-  close(): void {
-    this.#d.flush();
+    return this.d.get("alarm_time").append([m.timestamp]) +
+      this.d.get("alarm_severity").append([enumNumber(al00.layout, "Severity", m.severity)]) +
+      this.d.get("alarm_message").append([m.message || "NO ALARM MESSAGE"]);
   }
 }
 

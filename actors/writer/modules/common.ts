@@ -1,88 +1,13 @@
 /**
- * What the writer modules share: the standard NeXus time and cue datasets, a module's set of appendable datasets
- * (created, or reopened and cut back on crash-resume), reading config values, numeric conversions the way HDF5 would
- * convert, and the close-time scalar datasets.
+ * What the writer modules share besides their datasets (`datasets.ts`): reading config values, numeric conversions
+ * the way HDF5 would convert, enum numbers, and the close-time statistics.
  *
  * @module
  */
 import type { Group } from "h5wasm/node";
-import { AppendDataset, type AppendSpec, type NumericType } from "../hdf/append.ts";
+import { NUMERIC, type NumericArray, type NumericType } from "../hdf/dtypes.ts";
 import type { SchemaLayout } from "../../../schemas/layout.ts";
-import { type Json, type ModuleCheckpoint, ModuleConfigError, type ModuleInit } from "./module.ts";
-
-/** The attributes of NeXus time datasets: ns since the Unix epoch. */
-export const TIME_ATTRS: Record<string, string> = { start: "1970-01-01T00:00:00Z", units: "ns" };
-
-/** A `time`-like dataset: uint64 ns with `start` and `units`. */
-export function timeSpec(chunkRows: number): AppendSpec {
-  return { dtype: "uint64", chunkRows, attrs: TIME_ATTRS };
-}
-
-/** The `cue_index` (int64) and `cue_timestamp_zero` (int64 ns with `start` and `units`) datasets. */
-export function cueSpecs(chunkRows: number): Record<string, AppendSpec> {
-  return {
-    cue_index: { dtype: "int64", chunkRows },
-    cue_timestamp_zero: { dtype: "int64", chunkRows, attrs: TIME_ATTRS },
-  };
-}
-
-/** The appendable datasets of one module instance, by name. */
-export class Datasets {
-  readonly #sets = new Map<string, AppendDataset>();
-
-  /** Creates every dataset of `specs` in `init.group`, or on resume reopens each at its checkpointed length. Throws
-   * `ModuleConfigError` when a dataset cannot be created (one of that name exists) or reopened. */
-  constructor(init: ModuleInit, specs: Record<string, AppendSpec>) {
-    for (const [name, spec] of Object.entries(specs)) this.#sets.set(name, openDataset(init, name, spec));
-  }
-
-  /** The dataset called `name` (one of the specs). */
-  get(name: string): AppendDataset {
-    const ds = this.#sets.get(name);
-    if (!ds) throw new Error(`no dataset ${name} in this module`);
-    return ds;
-  }
-
-  /** Writes every dataset's buffered rows. */
-  flush(): void {
-    for (const ds of this.#sets.values()) ds.flush();
-  }
-
-  /** Flushes, then records every dataset's length with the module's `state`. */
-  checkpoint(state?: Json): ModuleCheckpoint {
-    this.flush();
-    const datasets: Record<string, number> = {};
-    for (const [name, ds] of this.#sets) datasets[name] = ds.rows;
-    return state === undefined ? { datasets } : { datasets, state };
-  }
-}
-
-function openDataset(init: ModuleInit, name: string, spec: AppendSpec): AppendDataset {
-  try {
-    if (!init.resume) {
-      if (init.group.keys().includes(name)) throw new ModuleConfigError(`${init.path}/${name} already exists`);
-      return AppendDataset.create(init.group, name, spec);
-    }
-    const rows = init.resume.datasets[name];
-    if (rows === undefined) throw new ModuleConfigError(`${init.path}: the checkpoint has no length for ${name}`);
-    return AppendDataset.reopen(init.group, name, spec, rows);
-  } catch (error) {
-    if (error instanceof ModuleConfigError) throw error;
-    throw new ModuleConfigError(`${init.path}/${name}: ${(error as Error).message}`);
-  }
-}
-
-/** The module state of a resumed instance as an object ({} when none). */
-export function resumedState(init: ModuleInit): Record<string, Json> {
-  const state = init.resume?.state;
-  return state !== null && typeof state === "object" && !Array.isArray(state) ? state : {};
-}
-
-/** A number from a resumed state, or `fallback` when absent. */
-export function stateNumber(state: Record<string, Json>, key: string, fallback: number): number {
-  const value = state[key];
-  return typeof value === "number" ? value : fallback;
-}
+import { type Json, ModuleConfigError } from "./module.ts";
 
 /** An integer config value ≥ `min`, or `fallback` when absent; throws `ModuleConfigError` otherwise. */
 export function intOption(config: Record<string, unknown>, key: string, fallback: number, min = 1): number {
@@ -152,53 +77,6 @@ export function dtypeOption(
   return Object.hasOwn(names, name) ? names[name] : fallback;
 }
 
-/** A numeric typed array. */
-export type NumericArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
-
-type ArrayClass = {
-  new (length: number): NumericArray;
-  new (buffer: ArrayBufferLike, byteOffset: number, length: number): NumericArray;
-  readonly BYTES_PER_ELEMENT: number;
-};
-
-/** The typed array class of each element type. */
-export const ARRAY_OF: Record<NumericType, ArrayClass> = {
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-  float32: Float32Array,
-  float64: Float64Array,
-} as Record<NumericType, ArrayClass>;
-
-/** h5wasm's dtype string of each element type (little-endian). */
-export const H5_DTYPE: Record<NumericType, string> = {
-  int8: "<b",
-  uint8: "<B",
-  int16: "<h",
-  uint16: "<H",
-  int32: "<i",
-  uint32: "<I",
-  int64: "<q",
-  uint64: "<Q",
-  float32: "<f",
-  float64: "<d",
-};
-
 /** Whether the element type is held in bigint arrays. */
 function isBig(dtype: NumericType): boolean {
   return dtype === "int64" || dtype === "uint64";
@@ -213,7 +91,7 @@ export function convertFor(
   dtype: NumericType,
 ): ArrayLike<number> | ArrayLike<bigint> {
   if (!isBig(dtype) || values.length === 0 || typeof values[0] === "bigint") return values;
-  const out = new ARRAY_OF[dtype](values.length) as BigInt64Array;
+  const out = new NUMERIC[dtype][1](values.length) as BigInt64Array;
   const numbers = values as ArrayLike<number>;
   for (let i = 0; i < numbers.length; i++) {
     const v = numbers[i];
@@ -225,7 +103,7 @@ export function convertFor(
 /** `values` as a typed array of `dtype` (converted like {@linkcode convertFor}, then like a typed-array copy). */
 export function toTyped(values: ArrayLike<number> | ArrayLike<bigint>, dtype: NumericType): NumericArray {
   const converted = convertFor(values, dtype);
-  const Class = ARRAY_OF[dtype];
+  const Class = NUMERIC[dtype][1];
   if (converted instanceof Class) return converted;
   const out = new Class(converted.length);
   const big = isBig(dtype);
@@ -241,9 +119,15 @@ export function toTyped(values: ArrayLike<number> | ArrayLike<bigint>, dtype: Nu
   return out;
 }
 
+/** A typed array class as a maker of views of a buffer. */
+type BufferView = {
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): NumericArray;
+  readonly BYTES_PER_ELEMENT: number;
+};
+
 /** The elements of `bytes` read as `dtype` (a view when aligned, else a copy); a partial trailing element is ignored. */
 export function fromBytes(bytes: Uint8Array, dtype: NumericType): NumericArray {
-  const Class = ARRAY_OF[dtype];
+  const Class = NUMERIC[dtype][1] as unknown as BufferView;
   const size = Class.BYTES_PER_ELEMENT;
   const count = Math.floor(bytes.byteLength / size);
   if (bytes.byteOffset % size === 0) return new Class(bytes.buffer, bytes.byteOffset, count);

@@ -24,28 +24,10 @@ import type { da00_DataArray } from "../../../schemas/da00/codec.ts";
 import type { DecodedTable } from "../../../schemas/reader.ts";
 import type { AppendSpec, NumericType } from "../hdf/append.ts";
 import { ARRAY_TYPES, rowsPerChunk } from "./ad00.ts";
-import {
-  ARRAY_OF,
-  cueSpecs,
-  Datasets,
-  fromBytes,
-  H5_DTYPE,
-  intListOption,
-  intOption,
-  type NumericArray,
-  resumedState,
-  stateNumber,
-  timeSpec,
-  toTyped,
-} from "./common.ts";
-import {
-  type ModuleCheckpoint,
-  ModuleConfigError,
-  type ModuleInit,
-  ModuleWriteError,
-  type WriterModule,
-  type WriterModuleType,
-} from "./module.ts";
+import { h5wasmDtype, NUMERIC, type NumericArray } from "../hdf/dtypes.ts";
+import { fromBytes, intListOption, intOption, toTyped } from "./common.ts";
+import { CUE_NEVER, DatasetsModule, resumedState, stateNumber, timeAndCueSpecs } from "./datasets.ts";
+import { type Json, ModuleConfigError, type ModuleInit, ModuleWriteError, type WriterModuleType } from "./module.ts";
 
 /** One configured variable or constant. */
 interface Item {
@@ -58,7 +40,6 @@ interface Item {
   data?: number[];
 }
 
-const NEVER = 2 ** 64 - 1;
 const RESERVED = ["time", "cue_index", "cue_timestamp_zero"];
 
 function fail(message: string): never {
@@ -173,7 +154,7 @@ function writeAttr(group: Group, a: Attr): void {
   const numbers = values as number[];
   const dtype = (a.dtype && ARRAY_TYPES[a.dtype]) || (numbers.every(Number.isInteger) ? "int64" : "float64");
   const typed = toTyped(numbers, dtype);
-  group.create_attribute(a.name, typed, Array.isArray(a.data) ? [typed.length] : [], H5_DTYPE[dtype]);
+  group.create_attribute(a.name, typed, Array.isArray(a.data) ? [typed.length] : [], h5wasmDtype(dtype));
 }
 
 /** The fill value of missing variables: NaN, or the type's maximum for integers. */
@@ -192,14 +173,13 @@ const MISSING: Record<NumericType, number | bigint> = {
 
 /** `count` fill values of `dtype`. */
 function missing(dtype: NumericType, count: number): NumericArray {
-  const filled = new ARRAY_OF[dtype](count);
+  const filled = new NUMERIC[dtype][1](count);
   (filled as Float64Array).fill(MISSING[dtype] as number);
   return filled;
 }
 
-class Da00Writer implements WriterModule {
+class Da00Writer extends DatasetsModule {
   readonly #group: Group;
-  readonly #d: Datasets;
   readonly #variables: Item[];
   readonly #constants: Item[];
   readonly #cueInterval: number;
@@ -207,17 +187,16 @@ class Da00Writer implements WriterModule {
   #first: boolean;
 
   constructor(init: ModuleInit) {
-    this.#group = init.group;
-    this.#variables = items(init.config, "variables", false);
-    this.#constants = items(init.config, "constants", true);
-    const names = [...RESERVED, ...this.#variables.map((v) => v.name), ...this.#constants.map((c) => c.name)];
+    const variables = items(init.config, "variables", false);
+    const constants = items(init.config, "constants", true);
+    const names = [...RESERVED, ...variables.map((v) => v.name), ...constants.map((c) => c.name)];
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice) fail(`the dataset name ${twice} is used twice`);
-    const attrs = parseAttrs(init.config, this.#variables);
-    this.#cueInterval = intOption(init.config, "cue_interval", NEVER);
+    const attrs = parseAttrs(init.config, variables);
+    const cueInterval = intOption(init.config, "cue_interval", CUE_NEVER);
     const chunk = intListOption(init.config, "chunk_size", [1_048_576]);
     const specs: Record<string, AppendSpec> = {};
-    for (const v of this.#variables) {
+    for (const v of variables) {
       const axes: Record<string, string> = v.axes ? { axes: ["time", ...v.axes].join(":") } : {};
       specs[v.name] = {
         dtype: v.dtype,
@@ -226,7 +205,11 @@ class Da00Writer implements WriterModule {
         attrs: { ...v.attrs, ...axes },
       };
     }
-    this.#d = new Datasets(init, { ...specs, time: timeSpec(chunk[0]), ...cueSpecs(chunk[0]) });
+    super(init, { ...specs, ...timeAndCueSpecs(chunk[0]) });
+    this.#group = init.group;
+    this.#variables = variables;
+    this.#constants = constants;
+    this.#cueInterval = cueInterval;
     if (!init.resume) {
       for (const c of this.#constants) this.#createConstant(c);
       for (const a of attrs) writeAttr(init.group, a);
@@ -240,7 +223,7 @@ class Da00Writer implements WriterModule {
     if (this.#group.keys().includes(c.name)) fail(`${this.#group.path}/${c.name} already exists`);
     const count = c.shape.reduce((a, b) => a * b, 1);
     const data = toTyped(c.data ?? new Array(count).fill(0), c.dtype);
-    const ds = this.#group.create_dataset({ name: c.name, data, shape: c.shape, dtype: H5_DTYPE[c.dtype] });
+    const ds = this.#group.create_dataset({ name: c.name, data, shape: c.shape, dtype: h5wasmDtype(c.dtype) });
     if (!ds) fail(`could not create the constant ${c.name}`);
     const axes: Record<string, string> = c.axes ? { axes: c.axes.join(":") } : {};
     for (const [name, value] of Object.entries({ ...c.attrs, ...axes })) ds.create_attribute(name, value);
@@ -259,17 +242,17 @@ class Da00Writer implements WriterModule {
       )
       : [];
     let bytes = 0;
-    this.#variables.forEach((v, i) => bytes += this.#d.get(v.name).append(rows[i]));
+    this.#variables.forEach((v, i) => bytes += this.d.get(v.name).append(rows[i]));
     for (const [c, values] of constants) {
       (this.#group.get(c.name) as Dataset).write_slice(c.shape.map((d) => [0, d]), values);
       bytes += values.length * values.BYTES_PER_ELEMENT;
     }
     this.#first = false;
-    const time = this.#d.get("time");
+    const time = this.d.get("time");
     bytes += time.append([m.timestamp]);
     if (++this.#cueCounter === this.#cueInterval) {
-      bytes += this.#d.get("cue_index").append([BigInt(time.rows - 1)]);
-      bytes += this.#d.get("cue_timestamp_zero").append([m.timestamp]);
+      bytes += this.d.get("cue_index").append([BigInt(time.rows - 1)]);
+      bytes += this.d.get("cue_timestamp_zero").append([m.timestamp]);
       this.#cueCounter = 0;
     }
     return bytes;
@@ -288,16 +271,8 @@ class Da00Writer implements WriterModule {
     return toTyped(elements.subarray(0, count), item.dtype);
   }
 
-  flush(): void {
-    this.#d.flush();
-  }
-
-  checkpoint(): ModuleCheckpoint {
-    return this.#d.checkpoint({ cueCounter: this.#cueCounter, first: this.#first });
-  }
-
-  close(): void {
-    this.#d.flush();
+  protected override state(): Json {
+    return { cueCounter: this.#cueCounter, first: this.#first };
   }
 }
 

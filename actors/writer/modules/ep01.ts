@@ -10,14 +10,13 @@
 import { ep01 } from "../../../schemas/ep01/codec.ts";
 import type { EpicsPVConnectionInfo } from "../../../schemas/ep01/codec.ts";
 import type { DecodedTable } from "../../../schemas/reader.ts";
-import { Datasets, enumNumber, timeSpec } from "./common.ts";
-import type { ModuleCheckpoint, ModuleInit, WriterModule, WriterModuleType } from "./module.ts";
+import { enumNumber } from "./common.ts";
+import { DatasetsModule, timeSpec } from "./datasets.ts";
+import type { ModuleInit, WriterModuleType } from "./module.ts";
 
-class Ep01Writer implements WriterModule {
-  readonly #d: Datasets;
-
+class Ep01Writer extends DatasetsModule {
   constructor(init: ModuleInit) {
-    this.#d = new Datasets(init, {
+    super(init, {
       connection_status_time: timeSpec(1024),
       connection_status: { dtype: "int16", chunkRows: 1024 },
     });
@@ -25,20 +24,8 @@ class Ep01Writer implements WriterModule {
 
   write(message: DecodedTable): number {
     const m = message as EpicsPVConnectionInfo;
-    return this.#d.get("connection_status_time").append([m.timestamp]) +
-      this.#d.get("connection_status").append([enumNumber(ep01.layout, "ConnectionInfo", m.status)]);
-  }
-
-  flush(): void {
-    this.#d.flush();
-  }
-
-  checkpoint(): ModuleCheckpoint {
-    return this.#d.checkpoint();
-  }
-
-  close(): void {
-    this.#d.flush();
+    return this.d.get("connection_status_time").append([m.timestamp]) +
+      this.d.get("connection_status").append([enumNumber(ep01.layout, "ConnectionInfo", m.status)]);
   }
 }
 

@@ -16,12 +16,10 @@
 import type { EventMessage } from "../../../schemas/ev42/codec.ts";
 import type { DecodedTable } from "../../../schemas/reader.ts";
 import type { AppendSpec } from "../hdf/append.ts";
-import { boolOption, Datasets, intOption, resumedState, stateNumber, TIME_ATTRS } from "./common.ts";
+import { boolOption, intOption } from "./common.ts";
+import { CUE_NEVER, DatasetsModule, resumedState, stateNumber, TIME_ATTRS } from "./datasets.ts";
 import { eventSpecs } from "./ev44.ts";
-import type { ModuleCheckpoint, ModuleInit, WriterModule, WriterModuleType } from "./module.ts";
-
-/** The "never" cue interval: uint64 max. */
-const NEVER = 2 ** 64 - 1;
+import type { Json, ModuleInit, WriterModuleType } from "./module.ts";
 
 const ADC_32 = ["adc_pulse_amplitude", "adc_pulse_peak_area", "adc_pulse_background"] as const;
 const ADC_64 = ["adc_pulse_threshold_time", "adc_pulse_peak_time"] as const;
@@ -35,18 +33,19 @@ function adcSpecs(chunkRows: number): Record<string, AppendSpec> {
 
 const EMPTY = new Uint32Array(0);
 
-class Ev42Writer implements WriterModule {
-  readonly #d: Datasets;
+class Ev42Writer extends DatasetsModule {
   readonly #cueInterval: number;
   readonly #adc: boolean;
   #events: number;
   #lastCue: number;
 
   constructor(init: ModuleInit) {
-    this.#cueInterval = intOption(init.config, "cue_interval", NEVER, 0);
-    this.#adc = boolOption(init.config, "adc_pulse_debug", false);
+    const cueInterval = intOption(init.config, "cue_interval", CUE_NEVER, 0);
+    const adc = boolOption(init.config, "adc_pulse_debug", false);
     const chunkRows = intOption(init.config, "chunk_size", 1_048_576);
-    this.#d = new Datasets(init, { ...eventSpecs(chunkRows), ...(this.#adc ? adcSpecs(chunkRows) : {}) });
+    super(init, { ...eventSpecs(chunkRows), ...(adc ? adcSpecs(chunkRows) : {}) });
+    this.#cueInterval = cueInterval;
+    this.#adc = adc;
     const state = resumedState(init);
     this.#events = stateNumber(state, "events", 0);
     this.#lastCue = stateNumber(state, "lastCueIndex", 0);
@@ -56,13 +55,13 @@ class Ev42Writer implements WriterModule {
     const m = message as EventMessage;
     const tof = m.time_of_flight ?? EMPTY;
     const n = tof.length;
-    let bytes = this.#d.get("event_time_offset").append(tof) + this.#d.get("event_id").append(m.detector_id ?? EMPTY);
-    bytes += this.#d.get("event_time_zero").append([m.pulse_time]);
-    bytes += this.#d.get("event_index").append([BigInt(this.#events)]);
+    let bytes = this.d.get("event_time_offset").append(tof) + this.d.get("event_id").append(m.detector_id ?? EMPTY);
+    bytes += this.d.get("event_time_zero").append([m.pulse_time]);
+    bytes += this.d.get("event_index").append([BigInt(this.#events)]);
     this.#events += n;
     if (n > 0 && this.#events > this.#lastCue + this.#cueInterval) {
-      bytes += this.#d.get("cue_timestamp_zero").append([m.pulse_time + BigInt(tof[n - 1])]);
-      bytes += this.#d.get("cue_index").append([BigInt(this.#events - 1)]);
+      bytes += this.d.get("cue_timestamp_zero").append([m.pulse_time + BigInt(tof[n - 1])]);
+      bytes += this.d.get("cue_index").append([BigInt(this.#events - 1)]);
       this.#lastCue = this.#events - 1;
     }
     if (this.#adc) bytes += this.#writeAdc(m, n);
@@ -75,21 +74,13 @@ class Ev42Writer implements WriterModule {
     for (const name of [...ADC_32, ...ADC_64]) {
       const field = name.slice("adc_pulse_".length) as keyof NonNullable<typeof debug>;
       const zeros = name.endsWith("_time") ? new BigUint64Array(events) : new Uint32Array(events);
-      bytes += this.#d.get(name).append(debug ? debug[field] ?? EMPTY : zeros);
+      bytes += this.d.get(name).append(debug ? debug[field] ?? EMPTY : zeros);
     }
     return bytes;
   }
 
-  flush(): void {
-    this.#d.flush();
-  }
-
-  checkpoint(): ModuleCheckpoint {
-    return this.#d.checkpoint({ events: this.#events, lastCueIndex: this.#lastCue });
-  }
-
-  close(): void {
-    this.#d.flush();
+  protected override state(): Json {
+    return { events: this.#events, lastCueIndex: this.#lastCue };
   }
 }
 

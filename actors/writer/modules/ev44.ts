@@ -15,14 +15,9 @@
 import type { Event44Message } from "../../../schemas/ev44/codec.ts";
 import type { DecodedTable } from "../../../schemas/reader.ts";
 import type { AppendSpec } from "../hdf/append.ts";
-import { cueSpecs, Datasets, intOption, resumedState, stateNumber, TIME_ATTRS } from "./common.ts";
-import {
-  type ModuleCheckpoint,
-  type ModuleInit,
-  ModuleWriteError,
-  type WriterModule,
-  type WriterModuleType,
-} from "./module.ts";
+import { intOption } from "./common.ts";
+import { cueSpecs, DatasetsModule, resumedState, stateNumber, TIME_ATTRS } from "./datasets.ts";
+import { type Json, type ModuleInit, ModuleWriteError, type WriterModuleType } from "./module.ts";
 
 /** The six datasets of NXevent_data with their types, chunked by `chunkRows`. */
 export function eventSpecs(chunkRows: number): Record<string, AppendSpec> {
@@ -37,16 +32,16 @@ export function eventSpecs(chunkRows: number): Record<string, AppendSpec> {
 
 const EMPTY = new Int32Array(0);
 
-class Ev44Writer implements WriterModule {
-  readonly #d: Datasets;
+class Ev44Writer extends DatasetsModule {
   readonly #cueInterval: number;
   /** events (time-of-flight entries) written so far. */
   #events: number;
   #lastCue: number;
 
   constructor(init: ModuleInit) {
-    this.#cueInterval = intOption(init.config, "cue_interval", 100_000_000, 0);
-    this.#d = new Datasets(init, eventSpecs(intOption(init.config, "chunk_size", 1_048_576)));
+    const cueInterval = intOption(init.config, "cue_interval", 100_000_000, 0);
+    super(init, eventSpecs(intOption(init.config, "chunk_size", 1_048_576)));
+    this.#cueInterval = cueInterval;
     const state = resumedState(init);
     this.#events = stateNumber(state, "events", 0);
     this.#lastCue = stateNumber(state, "lastCueIndex", 0);
@@ -57,32 +52,24 @@ class Ev44Writer implements WriterModule {
     const tof = m.time_of_flight ?? EMPTY;
     const n = tof.length;
     if (n > 0 && m.reference_time.length === 0) throw new ModuleWriteError("ev44 message has events but no pulse");
-    let bytes = this.#d.get("event_time_offset").append(tof) + this.#d.get("event_id").append(m.pixel_id ?? EMPTY);
+    let bytes = this.d.get("event_time_offset").append(tof) + this.d.get("event_id").append(m.pixel_id ?? EMPTY);
     if (n === 0) return bytes;
-    bytes += this.#d.get("event_time_zero").append(m.reference_time);
+    bytes += this.d.get("event_time_zero").append(m.reference_time);
     const index = new BigInt64Array(m.reference_time_index.length);
     for (let i = 0; i < index.length; i++) index[i] = BigInt(m.reference_time_index[i] + this.#events);
-    bytes += this.#d.get("event_index").append(index);
+    bytes += this.d.get("event_index").append(index);
     this.#events += n;
     if (this.#events > this.#lastCue + this.#cueInterval) {
       const last = m.reference_time[m.reference_time.length - 1] + BigInt(tof[n - 1]);
-      bytes += this.#d.get("cue_timestamp_zero").append([last]);
-      bytes += this.#d.get("cue_index").append([BigInt(this.#events - 1)]);
+      bytes += this.d.get("cue_timestamp_zero").append([last]);
+      bytes += this.d.get("cue_index").append([BigInt(this.#events - 1)]);
       this.#lastCue = this.#events - 1;
     }
     return bytes;
   }
 
-  flush(): void {
-    this.#d.flush();
-  }
-
-  checkpoint(): ModuleCheckpoint {
-    return this.#d.checkpoint({ events: this.#events, lastCueIndex: this.#lastCue });
-  }
-
-  close(): void {
-    this.#d.flush();
+  protected override state(): Json {
+    return { events: this.#events, lastCueIndex: this.#lastCue };
   }
 }
 

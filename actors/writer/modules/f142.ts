@@ -18,71 +18,30 @@
  */
 import type { LogData } from "../../../schemas/f142/codec.ts";
 import type { DecodedTable } from "../../../schemas/reader.ts";
-import type { NumericType } from "../hdf/append.ts";
-import {
-  ARRAY_OF,
-  boolOption,
-  cueSpecs,
-  Datasets,
-  dtypeOption,
-  intOption,
-  resumedState,
-  RunningStats,
-  stateNumber,
-  stringOption,
-  timeSpec,
-  toTyped,
-} from "./common.ts";
-import { LOG_TYPES, SCALAR_TYPES } from "./f144.ts";
-import {
-  type ModuleCheckpoint,
-  type ModuleInit,
-  ModuleWriteError,
-  type WriterModule,
-  type WriterModuleType,
-} from "./module.ts";
+import { NUMERIC } from "../hdf/dtypes.ts";
+import { toTyped } from "./common.ts";
+import { timeAndCueSpecs, timeSpec } from "./datasets.ts";
+import { logConfig, LogWriter, SCALAR_TYPES } from "./log.ts";
+import { type ModuleInit, ModuleWriteError, type WriterModuleType } from "./module.ts";
 
 /** f142 AlarmSeverity names → al00 Severity numbers. */
 const SEVERITY: Record<string, number> = { NO_ALARM: 0, MINOR: 1, MAJOR: 2, INVALID: 3, NO_CHANGE: 3 };
 
-class F142Writer implements WriterModule {
-  readonly #init: ModuleInit;
-  readonly #d: Datasets;
-  readonly #dtype: NumericType;
-  readonly #arraySize: number;
-  readonly #units: string;
-  readonly #cueInterval: number;
-  readonly #metaData: boolean;
-  readonly #stats: RunningStats;
-  #writes: number;
-  #lastCueAt: number;
-
+class F142Writer extends LogWriter {
   constructor(init: ModuleInit) {
-    this.#init = init;
-    const config = init.config;
-    this.#dtype = dtypeOption(config, ["dtype", "type"], LOG_TYPES, "float64");
-    this.#arraySize = intOption(config, "array_size", 1);
-    this.#units = stringOption(config, ["value_units", "unit"], "");
-    this.#cueInterval = intOption(config, "cue_interval", 2 ** 32 - 1);
-    this.#metaData = boolOption(config, "meta_data", true);
-    const chunkRows = intOption(config, "chunk_size", 1024);
-    this.#d = new Datasets(init, {
-      time: timeSpec(chunkRows),
-      ...cueSpecs(chunkRows),
+    const config = logConfig(init.config, 1);
+    super(init, config, {
+      ...timeAndCueSpecs(config.chunkRows),
       value: {
-        dtype: this.#dtype,
-        chunkRows,
-        rowShape: [this.#arraySize],
-        attrs: this.#units === "" ? undefined : { units: this.#units },
+        dtype: config.dtype,
+        chunkRows: config.chunkRows,
+        rowShape: [config.arraySize],
+        attrs: config.units === "" ? undefined : { units: config.units },
       },
       alarm_time: timeSpec(1024),
       alarm_status: { dtype: { fixedString: 32 }, chunkRows: 1024 },
       alarm_severity: { dtype: "int16", chunkRows: 1024 },
     });
-    const state = resumedState(init);
-    this.#writes = stateNumber(state, "writes", 0);
-    this.#lastCueAt = stateNumber(state, "lastCueAt", 0);
-    this.#stats = RunningStats.fromJson(state.stats);
   }
 
   write(message: DecodedTable): number {
@@ -92,39 +51,20 @@ class F142Writer implements WriterModule {
     const values = SCALAR_TYPES.has(m.value_type)
       ? [inner] as ArrayLike<number> | ArrayLike<bigint>
       : (inner ?? []) as ArrayLike<number> | ArrayLike<bigint>;
-    if (values.length === 0 || values.length > this.#arraySize) {
-      throw new ModuleWriteError(`f142 value of ${values.length} elements for array_size ${this.#arraySize}`);
+    const { dtype, arraySize } = this.config;
+    if (values.length === 0 || values.length > arraySize) {
+      throw new ModuleWriteError(`f142 value of ${values.length} elements for array_size ${arraySize}`);
     }
-    const row = new ARRAY_OF[this.#dtype](this.#arraySize);
-    (row as Float64Array).set(toTyped(values, this.#dtype) as Float64Array);
-    let bytes = this.#d.get("time").append([m.timestamp]) + this.#d.get("value").append(row);
-    this.#writes++;
-    if (this.#writes - this.#lastCueAt >= this.#cueInterval) {
-      this.#lastCueAt = this.#writes;
-      bytes += this.#d.get("cue_index").append([BigInt(this.#writes - 1)]);
-      bytes += this.#d.get("cue_timestamp_zero").append([m.timestamp]);
-    }
-    if (this.#metaData) this.#stats.add(values);
+    const row = new NUMERIC[dtype][1](arraySize);
+    (row as Float64Array).set(toTyped(values, dtype) as Float64Array);
+    let bytes = this.appendValue(m.timestamp, row, values);
     if (m.status !== "NO_CHANGE") {
       const status = typeof m.status === "string" ? m.status : "UNRECOGNISED_STATUS";
       const severity = typeof m.severity === "string" ? SEVERITY[m.severity] ?? 0 : 0;
-      bytes += this.#d.get("alarm_time").append([m.timestamp]) + this.#d.get("alarm_status").append([status]) +
-        this.#d.get("alarm_severity").append([severity]);
+      bytes += this.d.get("alarm_time").append([m.timestamp]) + this.d.get("alarm_status").append([status]) +
+        this.d.get("alarm_severity").append([severity]);
     }
     return bytes;
-  }
-
-  flush(): void {
-    this.#d.flush();
-  }
-
-  checkpoint(): ModuleCheckpoint {
-    return this.#d.checkpoint({ writes: this.#writes, lastCueAt: this.#lastCueAt, stats: this.#stats.toJson() });
-  }
-
-  close(): void {
-    this.#d.flush();
-    if (this.#metaData) this.#stats.write(this.#init.group, this.#units);
   }
 }
 

@@ -13,9 +13,10 @@
 import type { se00_SampleEnvironmentData } from "../../../schemas/se00/codec.ts";
 import type { DecodedTable } from "../../../schemas/reader.ts";
 import type { NumericType } from "../hdf/append.ts";
-import { convertFor, cueSpecs, Datasets, dtypeOption, intOption, NUMERIC_NAMES, timeSpec } from "./common.ts";
+import { convertFor, dtypeOption, intOption, NUMERIC_NAMES } from "./common.ts";
+import { DatasetsModule, timeAndCueSpecs } from "./datasets.ts";
 import { EPICS_COMPANIONS } from "./f144.ts";
-import type { ModuleCheckpoint, ModuleInit, WriterModule, WriterModuleType } from "./module.ts";
+import type { ModuleInit, WriterModuleType } from "./module.ts";
 
 const SE00_TYPES: Record<string, NumericType> = { ...NUMERIC_NAMES, float: "float32", double: "float64" };
 
@@ -29,41 +30,24 @@ function generatedTimes(origin: bigint, delta: number, count: number): BigInt64A
   return times;
 }
 
-class Se00Writer implements WriterModule {
-  readonly #d: Datasets;
+class Se00Writer extends DatasetsModule {
   readonly #dtype: NumericType;
 
   constructor(init: ModuleInit) {
-    this.#dtype = dtypeOption(init.config, ["dtype", "type"], SE00_TYPES, "int64");
+    const dtype = dtypeOption(init.config, ["dtype", "type"], SE00_TYPES, "int64");
     const chunkRows = intOption(init.config, "chunk_size", 4096);
-    this.#d = new Datasets(init, {
-      value: { dtype: this.#dtype, chunkRows },
-      time: timeSpec(chunkRows),
-      ...cueSpecs(chunkRows),
-    });
+    super(init, { value: { dtype, chunkRows }, ...timeAndCueSpecs(chunkRows) });
+    this.#dtype = dtype;
   }
 
   write(message: DecodedTable): number {
     const m = message as se00_SampleEnvironmentData;
     const samples = m.values.value;
     if (samples.length === 0) return 0;
-    const value = this.#d.get("value");
+    const value = this.d.get("value");
     const times = m.timestamps ?? generatedTimes(m.packet_timestamp, m.time_delta, samples.length);
-    return this.#d.get("cue_index").append([BigInt(value.rows)]) +
-      this.#d.get("cue_timestamp_zero").append([m.packet_timestamp]) +
-      value.append(convertFor(samples, this.#dtype)) + this.#d.get("time").append(times);
-  }
-
-  flush(): void {
-    this.#d.flush();
-  }
-
-  checkpoint(): ModuleCheckpoint {
-    return this.#d.checkpoint();
-  }
-
-  close(): void {
-    this.#d.flush();
+    return this.d.cue(value.rows, m.packet_timestamp) + value.append(convertFor(samples, this.#dtype)) +
+      this.d.get("time").append(times);
   }
 }
 

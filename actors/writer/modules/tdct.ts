@@ -10,36 +10,21 @@
  */
 import type { timestamp } from "../../../schemas/tdct/codec.ts";
 import type { DecodedTable } from "../../../schemas/reader.ts";
-import { cueSpecs, Datasets, intOption, timeSpec } from "./common.ts";
+import { intOption } from "./common.ts";
+import { DatasetsModule, timeAndCueSpecs } from "./datasets.ts";
 import { EPICS_COMPANIONS } from "./f144.ts";
-import type { ModuleCheckpoint, ModuleInit, WriterModule, WriterModuleType } from "./module.ts";
+import type { ModuleInit, WriterModuleType } from "./module.ts";
 
-class TdctWriter implements WriterModule {
-  readonly #d: Datasets;
-
+class TdctWriter extends DatasetsModule {
   constructor(init: ModuleInit) {
-    const chunkRows = intOption(init.config, "chunk_size", 4096);
-    this.#d = new Datasets(init, { time: timeSpec(chunkRows), ...cueSpecs(chunkRows) });
+    super(init, timeAndCueSpecs(intOption(init.config, "chunk_size", 4096)));
   }
 
   write(message: DecodedTable): number {
     const times = (message as timestamp).timestamps;
     if (times.length === 0) return 0;
-    const time = this.#d.get("time");
-    return this.#d.get("cue_index").append([BigInt(time.rows)]) +
-      this.#d.get("cue_timestamp_zero").append([times[0]]) + time.append(times);
-  }
-
-  flush(): void {
-    this.#d.flush();
-  }
-
-  checkpoint(): ModuleCheckpoint {
-    return this.#d.checkpoint();
-  }
-
-  close(): void {
-    this.#d.flush();
+    const time = this.d.get("time");
+    return this.d.cue(time.rows, times[0]) + time.append(times);
   }
 }
 
