@@ -151,8 +151,8 @@ export class Supervisor {
       if (!child) return;
       this.#children = this.#children.filter((c) => c !== child);
       const wasUp = child.node.state === "starting" || child.node.state === "running";
-      this.#unwire(child.node);
       clean = await child.node.stop(true);
+      this.#unwire(child.node);
       if (wasUp) this.tree.publish({ type: "stopped", path: child.node.path });
     });
     return this.#chain.then(() => clean);
@@ -271,10 +271,11 @@ export class Supervisor {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     let clean = true;
+    // each child is unwired after its stop: its terminate hook can still send to its peers (they stop after it)
     for (const child of this.#children.toReversed()) {
       const wasUp = child.node.state === "starting" || child.node.state === "running";
-      this.#unwire(child.node);
       clean = (await child.node.stop(final)) && clean;
+      this.#unwire(child.node);
       if (wasUp) this.tree.publish({ type: "stopped", path: child.node.path });
     }
     this.state = final ? "stopped" : "restarting";

@@ -99,8 +99,10 @@ export default defineActor<HandlerProtocol, HandlerConfig, State>({
   requests: {
     stats: (state) => ({ ...state.stats, running: state.jobs.size }),
   },
+  /** Stopped after the jobs (their files finished and reported): the last wrdn messages go out before it ends. */
   async terminate(state) {
     clearInterval(state.timer);
+    await Promise.race([state.outbox.drained(), new Promise((r) => setTimeout(r, 5000))]);
     await state.pool?.stop();
     for (const c of state.controls.values()) await c.stop();
   },
@@ -299,7 +301,7 @@ async function finished(state: State, ctx: Ctx, jobId: string, error: string | u
     state.controls.delete(plan.controlTopic);
   }
   sendStatus(state);
-  await joinPool(state, ctx);
+  void joinPool(state, ctx); // not awaited: during a graceful stop the handler must not wait for a group to form
 }
 
 function refuse(state: State, ctx: Ctx, jobId: string, code: 400 | 500, message: string): void {

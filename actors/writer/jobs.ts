@@ -98,8 +98,8 @@ export class JobManager {
   #ended(jobId: string, error: string | undefined, stats = emptyStats()): void {
     if (!this.#running.delete(jobId)) return;
     this.#watched.delete(jobId);
-    void this.system.supervisor(`${this.#base}/jobs`).stopChild(jobChildId(jobId)).then(() =>
-      this.#handler.send({ type: "jobFinished", jobId, error, stats })
-    );
+    // the handler hears it at once: during a graceful stop (files finished first) it must still send the wrdn
+    this.#handler.send({ type: "jobFinished", jobId, error, stats });
+    void this.system.supervisor(`${this.#base}/jobs`).stopChild(jobChildId(jobId));
   }
 }

@@ -10,8 +10,13 @@ import { eventually } from "../_harness/wait.ts";
 import { events } from "./messages.ts";
 import { startRig } from "./rig.ts";
 
-/** Runs a job of 20 event messages in a writer subprocess, sends it `signal` once they are written, reads the file. */
-async function interrupted(signal: Deno.Signal): Promise<{ file: Awaited<ReturnType<typeof readH5>>; mode: number }> {
+/**
+ * Runs a job of 20 event messages in a writer subprocess, sends it `signal` once they are written, reads the file;
+ * `wrdn` tells whether the job's wrdn came.
+ */
+async function interrupted(
+  signal: Deno.Signal,
+): Promise<{ file: Awaited<ReturnType<typeof readH5>>; mode: number; wrdn: boolean }> {
   const kafka = await startKafka();
   const rig = await startRig(kafka.connection, { dataTopics: { events: 1 }, writer: false });
   const writer = spawnNxflow([
@@ -57,8 +62,11 @@ async function interrupted(signal: Deno.Signal): Promise<{ file: Awaited<ReturnT
     writer.child.kill(signal);
     await writer.child.status;
     const path = `${rig.dir}/killed.nxs`;
-    return { file: await readH5(path), mode: (await Deno.stat(path)).mode! };
+    const done = () => rig.seen(rig.topics.control).then((all) => all.some((s) => s.id === "wrdn"));
+    const wrdn = signal === "SIGKILL" ? await done() : await eventually("the wrdn", done, Boolean, 10_000);
+    return { file: await readH5(path), mode: (await Deno.stat(path)).mode!, wrdn };
   } finally {
+    if (Deno.env.get("NXFLOW_TEST_LOG")) console.error(writer.lines.join("\n"));
     await reap(writer);
     await rig.stop();
     await kafka.stop();
@@ -68,13 +76,15 @@ async function interrupted(signal: Deno.Signal): Promise<{ file: Awaited<ReturnT
 const all = Array.from({ length: 20 }, (_, k) => [k, k]).flat();
 
 Deno.test("a writer process killed during a job leaves a file that h5py reads up to its last flush", async () => {
-  const { file } = await interrupted("SIGKILL");
+  const { file, wrdn } = await interrupted("SIGKILL");
+  assert.equal(wrdn, false);
   assert.deepEqual(objectAt(file, "/entry/event_id").value, all);
   assert.equal(typeof objectAt(file, "/").attrs.nxflow_checkpoint, "string");
 });
 
-Deno.test("Ctrl-C during a job finishes the file (read-only, no checkpoint left) before the writer exits", async () => {
-  const { file, mode } = await interrupted("SIGINT");
+Deno.test("Ctrl-C during a job finishes the file and sends its wrdn before the writer exits", async () => {
+  const { file, mode, wrdn } = await interrupted("SIGINT");
+  assert.equal(wrdn, true);
   assert.deepEqual(objectAt(file, "/entry/event_id").value, all);
   assert.equal(objectAt(file, "/").attrs.nxflow_checkpoint, undefined);
   assert.equal(mode & 0o222, 0);
