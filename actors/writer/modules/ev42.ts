@@ -16,10 +16,10 @@
 import type { EventMessage } from "../../../schemas/ev42/codec.ts";
 import type { DecodedTable } from "../../../schemas/reader.ts";
 import type { AppendSpec } from "../hdf/append.ts";
-import { boolOption, intOption } from "./common.ts";
-import { CUE_NEVER, DatasetsModule, resumedState, stateNumber, TIME_ATTRS } from "./datasets.ts";
-import { eventSpecs } from "./ev44.ts";
-import type { Json, ModuleInit, WriterModuleType } from "./module.ts";
+import { boolOption } from "./common.ts";
+import { CUE_NEVER, TIME_ATTRS } from "./datasets.ts";
+import { EventWriter } from "./ev44.ts";
+import type { ModuleInit, WriterModuleType } from "./module.ts";
 
 const ADC_32 = ["adc_pulse_amplitude", "adc_pulse_peak_area", "adc_pulse_background"] as const;
 const ADC_64 = ["adc_pulse_threshold_time", "adc_pulse_peak_time"] as const;
@@ -33,39 +33,21 @@ function adcSpecs(chunkRows: number): Record<string, AppendSpec> {
 
 const EMPTY = new Uint32Array(0);
 
-class Ev42Writer extends DatasetsModule {
-  readonly #cueInterval: number;
+class Ev42Writer extends EventWriter {
   readonly #adc: boolean;
-  #events: number;
-  #lastCue: number;
 
   constructor(init: ModuleInit) {
-    const cueInterval = intOption(init.config, "cue_interval", CUE_NEVER, 0);
     const adc = boolOption(init.config, "adc_pulse_debug", false);
-    const chunkRows = intOption(init.config, "chunk_size", 1_048_576);
-    super(init, { ...eventSpecs(chunkRows), ...(adc ? adcSpecs(chunkRows) : {}) });
-    this.#cueInterval = cueInterval;
+    super(init, CUE_NEVER, adc ? adcSpecs : undefined);
     this.#adc = adc;
-    const state = resumedState(init);
-    this.#events = stateNumber(state, "events", 0);
-    this.#lastCue = stateNumber(state, "lastCueIndex", 0);
   }
 
   write(message: DecodedTable): number {
     const m = message as EventMessage;
-    const tof = m.time_of_flight ?? EMPTY;
-    const n = tof.length;
-    let bytes = this.d.get("event_time_offset").append(tof) + this.d.get("event_id").append(m.detector_id ?? EMPTY);
-    bytes += this.d.get("event_time_zero").append([m.pulse_time]);
-    bytes += this.d.get("event_index").append([BigInt(this.#events)]);
-    this.#events += n;
-    if (n > 0 && this.#events > this.#lastCue + this.#cueInterval) {
-      bytes += this.d.get("cue_timestamp_zero").append([m.pulse_time + BigInt(tof[n - 1])]);
-      bytes += this.d.get("cue_index").append([BigInt(this.#events - 1)]);
-      this.#lastCue = this.#events - 1;
-    }
-    if (this.#adc) bytes += this.#writeAdc(m, n);
-    return bytes;
+    const timeOfFlight = m.time_of_flight ?? EMPTY;
+    const ids = m.detector_id ?? EMPTY;
+    const bytes = this.appendEvents({ timeOfFlight, ids, pulseTimes: [m.pulse_time], pulseIndex: [0] });
+    return this.#adc ? bytes + this.#writeAdc(m, timeOfFlight.length) : bytes;
   }
 
   #writeAdc(m: EventMessage, events: number): number {
@@ -77,10 +59,6 @@ class Ev42Writer extends DatasetsModule {
       bytes += this.d.get(name).append(debug ? debug[field] ?? EMPTY : zeros);
     }
     return bytes;
-  }
-
-  protected override state(): Json {
-    return { events: this.#events, lastCueIndex: this.#lastCue };
   }
 }
 

@@ -20,7 +20,7 @@ import { cueSpecs, DatasetsModule, resumedState, stateNumber, TIME_ATTRS } from 
 import { type Json, type ModuleInit, ModuleWriteError, type WriterModuleType } from "./module.ts";
 
 /** The six datasets of NXevent_data with their types, chunked by `chunkRows`. */
-export function eventSpecs(chunkRows: number): Record<string, AppendSpec> {
+function eventSpecs(chunkRows: number): Record<string, AppendSpec> {
   return {
     event_time_offset: { dtype: "int32", chunkRows, attrs: { units: "ns" } },
     event_id: { dtype: "int32", chunkRows },
@@ -30,46 +30,85 @@ export function eventSpecs(chunkRows: number): Record<string, AppendSpec> {
   };
 }
 
-const EMPTY = new Int32Array(0);
+/** The events and pulses of one message, as the event datasets take them. */
+export interface EventRows {
+  /** each event's time of flight (ns) → `event_time_offset`. */
+  timeOfFlight: ArrayLike<number>;
+  /** each event's detector (pixel) id → `event_id`. */
+  ids: ArrayLike<number>;
+  /** each pulse's time (ns) → `event_time_zero`. */
+  pulseTimes: ArrayLike<bigint>;
+  /** each pulse's first event in the message → `event_index` (after the events written before). */
+  pulseIndex: ArrayLike<number>;
+}
 
-class Ev44Writer extends DatasetsModule {
+/**
+ * The base of ev44 and ev42: the six event datasets, chunked by `chunk_size` elements (default 1,048,576), the count
+ * of events written, and the cues: after a message, when more than `cue_interval` events were written since the last
+ * cue, the index of the last event and its time (last pulse time + last time of flight). Checkpoint state:
+ * `{events, lastCueIndex}`.
+ */
+export abstract class EventWriter extends DatasetsModule {
   readonly #cueInterval: number;
   /** events (time-of-flight entries) written so far. */
   #events: number;
   #lastCue: number;
 
-  constructor(init: ModuleInit) {
-    const cueInterval = intOption(init.config, "cue_interval", 100_000_000, 0);
-    super(init, eventSpecs(intOption(init.config, "chunk_size", 1_048_576)));
+  /** Reads `cue_interval` (default `defaultCueInterval`) and `chunk_size`; `extraSpecs` adds datasets chunked alike. */
+  constructor(
+    init: ModuleInit,
+    defaultCueInterval: number,
+    extraSpecs: (chunkRows: number) => Record<string, AppendSpec> = () => ({}),
+  ) {
+    const cueInterval = intOption(init.config, "cue_interval", defaultCueInterval, 0);
+    const chunkRows = intOption(init.config, "chunk_size", 1_048_576);
+    super(init, { ...eventSpecs(chunkRows), ...extraSpecs(chunkRows) });
     this.#cueInterval = cueInterval;
     const state = resumedState(init);
     this.#events = stateNumber(state, "events", 0);
     this.#lastCue = stateNumber(state, "lastCueIndex", 0);
   }
 
-  write(message: DecodedTable): number {
-    const m = message as Event44Message;
-    const tof = m.time_of_flight ?? EMPTY;
-    const n = tof.length;
-    if (n > 0 && m.reference_time.length === 0) throw new ModuleWriteError("ev44 message has events but no pulse");
-    let bytes = this.d.get("event_time_offset").append(tof) + this.d.get("event_id").append(m.pixel_id ?? EMPTY);
-    if (n === 0) return bytes;
-    bytes += this.d.get("event_time_zero").append(m.reference_time);
-    const index = new BigInt64Array(m.reference_time_index.length);
-    for (let i = 0; i < index.length; i++) index[i] = BigInt(m.reference_time_index[i] + this.#events);
-    bytes += this.d.get("event_index").append(index);
+  /** Appends one message's events and pulses, and a cue when due; returns the bytes written. */
+  protected appendEvents(rows: EventRows): number {
+    const { timeOfFlight, pulseTimes } = rows;
+    const n = timeOfFlight.length;
+    let bytes = this.d.get("event_time_offset").append(timeOfFlight) + this.d.get("event_id").append(rows.ids);
+    bytes += this.d.get("event_time_zero").append(pulseTimes);
+    bytes += this.d.get("event_index").append(BigInt64Array.from(rows.pulseIndex, (i) => BigInt(i + this.#events)));
     this.#events += n;
-    if (this.#events > this.#lastCue + this.#cueInterval) {
-      const last = m.reference_time[m.reference_time.length - 1] + BigInt(tof[n - 1]);
-      bytes += this.d.get("cue_timestamp_zero").append([last]);
-      bytes += this.d.get("cue_index").append([BigInt(this.#events - 1)]);
+    if (n > 0 && this.#events > this.#lastCue + this.#cueInterval) {
       this.#lastCue = this.#events - 1;
+      bytes += this.d.cue(this.#lastCue, pulseTimes[pulseTimes.length - 1] + BigInt(timeOfFlight[n - 1]));
     }
     return bytes;
   }
 
   protected override state(): Json {
     return { events: this.#events, lastCueIndex: this.#lastCue };
+  }
+}
+
+const EMPTY = new Int32Array(0);
+
+class Ev44Writer extends EventWriter {
+  constructor(init: ModuleInit) {
+    super(init, 100_000_000);
+  }
+
+  write(message: DecodedTable): number {
+    const m = message as Event44Message;
+    const timeOfFlight = m.time_of_flight ?? EMPTY;
+    if (timeOfFlight.length > 0 && m.reference_time.length === 0) {
+      throw new ModuleWriteError("ev44 message has events but no pulse");
+    }
+    const pulses = timeOfFlight.length > 0; // pulses without events add nothing
+    return this.appendEvents({
+      timeOfFlight,
+      ids: m.pixel_id ?? EMPTY,
+      pulseTimes: pulses ? m.reference_time : [],
+      pulseIndex: pulses ? m.reference_time_index : [],
+    });
   }
 }
 
