@@ -16,8 +16,8 @@ import type { ad00_ADArray } from "../../../schemas/ad00/codec.ts";
 import type { DecodedTable } from "../../../schemas/reader.ts";
 import type { NumericType } from "../hdf/append.ts";
 import type { NumericArray } from "../hdf/dtypes.ts";
-import { dtypeOption, fromBytes, intListOption, intOption, NUMERIC_NAMES, toTyped } from "./common.ts";
-import { DatasetsModule, resumedState, stateNumber, timeAndCueSpecs } from "./datasets.ts";
+import { dtypeOption, fromBytes, intListOption, intOption, NUMERIC_NAMES, sizeOf, toTyped } from "./common.ts";
+import { CuedTimes, DatasetsModule, resumedState, stateNumber, timeAndCueSpecs } from "./datasets.ts";
 import { type Json, type ModuleInit, ModuleWriteError, type WriterModuleType } from "./module.ts";
 
 /** The frame and array element types, with c_string stored as int8 (C `char`). */
@@ -26,16 +26,34 @@ export const ARRAY_TYPES: Record<string, NumericType> = { ...NUMERIC_NAMES, c_st
 /** Rows per chunk of a time series of frames of `shape`, from a `chunk_size` config as kafka-to-nexus reads it. */
 export function rowsPerChunk(chunk: number[], shape: number[]): number {
   if (chunk.length === shape.length + 1) return chunk[0];
-  if (chunk.length === 1) return Math.max(1, Math.floor(chunk[0] / shape.reduce((a, b) => a * b, 1)));
+  if (chunk.length === 1) return Math.max(1, Math.floor(chunk[0] / sizeOf(shape)));
   return 1024;
+}
+
+/**
+ * The first `count` elements of a message's `data` bytes, read as its `dataType` (an {@linkcode ARRAY_TYPES} name)
+ * and converted to `dtype`. Throws `ModuleWriteError`, naming `what` (the frame or variable), when the type is
+ * unknown or the bytes hold fewer elements.
+ */
+export function elementsOf(
+  what: string,
+  data: Uint8Array,
+  dataType: unknown,
+  count: number,
+  dtype: NumericType,
+): NumericArray {
+  const type = ARRAY_TYPES[typeof dataType === "string" ? dataType : ""];
+  if (!type) throw new ModuleWriteError(`${what} has no usable data type (${dataType})`);
+  const elements = fromBytes(data, type);
+  if (elements.length < count) throw new ModuleWriteError(`${what} has ${elements.length} elements, not ${count}`);
+  return toTyped(elements.subarray(0, count), dtype);
 }
 
 /** `data` (row-major, shape `from`) placed at the origin of a zero-filled array of shape `to` (same rank, ≤ `to`). */
 function padTo(data: NumericArray, from: number[], to: number[]): NumericArray {
-  const size = to.reduce((a, b) => a * b, 1);
   if (from.every((d, i) => d === to[i])) return data;
-  const out = new (data.constructor as new (n: number) => NumericArray)(size);
-  const count = from.reduce((a, b) => a * b, 1);
+  const out = new (data.constructor as new (n: number) => NumericArray)(sizeOf(to));
+  const count = sizeOf(from);
   const index = new Array<number>(from.length).fill(0);
   for (let i = 0; i < count; i++) {
     let at = 0;
@@ -52,8 +70,7 @@ function padTo(data: NumericArray, from: number[], to: number[]): NumericArray {
 class Ad00Writer extends DatasetsModule {
   readonly #shape: number[];
   readonly #dtype: NumericType;
-  readonly #cueInterval: number;
-  #cueCounter: number;
+  readonly #times: CuedTimes;
 
   constructor(init: ModuleInit) {
     const config = init.config;
@@ -67,8 +84,7 @@ class Ad00Writer extends DatasetsModule {
     });
     this.#shape = shape;
     this.#dtype = dtype;
-    this.#cueInterval = cueInterval;
-    this.#cueCounter = stateNumber(resumedState(init), "cueCounter", 0);
+    this.#times = new CuedTimes(this.d, cueInterval, stateNumber(resumedState(init), "cueCounter", 0));
   }
 
   write(message: DecodedTable): number {
@@ -77,26 +93,12 @@ class Ad00Writer extends DatasetsModule {
     if (dims.length !== this.#shape.length || dims.some((d, i) => d > this.#shape[i])) {
       throw new ModuleWriteError(`ad00 frame [${dims}] does not fit array_size [${this.#shape}]`);
     }
-    const type = ARRAY_TYPES[typeof m.data_type === "string" ? m.data_type : ""];
-    if (!type) throw new ModuleWriteError(`ad00 frame of unknown data type ${m.data_type}`);
-    const count = dims.reduce((a, b) => a * b, 1);
-    const elements = fromBytes(m.data, type);
-    if (elements.length < count) {
-      throw new ModuleWriteError(`ad00 frame [${dims}] has ${elements.length} elements, not ${count}`);
-    }
-    const frame = padTo(toTyped(elements.subarray(0, count), this.#dtype), dims, this.#shape);
-    const time = this.d.get("time");
-    let bytes = this.d.get("value").append(frame) + time.append([m.timestamp]);
-    if (++this.#cueCounter === this.#cueInterval) {
-      bytes += this.d.get("cue_index").append([BigInt(time.rows - 1)]);
-      bytes += this.d.get("cue_timestamp_zero").append([m.timestamp]);
-      this.#cueCounter = 0;
-    }
-    return bytes;
+    const elements = elementsOf(`ad00 frame [${dims}]`, m.data, m.data_type, sizeOf(dims), this.#dtype);
+    return this.d.get("value").append(padTo(elements, dims, this.#shape)) + this.#times.append(m.timestamp);
   }
 
   protected override state(): Json {
-    return { cueCounter: this.#cueCounter };
+    return { cueCounter: this.#times.since };
   }
 }
 

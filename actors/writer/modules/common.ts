@@ -77,6 +77,11 @@ export function dtypeOption(
   return Object.hasOwn(names, name) ? names[name] : fallback;
 }
 
+/** The number of elements of an array of `shape` (1 for a scalar). */
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
 /** Whether the element type is held in bigint arrays. */
 function isBig(dtype: NumericType): boolean {
   return dtype === "int64" || dtype === "uint64";

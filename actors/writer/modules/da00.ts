@@ -23,10 +23,10 @@ import type { Dataset, Group } from "h5wasm/node";
 import type { da00_DataArray } from "../../../schemas/da00/codec.ts";
 import type { DecodedTable } from "../../../schemas/reader.ts";
 import type { AppendSpec, NumericType } from "../hdf/append.ts";
-import { ARRAY_TYPES, rowsPerChunk } from "./ad00.ts";
 import { h5wasmDtype, NUMERIC, type NumericArray } from "../hdf/dtypes.ts";
-import { fromBytes, intListOption, intOption, toTyped } from "./common.ts";
-import { CUE_NEVER, DatasetsModule, resumedState, stateNumber, timeAndCueSpecs } from "./datasets.ts";
+import { ARRAY_TYPES, elementsOf, rowsPerChunk } from "./ad00.ts";
+import { intListOption, intOption, sizeOf, toTyped } from "./common.ts";
+import { CUE_NEVER, CuedTimes, DatasetsModule, resumedState, stateNumber, timeAndCueSpecs } from "./datasets.ts";
 import { type Json, ModuleConfigError, type ModuleInit, ModuleWriteError, type WriterModuleType } from "./module.ts";
 
 /** One configured variable or constant. */
@@ -96,7 +96,7 @@ function parseItem(raw: unknown, constant: boolean): Item {
   if (Array.isArray(shape) && shape.length === 0) shape = undefined;
   const dims = (shape as number[] | undefined) ?? data?.shape;
   if (!dtype || !dims) fail(`${name} needs a data_type and a shape (or data)`);
-  if (data && data.values.length !== dims.reduce((a, b) => a * b, 1)) {
+  if (data && data.values.length !== sizeOf(dims)) {
     fail(`the data of ${name} has ${data.values.length} values, not the ${dims.join("×")} of its shape`);
   }
   return { name, dtype, shape: dims, attrs, axes: stringList(name, "axes", c.axes), data: data?.values };
@@ -182,8 +182,7 @@ class Da00Writer extends DatasetsModule {
   readonly #group: Group;
   readonly #variables: Item[];
   readonly #constants: Item[];
-  readonly #cueInterval: number;
-  #cueCounter: number;
+  readonly #times: CuedTimes;
   #first: boolean;
 
   constructor(init: ModuleInit) {
@@ -209,20 +208,18 @@ class Da00Writer extends DatasetsModule {
     this.#group = init.group;
     this.#variables = variables;
     this.#constants = constants;
-    this.#cueInterval = cueInterval;
     if (!init.resume) {
       for (const c of this.#constants) this.#createConstant(c);
       for (const a of attrs) writeAttr(init.group, a);
     }
     const state = resumedState(init);
-    this.#cueCounter = stateNumber(state, "cueCounter", 0);
+    this.#times = new CuedTimes(this.d, cueInterval, stateNumber(state, "cueCounter", 0));
     this.#first = state.first !== false;
   }
 
   #createConstant(c: Item): void {
     if (this.#group.keys().includes(c.name)) fail(`${this.#group.path}/${c.name} already exists`);
-    const count = c.shape.reduce((a, b) => a * b, 1);
-    const data = toTyped(c.data ?? new Array(count).fill(0), c.dtype);
+    const data = toTyped(c.data ?? new Array(sizeOf(c.shape)).fill(0), c.dtype);
     const ds = this.#group.create_dataset({ name: c.name, data, shape: c.shape, dtype: h5wasmDtype(c.dtype) });
     if (!ds) fail(`could not create the constant ${c.name}`);
     const axes: Record<string, string> = c.axes ? { axes: c.axes.join(":") } : {};
@@ -234,7 +231,7 @@ class Da00Writer extends DatasetsModule {
     const byName = new Map(m.data.map((v) => [v.name, v]));
     const rows = this.#variables.map((v) => {
       const given = byName.get(v.name);
-      return given ? this.#elements(v, given) : missing(v.dtype, v.shape.reduce((a, b) => a * b, 1));
+      return given ? this.#elements(v, given) : missing(v.dtype, sizeOf(v.shape));
     });
     const constants = this.#first
       ? this.#constants.filter((c) => !c.data && byName.has(c.name)).map((c) =>
@@ -248,31 +245,21 @@ class Da00Writer extends DatasetsModule {
       bytes += values.length * values.BYTES_PER_ELEMENT;
     }
     this.#first = false;
-    const time = this.d.get("time");
-    bytes += time.append([m.timestamp]);
-    if (++this.#cueCounter === this.#cueInterval) {
-      bytes += this.d.get("cue_index").append([BigInt(time.rows - 1)]);
-      bytes += this.d.get("cue_timestamp_zero").append([m.timestamp]);
-      this.#cueCounter = 0;
-    }
-    return bytes;
+    return bytes + this.#times.append(m.timestamp);
   }
 
   /** The elements of a message variable as `item`'s type; `ModuleWriteError` when its type or size is wrong. */
   #elements(item: Item, given: da00_DataArray["data"][number]): NumericArray {
-    const type = ARRAY_TYPES[typeof given.data_type === "string" ? given.data_type : ""];
-    if (!type) throw new ModuleWriteError(`da00 variable ${item.name} has no usable data type (${given.data_type})`);
-    const count = item.shape.reduce((a, b) => a * b, 1);
+    const count = sizeOf(item.shape);
     const shape = Array.from(given.shape, Number);
-    const elements = fromBytes(given.data, type);
-    if (shape.reduce((a, b) => a * b, 1) !== count || elements.length < count) {
+    if (sizeOf(shape) !== count) {
       throw new ModuleWriteError(`da00 variable ${item.name} has shape [${shape}], not [${item.shape}]`);
     }
-    return toTyped(elements.subarray(0, count), item.dtype);
+    return elementsOf(`da00 variable ${item.name}`, given.data, given.data_type, count, item.dtype);
   }
 
   protected override state(): Json {
-    return { cueCounter: this.#cueCounter, first: this.#first };
+    return { cueCounter: this.#times.since, first: this.#first };
   }
 }
 
