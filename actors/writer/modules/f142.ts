@@ -21,7 +21,7 @@ import type { DecodedTable } from "../../../schemas/reader.ts";
 import { NUMERIC } from "../hdf/dtypes.ts";
 import { toTyped } from "./common.ts";
 import { timeAndCueSpecs, timeSpec } from "./datasets.ts";
-import { logConfig, LogWriter, SCALAR_TYPES } from "./log.ts";
+import { LOG_CONFIG_KEYS, logConfig, LogWriter, SCALAR_TYPES } from "./log.ts";
 import { type ModuleInit, ModuleWriteError, type WriterModuleType } from "./module.ts";
 
 /** f142 AlarmSeverity names → al00 Severity numbers. */
@@ -75,17 +75,7 @@ export const f142Module: WriterModuleType = {
   nxClass: "NXlog",
   acceptsRepeatedTimestamps: false,
   writesLastKnownValue: true,
-  configKeys: [
-    "dtype",
-    "type",
-    "array_size",
-    "chunk_size",
-    "cue_interval",
-    "value_units",
-    "unit",
-    "meta_data",
-    "enable_epics_con_info",
-  ],
+  configKeys: [...LOG_CONFIG_KEYS, "enable_epics_con_info"],
   companions: [{ module: "ep01", enabledBy: "enable_epics_con_info" }],
   open: (init) => new F142Writer(init),
 };

@@ -17,7 +17,7 @@ import type { f144_LogData } from "../../../schemas/f144/codec.ts";
 import type { DecodedTable } from "../../../schemas/reader.ts";
 import { toTyped } from "./common.ts";
 import { timeAndCueSpecs } from "./datasets.ts";
-import { logConfig, LogWriter, SCALAR_TYPES } from "./log.ts";
+import { LOG_CONFIG_KEYS, logConfig, LogWriter, SCALAR_TYPES } from "./log.ts";
 import { type ModuleInit, ModuleWriteError, type WriterModuleType } from "./module.ts";
 
 /** Companions added by f144, tdct and se00: al00 and ep01 on the same topic and source. */
@@ -52,18 +52,7 @@ export const f144Module: WriterModuleType = {
   nxClass: "NXlog",
   acceptsRepeatedTimestamps: false,
   writesLastKnownValue: true,
-  configKeys: [
-    "dtype",
-    "type",
-    "value_units",
-    "unit",
-    "chunk_size",
-    "cue_interval",
-    "array_size",
-    "meta_data",
-    "enable_alarm_info",
-    "enable_epics_con_info",
-  ],
+  configKeys: [...LOG_CONFIG_KEYS, "enable_alarm_info", "enable_epics_con_info"],
   companions: EPICS_COMPANIONS,
   open: (init) => new F144Writer(init),
 };

@@ -44,6 +44,18 @@ export interface LogConfig {
   chunkRows: number;
 }
 
+/** The config keys {@linkcode logConfig} reads. */
+export const LOG_CONFIG_KEYS: readonly string[] = [
+  "dtype",
+  "type",
+  "array_size",
+  "value_units",
+  "unit",
+  "cue_interval",
+  "meta_data",
+  "chunk_size",
+];
+
 /** Reads the config of f144 or f142; `array_size` must be an integer ≥ `arraySizeMin`. */
 export function logConfig(config: Record<string, unknown>, arraySizeMin: number): LogConfig {
   return {
