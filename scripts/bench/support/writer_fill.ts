@@ -13,8 +13,10 @@ import { f144 } from "../../../schemas/f144/codec.ts";
 /** The ev44 source name of the benchmark's detector. */
 export const EV44_SOURCE = "bench_detector";
 
-/** What one send carries at most (bytes of values). */
+/** What one send carries at most: bytes of values, and messages (librdkafka's `batch.num.messages` default; kafkajs
+ * 2.2.4's consumer spreads a record batch into call arguments and overflows the stack at some 10^5 records). */
 const SEND_BYTES = 16 * 1024 * 1024;
+const SEND_MESSAGES = 10_000;
 /** Distinct event arrays cycled through the messages (their contents do not matter to an uncompressed file). */
 const PATTERNS = 4;
 const NS_PER_MS = 1_000_000n;
@@ -31,7 +33,8 @@ export interface Outgoing {
   timestampMs: number;
 }
 
-/** Sends messages to one topic in sends of about {@linkcode SEND_BYTES}; returns the value bytes sent. */
+/** Sends messages to one topic in sends of at most about {@linkcode SEND_BYTES} or {@linkcode SEND_MESSAGES};
+ * returns the value bytes sent. */
 export async function produceAll(bootstrap: string, topic: string, messages: Iterable<Outgoing>): Promise<number> {
   const producer = new Producer({ clientId: "writer-bench-fill", bootstrapBrokers: bootstrap.split(","), acks: 1 });
   let bytes = 0;
@@ -48,7 +51,7 @@ export async function produceAll(bootstrap: string, topic: string, messages: Ite
       pending.push({ topic, value, timestamp: BigInt(m.timestampMs) });
       pendingBytes += value.length;
       bytes += value.length;
-      if (pendingBytes >= SEND_BYTES) await flush();
+      if (pendingBytes >= SEND_BYTES || pending.length >= SEND_MESSAGES) await flush();
     }
     await flush();
   } finally {
