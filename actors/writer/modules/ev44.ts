@@ -10,6 +10,8 @@
  *   were written since the last cue: the index of the last event and its time (last reference time + last time of
  *   flight).
  *
+ * The writing of events, pulses and cues is {@linkcode EventWriter}, which ev42 reuses with its own fields.
+ *
  * @module
  */
 import type { Event44Message } from "../../../schemas/ev44/codec.ts";
