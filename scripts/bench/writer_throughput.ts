@@ -7,6 +7,8 @@
  *   consumer leave; goal ≥ 300 MB/s);
  * - f144 from 1,000 PVs updating at 10 Hz each (one NXlog per PV, without the al00/ep01 companions): messages/s
  *   written against the 10,000/s the PVs produce;
+ * - the writer's write path alone (`JobFile`, one thread, no Kafka) on the same ev44 messages from memory, next to
+ *   the same h5py anchor: what the writer costs without Kafka;
  * - the writer process's peak memory in each case, next to its memory when the job's file was open and no data had
  *   come yet.
  *
@@ -121,6 +123,17 @@ async function h5pyAnchor(dir: string, events: number, messages: number): Promis
   return JSON.parse(new TextDecoder().decode(stdout)).seconds;
 }
 
+/** The writer's write path alone on the same messages, from memory (`support/writer_memory.ts`); returns seconds. */
+async function memoryPath(dir: string, events: number, messages: number): Promise<number> {
+  const script = new URL("./support/writer_memory.ts", import.meta.url).pathname;
+  const args = ["run", "-A", script, dir, String(events), String(messages)];
+  const { code, stdout } = await new Deno.Command(Deno.execPath(), { args, stderr: "inherit" }).output();
+  if (code !== 0) throw new Error(`the in-memory write path failed with exit code ${code}`);
+  const result = JSON.parse(new TextDecoder().decode(stdout).trim().split("\n").pop()!);
+  if (result.written !== messages) throw new Error(`the in-memory write path wrote ${result.written} of ${messages}`);
+  return result.seconds;
+}
+
 /** Runs one historic job over `window` in a writer process of its own; the file is removed afterwards. */
 async function runJob(ctx: Context, name: string, structure: unknown, window: Window): Promise<Measured> {
   const topic = (what: string) => `wbench_${ctx.run}_${name}_${what}`;
@@ -182,7 +195,7 @@ function details(job: Measured, load: number): Record<string, unknown> {
       fileWriter: r(job.cpu.fileWriter),
       consumer: r(job.cpu.consumer),
       main: r(job.cpu.main),
-      otherThreads: r(job.cpu.other),
+      ...Object.fromEntries(Object.entries(job.cpu.other).map(([name, v]) => [name, r(v)])),
       broker: r(job.brokerCpu),
     },
     load1: load,
@@ -214,6 +227,7 @@ async function ev44Case(ctx: Context, events: number, messages: number): Promise
   const megabytes = totalEvents * BYTES_PER_EVENT / MB;
   const consumerMs = await consumerAlone(ctx.connection, data, messages);
   const h5pySeconds = await h5pyAnchor(ctx.dir, events, messages);
+  const memorySeconds = await memoryPath(ctx.dir, events, messages);
   const job = await runJob(ctx, `ev44_${events}`, ev44Structure(data), window);
   if (job.stats.written !== messages) {
     throw new Error(`${label}: the writer wrote ${job.stats.written} of ${messages} messages`);
@@ -232,6 +246,16 @@ async function ev44Case(ctx: Context, events: number, messages: number): Promise
     ...common,
   };
   report(vsH5py);
+  const fromMemory: Figure & Record<string, unknown> = {
+    bench: BENCH,
+    figure: `${label}: the writer's write path alone, from memory (decode, filter, ev44 module, h5wasm; no Kafka)`,
+    value: megabytes / memorySeconds,
+    unit: "MB/s",
+    anchor: "h5py (as above)",
+    anchorValue: megabytes / h5pySeconds,
+    load1: load,
+  };
+  report(fromMemory);
   const vsKafka: Figure & Record<string, unknown> = {
     bench: BENCH,
     figure: `${label}: from Kafka into the file, against the Kafka goal`,

@@ -71,7 +71,8 @@ function pattern(n: number, seed: number, range: number): Int32Array {
   return out;
 }
 
-function* ev44Messages(window: Window, events: number, count: number): Generator<Outgoing> {
+/** `count` ev44 messages of `events` events (one pulse each), evenly over the window, in time order. */
+export function* ev44Messages(window: Window, events: number, count: number): Generator<Outgoing> {
   const tof = Array.from({ length: PATTERNS }, (_, p) => pattern(events, 2 * p + 1, 71_000_000));
   const pixels = Array.from({ length: PATTERNS }, (_, p) => pattern(events, 2 * p + 2, 1_000_000));
   const span = window.stopMs - window.startMs - 2;

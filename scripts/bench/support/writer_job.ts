@@ -36,8 +36,9 @@ export interface ThreadCpu {
   consumer: number;
   /** the main thread (supervisors, job manager; batches go over a direct channel, not through it). */
   main: number;
-  /** every other thread: the other actors, V8 GC and compiler helpers, tokio I/O. */
-  other: number;
+  /** every other thread, by name without its number: `worker-` (the other actors and the spare Workers),
+   * `V8 DefaultWorke` (V8's GC and compiler helpers), `tokio-runtime-w` (Deno's I/O), ... */
+  other: Record<string, number>;
 }
 
 /** The job process's report. */
@@ -153,11 +154,13 @@ async function main(): Promise<void> {
     const end = performance.now();
     const now = threadTicks();
     const spent = (tid: string) => (now.get(tid)?.ticks ?? 0) - (atFileStart.get(tid)?.ticks ?? 0);
-    let total = 0;
-    for (const tid of now.keys()) total += spent(tid);
-    const roles = { fileWriter: spent(fileTid), consumer: spent(consumerTid), main: spent(String(Deno.pid)) };
-    const other = total - roles.fileWriter - roles.consumer - roles.main;
     const seconds = (ticks: number) => ticks / TICKS_PER_SECOND;
+    const known = new Set([fileTid, consumerTid, String(Deno.pid)]);
+    const other: Record<string, number> = {};
+    for (const [tid, t] of now) {
+      const name = t.name.replace(/\d+$/, "");
+      if (!known.has(tid)) other[name] = (other[name] ?? 0) + seconds(spent(tid));
+    }
     return {
       fileWindowMs: end - fileStartedAt,
       commandToFinishedMs: end - t0,
@@ -167,10 +170,10 @@ async function main(): Promise<void> {
       vmHwmMB: vmHwmMB(),
       rssAtFileStartMB: rssAtFileStart / MB,
       cpu: {
-        fileWriter: seconds(roles.fileWriter),
-        consumer: seconds(roles.consumer),
-        main: seconds(roles.main),
-        other: seconds(other),
+        fileWriter: seconds(spent(fileTid)),
+        consumer: seconds(spent(consumerTid)),
+        main: seconds(spent(String(Deno.pid))),
+        other,
       },
     };
   }
