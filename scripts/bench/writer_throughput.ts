@@ -5,10 +5,10 @@
  *   same six datasets with the same chunking and one append per message on the same disk from data in memory (the
  *   anchor; goal ≥ 0.8×), and next to the consumer actor alone reading the same topic (the ceiling Kafka and the
  *   consumer leave; goal ≥ 300 MB/s);
- * - f144 from 1,000 PVs updating at 10 Hz each (one NXlog per PV, without the al00/ep01 companions): messages/s
- *   written against the 10,000/s the PVs produce;
  * - the writer's write path alone (`JobFile`, one thread, no Kafka) on the same ev44 messages from memory, next to
  *   the same h5py anchor: what the writer costs without Kafka;
+ * - f144 from 1,000 PVs updating at 10 Hz each (one NXlog per PV, without the al00/ep01 companions): messages/s
+ *   written against the 10,000/s the PVs produce;
  * - the writer process's peak memory in each case, next to its memory when the job's file was open and no data had
  *   come yet.
  *
