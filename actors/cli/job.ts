@@ -53,8 +53,9 @@ Options:
   --tls-cert-file FILE, --tls-key-file FILE: the Kafka connection, as for nxflow start
 
 Exit codes: 0 accepted (start without --wait, stop), finished without error (start --wait), a writer seen (status);
-1 refused, the job ended in error, no writer seen, or Kafka failed; 2 bad options; 3 no answer within --timeout
-(a start then stays in the pool and runs when a writer takes it); 130 interrupted (the job goes on).
+1 refused, the job ended in error, its writer went silent (start --wait: no status for 5 of its periods), no writer
+seen, or Kafka failed; 2 bad options; 3 no answer within --timeout (a start then stays in the pool and runs when a
+writer takes it); 130 interrupted (the job goes on).
 
 Examples:
   nxflow job start --structure loki.json --filename 2026-11-22_0300.nxs --stop +10min --wait

@@ -22,7 +22,12 @@ export const JOB_EXIT = { ok: 0, failed: 1, noAnswer: 3, interrupted: 130 } as c
 export interface Seen {
   line?: string;
   exitCode?: number;
+  /** the writer should say more within this long; silence past it means it died with the job (exit 1). */
+  nextWithinMs?: number;
 }
+
+/** Status periods a job may stay silent before `nxflow job start --wait` gives up on its writer. */
+const MISSED_STATUS = 5;
 
 /** A time of a command as text: "none" for no stop time, "now" for 0, else ISO 8601. */
 export const when = (ms: number): string =>
@@ -39,6 +44,7 @@ export function watchStart(jobId: string, wait: boolean): (bytes: Uint8Array) =>
       if (!wait || status.job?.jobId !== jobId) return {};
       return {
         line: `status ${status.serviceId}: ${status.state} ${status.job.filename} (stop ${when(status.job.stopMs)})`,
+        nextWithinMs: Math.max(5000, MISSED_STATUS * status.intervalMs),
       };
     }
     const r = readReply(bytes);
@@ -47,7 +53,8 @@ export function watchStart(jobId: string, wait: boolean): (bytes: Uint8Array) =>
       if (r.outcome === "Failure") {
         return { line: `refused (${r.statusCode}): ${r.message}`, exitCode: JOB_EXIT.failed };
       }
-      return { line: `accepted by ${r.serviceId}: ${r.message}`, exitCode: wait ? undefined : JOB_EXIT.ok };
+      if (!wait) return { line: `accepted by ${r.serviceId}: ${r.message}`, exitCode: JOB_EXIT.ok };
+      return { line: `accepted by ${r.serviceId}: ${r.message}`, nextWithinMs: 60_000 };
     }
     if (!wait) return {};
     if (r.kind === "answ") return { line: `stop ${answer(r)}` };
@@ -129,8 +136,8 @@ export async function follow(
 
 /**
  * Follows the answer topics, sends the command (`value` to `topic`), and prints what `watch` makes of each message
- * until it gives an exit code, the timeout passes before the first line (then says so, ending with `noAnswer`), or a
- * signal comes.
+ * until it gives an exit code, the timeout passes before the first line (then says so, ending with `noAnswer`), the
+ * writer stays silent longer than it said it would (`Seen.nextWithinMs`; exit 1), or a signal comes.
  */
 export async function converse(
   connection: ConnectionOptions,
@@ -140,10 +147,18 @@ export async function converse(
   let finish = (_code: number) => {};
   const done = new Promise<number>((resolve) => finish = resolve);
   let answered = false;
+  let silence: ReturnType<typeof setTimeout> | undefined;
   const { stop } = await follow(connection, c.read, (bytes) => {
     const seen = watch(bytes);
     if (seen.line) console.log(seen.line);
     answered ||= seen.line !== undefined;
+    if (seen.nextWithinMs !== undefined) {
+      clearTimeout(silence);
+      silence = setTimeout(() => {
+        console.error(`nxflow job: the writer said nothing of the job for ${seen.nextWithinMs! / 1000} s: it stopped`);
+        finish(JOB_EXIT.failed);
+      }, seen.nextWithinMs);
+    }
     if (seen.exitCode !== undefined) finish(seen.exitCode);
   });
   const interrupt = () => finish(JOB_EXIT.interrupted);
@@ -162,6 +177,7 @@ export async function converse(
     return code;
   } finally {
     clearTimeout(timer);
+    clearTimeout(silence);
     for (const signal of SIGNALS) Deno.removeSignalListener(signal, interrupt);
     await stop();
   }

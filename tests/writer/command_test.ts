@@ -311,12 +311,14 @@ Deno.test("readReply and readStatus read back what the encoders wrote; other mes
     softwareName: "nxflow-writer",
     state: "writing",
     job,
+    intervalMs: 1,
   });
   assert.deepEqual(readStatus(message(statusJson(null))), {
     serviceId: "w1",
     softwareName: "nxflow-writer",
     state: "idle",
     job: null,
+    intervalMs: 1,
   });
   for (const other of [message("{}"), message("not json"), message("[1]"), pl72.encode(GOOD), new Uint8Array(4)]) {
     assert.equal(readStatus(other), null);

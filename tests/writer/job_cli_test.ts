@@ -178,9 +178,9 @@ Deno.test("watchStart --wait: prints status and stop answers, ends with the wrdn
   const wait = watchStart(JOB, true);
   assert.deepEqual(wait(answ("StartJob", "Success")), {
     line: "accepted by w1: Started write job",
-    exitCode: undefined,
+    nextWithinMs: 60_000,
   });
-  assert.deepEqual(wait(writing(JOB)), { line: "status w1: writing run.nxs (stop none)" });
+  assert.deepEqual(wait(writing(JOB)), { line: "status w1: writing run.nxs (stop none)", nextWithinMs: 10_000 });
   assert.deepEqual(wait(writing("11111111-2222-4333-8444-555555555555")), {});
   assert.deepEqual(wait(answ("SetStopTime", "Success", "c")), { line: "stop accepted by w1: Started write job" });
   const meta = { serviceId: "w1", jobId: JOB, fileName: "/data/run.nxs", metadata: "" };

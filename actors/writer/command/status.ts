@@ -93,6 +93,8 @@ export interface WriterStatus {
   state: string;
   /** null when idle. */
   job: StatusJob | null;
+  /** the writer's status period (x5f2 update_interval), ms. */
+  intervalMs: number;
 }
 
 /**
@@ -103,12 +105,14 @@ export function readStatus(bytes: Uint8Array): WriterStatus | null {
   let json: Record<string, unknown>;
   let serviceId: string;
   let softwareName: string;
+  let intervalMs: number;
   try {
     if (fileIdentifier(bytes) !== "x5f2") return null;
     const m = x5f2.decode(bytes);
     json = JSON.parse(m.status_json ?? "");
     serviceId = m.service_id ?? "";
     softwareName = m.software_name ?? "";
+    intervalMs = Number(m.update_interval ?? 0);
   } catch (error) {
     if (error instanceof SyntaxError) return null; // a BadBufferError, or status JSON that is not JSON
     throw error;
@@ -120,5 +124,5 @@ export function readStatus(bytes: Uint8Array): WriterStatus | null {
     startMs: Number(json.start_time ?? 0),
     stopMs: Number(json.stop_time ?? 0),
   };
-  return { serviceId, softwareName, state: json.state, job };
+  return { serviceId, softwareName, state: json.state, job, intervalMs };
 }
