@@ -40,6 +40,7 @@ import {
 import { sourceAndTime } from "./modules/extract.ts";
 import type { ModuleCheckpoint, WriterModule, WriterModuleType } from "./modules/module.ts";
 import { withCompanions } from "./modules/registry.ts";
+import { emptyStats } from "./job_stats.ts";
 import { type FilterCheckpoint, SourceFilter } from "./source_filter.ts";
 
 /** A message as routes keep it: its bytes (for checkpoints) and its decoded form. */
@@ -68,11 +69,6 @@ interface Checkpoint {
 }
 
 const NS_PER_MS = 1_000_000n;
-
-/** Counters of a new job. */
-export function emptyStats(): JobStats {
-  return { received: 0, written: 0, badMessages: 0, filtered: 0, unrouted: 0, writeErrors: 0, bytes: 0, resumes: 0 };
-}
 
 /** An open job file; see the module doc. */
 export class JobFile {
@@ -149,7 +145,17 @@ export class JobFile {
     } catch {
       exists = false;
     }
-    if (!exists) return new JobFile(plan, createNexusFile(plan.path), null);
+    if (!exists) {
+      const file = createNexusFile(plan.path);
+      try {
+        return new JobFile(plan, file, null);
+      } catch (error) {
+        // the start fails (500): leave no half-made file behind, so that the same name can be used again
+        file.close();
+        await Deno.remove(plan.path).catch(() => {});
+        throw error;
+      }
+    }
     const file = reopenNexusFile(plan.path);
     const text = readCheckpoint(file);
     const saved = text ? JSON.parse(text) as Checkpoint : null;

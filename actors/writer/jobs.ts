@@ -15,7 +15,7 @@ import type { FileWriterProtocol, HandlerProtocol, JobPlan } from "../../protoco
 import type { Log } from "../cli/log.ts";
 import { ActorStartError } from "../runtime/errors.ts";
 import type { ActorSystem } from "../runtime/system.ts";
-import { emptyStats } from "./job_file.ts";
+import { emptyStats } from "./job_stats.ts";
 import { jobChildId, jobTree } from "./tree.ts";
 
 /** Runs the jobs of one writer subtree; see the module doc. */

@@ -69,7 +69,8 @@ export function jobTree(plan: JobPlan, connection: ConnectionOptions): Superviso
       topics: topics.map((topic) => ({ topic })),
       start: { timestampMs: Math.max(0, plan.startMs - plan.timeBeforeStartMs) },
       maxUnconfirmedBytes: plan.maxQueuedBytes,
-      maxBytesPerPartition: 64 * 1024 * 1024,
+      // 8 MiB fetches: larger ones cost the consumer more copying than they save (scripts/bench/writer_throughput.ts)
+      maxBytesPerPartition: 8 * 1024 * 1024,
     } satisfies ConsumerConfig,
   };
   return {

@@ -48,7 +48,7 @@ const F144 = { pvs: 1_000, hz: 10, seconds: 60 };
 const GOAL_VS_H5PY = 0.8;
 const GOAL_FROM_KAFKA_MBPS = 300;
 /** The writer's data consumer fetches up to this much per partition (`tree.ts`); the consumer-alone anchor too. */
-const FETCH_BYTES = 64 * 1024 * 1024;
+const FETCH_BYTES = 8 * 1024 * 1024;
 /** The writer's default `maxQueuedBytes`, the consumer's unconfirmed-bytes bound. */
 const QUEUED_BYTES = 256 * 1024 * 1024;
 const BYTES_PER_EVENT = 8;

@@ -37,6 +37,21 @@ Deno.test("file writer command protocol on a real Kafka", async (t) => {
       assert.match(answ.message.message, /Could not parse NeXus structure JSON/);
     });
 
+    await t.step("an unknown writer module is refused with 500, and no file is left", async () => {
+      const odd = {
+        children: [{
+          type: "group",
+          name: "g",
+          children: [{ module: "zz99", config: { topic: command, source: "s" } }],
+        }],
+      };
+      const jobId = await rig.startJob({ filename: "odd.nxs", structure: odd, startMs: Date.now() });
+      const [answ] = await eventually("the answ", () => answersFor(rig, command, jobId), (a) => a.length > 0);
+      assert.equal(answ.message.status_code, 500);
+      assert.match(answ.message.message, /zz99/);
+      await assert.rejects(Deno.stat(`${rig.dir}/odd.nxs`));
+    });
+
     await t.step("a file name that leaves the output folder is refused with 400", async () => {
       const jobId = await rig.startJob({ filename: "../escape.nxs", structure, startMs: Date.now() });
       const [answ] = await eventually("the answ", () => answersFor(rig, command, jobId), (a) => a.length > 0);
