@@ -61,7 +61,10 @@ const times = (file: Awaited<ReturnType<typeof readH5>>, path: string) => object
 
 Deno.test("file writer streaming semantics on a real Kafka", async (t) => {
   const kafka = await startKafka();
-  const rig = await startRig(kafka.connection, { dataTopics: { events: 2, motion: 1 }, flushIntervalMs: 300 });
+  const rig = await startRig(kafka.connection, {
+    dataTopics: { events: 2, motion: 1, empty: 1 },
+    flushIntervalMs: 300,
+  });
   try {
     await t.step("historic data: only the window, and the last known values before it", async () => {
       const T = Date.now();
@@ -87,6 +90,28 @@ Deno.test("file writer streaming semantics on a real Kafka", async (t) => {
       assert.deepEqual(times(file, "/entry/log0/time"), [51_000, 45_000, 35_000].map((d) => `${ns(T - d)}`));
       assert.deepEqual(objectAt(file, "/entry/log1/value").value, [42]);
       assert.equal(objectAt(file, "/entry/end_time").value, new Date(T - 30_000).toISOString());
+    });
+
+    await t.step("a topic with no data: empty datasets, and the job succeeds", async () => {
+      const start = Date.now();
+      const quiet = {
+        children: [{
+          type: "group",
+          name: "entry",
+          children: [{ module: "ev44", config: { topic: rig.topics.data.empty, source: "nobody" } }],
+        }],
+      };
+      const jobId = await rig.startJob({
+        filename: "empty.nxs",
+        structure: quiet,
+        startMs: start,
+        stopMs: start + 500,
+      });
+      assert.equal((await rig.finished(jobId)).message.error_encountered, false);
+      const file = await readH5(`${rig.dir}/empty.nxs`);
+      for (const name of ["event_id", "event_time_offset", "event_time_zero", "event_index"]) {
+        assert.deepEqual(objectAt(file, `/entry/${name}`).shape, [0], name);
+      }
     });
 
     await t.step("start and stop in the future: the job waits for them", async () => {
