@@ -1,22 +1,37 @@
 /**
- * The admin endpoint: a small HTTP server on loopback that shows the supervision tree and takes fault-injection
- * requests. Later roles add their status and metrics here.
+ * The admin endpoint: a small HTTP server on loopback that shows the supervision tree and the actors' statistics, and
+ * takes fault-injection requests.
  *
  * | route | reply |
  * |---|---|
  * | `GET /` | the list of routes |
  * | `GET /health` | `HealthReply`: ok, or degraded while an actor is down or a thread hung |
  * | `GET /tree` | `TreeSnapshot`: every supervisor and actor with state, restarts, uptime and counters |
+ * | `GET /stats?actor=A` | `ActorStatsReply`: actor A's (id or path) reply to its `stats` request |
+ * | `GET /stats` | `AllStatsReply`: the stats of every running actor that has a `stats` request, by path |
  * | `POST /chaos` | `ChaosRequest` → `ChaosReply`; 403 unless started with fault injection enabled |
  *
- * Bad requests get a 4xx with a JSON `{ok: false, error}` and are counted; nothing a client sends can stop the
- * process.
+ * `GET /stats?actor=A` fails with 404 for an unknown actor (the error lists them), 501 when A has no `stats` request,
+ * 502 when its handler threw, 503 when A cannot take requests (failed, or its stash is full) and 504 when it gives no
+ * reply within 2 s. `GET /stats` asks every running actor at once and leaves out those without a `stats` request.
+ *
+ * Bad requests and failed `GET /stats?actor=` get a 4xx or 5xx with a JSON `{ok: false, error}` and are counted;
+ * nothing a client sends can stop the process.
  *
  * @module
  */
-import type { ChaosReply, ChaosRequest, HealthReply } from "../../protocols/admin.ts";
+import type {
+  ActorStatsReply,
+  AllStatsReply,
+  ChaosReply,
+  ChaosRequest,
+  HealthReply,
+  StatsError,
+  StatsProtocol,
+} from "../../protocols/admin.ts";
 import { FAULT_KINDS, type FaultKind } from "../../protocols/runtime.ts";
 import type { ActorSnapshot, SupervisorSnapshot } from "../../protocols/supervision.ts";
+import { RemoteError, RequestTimeoutError, UndeliverableError } from "../runtime/errors.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import type { Log } from "../cli/log.ts";
 
@@ -37,12 +52,14 @@ export interface AdminOptions {
 export interface AdminServer {
   /** e.g. `http://127.0.0.1:8790` */
   url: string;
-  /** requests refused as malformed, unknown or forbidden. */
+  /** requests answered with an error: malformed, unknown, forbidden, or stats that could not be had. */
   readonly rejected: number;
   shutdown(): Promise<void>;
 }
 
 const MAX_BODY = 64 * 1024;
+const STATS_TIMEOUT_MS = 2000;
+const ROUTES = ["GET /health", "GET /tree", "GET /stats", "GET /stats?actor=<id or path>", "POST /chaos"];
 
 /** Serves the admin routes for a running system. */
 export function startAdminServer(system: ActorSystem, options: AdminOptions): Promise<AdminServer> {
@@ -52,21 +69,26 @@ export function startAdminServer(system: ActorSystem, options: AdminOptions): Pr
     return Response.json(body, { status });
   };
   const handler = async (req: Request): Promise<Response> => {
-    const { pathname } = new URL(req.url);
+    const { pathname, searchParams } = new URL(req.url);
     const route = `${req.method} ${pathname}`;
     switch (route) {
       case "GET /":
-        return reply(200, { routes: ["GET /health", "GET /tree", "POST /chaos"] });
+        return reply(200, { routes: ROUTES });
       case "GET /health":
         return reply(200, health(system, options));
       case "GET /tree":
         return reply(200, system.snapshot());
+      case "GET /stats": {
+        const actor = searchParams.get("actor");
+        if (actor === null) return reply(200, await allStats(system));
+        return reply(...await actorStats(system, actor));
+      }
       case "POST /chaos": {
         const [status, body] = await chaos(system, req, options);
         return reply(status, body);
       }
       default:
-        return reply(404, { ok: false, error: `No route ${route}; routes: GET /health, GET /tree, POST /chaos` });
+        return reply(404, { ok: false, error: `No route ${route}; routes: ${ROUTES.join(", ")}` });
     }
   };
   return new Promise((resolve, reject) => {
@@ -116,6 +138,47 @@ async function chaos(system: ActorSystem, req: Request, options: AdminOptions): 
   } catch (error) {
     return [error instanceof RangeError ? 404 : 409, { ok: false, error: (error as Error).message }];
   }
+}
+
+/** Asks one actor for its stats; the status says why there are none. */
+async function actorStats(system: ActorSystem, actor: string): Promise<[number, ActorStatsReply | StatsError]> {
+  let ref;
+  try {
+    ref = system.ref<StatsProtocol>(actor);
+  } catch (error) {
+    return [404, { ok: false, error: (error as Error).message }];
+  }
+  try {
+    return [200, { actor: ref.path, stats: await ref.request("stats", null, { timeoutMs: STATS_TIMEOUT_MS }) }];
+  } catch (error) {
+    return [statusOf(error as Error), { ok: false, error: (error as Error).message }];
+  }
+}
+
+/** The HTTP status for a failed `stats` request; the runtime answers a request kind an actor lacks with a TypeError. */
+function statusOf(error: Error): number {
+  if (error instanceof RemoteError) {
+    const missing = error.remote.name === "TypeError" && /answers no request "stats"$/.test(error.remote.message);
+    return missing ? 501 : 502;
+  }
+  if (error instanceof RequestTimeoutError) return 504;
+  return error instanceof UndeliverableError ? 503 : 500;
+}
+
+async function allStats(system: ActorSystem): Promise<AllStatsReply> {
+  const running: string[] = [];
+  const walk = (node: SupervisorSnapshot | ActorSnapshot) => {
+    if (node.kind === "supervisor") node.children.forEach(walk);
+    else if (node.state === "running") running.push(node.path);
+  };
+  walk(system.snapshot().root);
+  const result: AllStatsReply = { stats: {}, failed: {} };
+  const replies = await Promise.all(running.map((path) => actorStats(system, path)));
+  replies.forEach(([status, body], i) => {
+    if ("stats" in body) result.stats[running[i]] = body.stats;
+    else if (status !== 501) result.failed[running[i]] = body.error;
+  });
+  return result;
 }
 
 function health(system: ActorSystem, options: AdminOptions): HealthReply {
