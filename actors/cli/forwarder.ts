@@ -1,12 +1,14 @@
 /**
  * `nxflow forwarder`: runs the EPICS forwarder (`actors/forwarder/`) with ESS forwarder style options until SIGINT
- * or SIGTERM.
+ * or SIGTERM, optionally sending its stats to Graphite (`--graphite`).
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import type { ConfigProtocol, SerialiserProtocol } from "../../protocols/forwarder.ts";
+import { graphiteAddress } from "../common/graphite.ts";
 import { forwarderConfig } from "../forwarder/options.ts";
+import { forwarderGraphite } from "../forwarder/role.ts";
 import { forwarderTree } from "../forwarder/tree.ts";
 import { ActorSystem } from "../runtime/mod.ts";
 import { type Command, UsageError } from "./command.ts";
@@ -32,6 +34,8 @@ Options:
   --ca-addr-list LIST      EPICS_CA_ADDR_LIST: where to search for PVs (default 127.0.0.1; no broadcast)
   --ca-server-port N       EPICS_CA_SERVER_PORT (default 5064)
   --groups N               PV monitor groups, each a Worker with a libca child process (default 4)
+  --graphite HOST:PORT     send the serialiser's and config's stats to Carbon every 10 s as
+                           nxflow.forwarder.<service id>.<actor>.<counter> (default off)
   --log-format text|json   (default text)
 
 Example:
@@ -71,6 +75,7 @@ async function run(args: string[]): Promise<number> {
       "ca-addr-list": { type: "string" },
       "ca-server-port": { type: "string" },
       groups: { type: "string" },
+      graphite: { type: "string" },
       "log-format": { type: "string", default: "text" },
     },
   });
@@ -98,6 +103,7 @@ async function run(args: string[]): Promise<number> {
       version: VERSION,
     })
   );
+  if (values.graphite) checked(() => graphiteAddress(values.graphite!, "--graphite"));
   let fatal: string | null = null;
   let stop = () => {};
   const system = await ActorSystem.start(forwarderTree(config), {
@@ -110,11 +116,13 @@ async function run(args: string[]): Promise<number> {
   for (const id of ["config", "serialiser"]) {
     system.ref<ConfigProtocol | SerialiserProtocol>(id).onEmit((m) => log(m.level, `forwarder/${id}`, m.message));
   }
+  const graphite = values.graphite ? forwarderGraphite(system, values.graphite, config.serviceId, log) : null;
   log("info", "forwarder", `running: ${config.groups} monitor groups, CA address list "${config.ca.addrList}"`);
   await new Promise<void>((resolve) => {
     stop = resolve;
     for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, resolve);
   });
+  graphite?.stop();
   await system.stop();
   if (fatal) log("error", "forwarder", `gave up: ${fatal}`);
   return fatal ? 3 : 0;

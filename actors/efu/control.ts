@@ -2,7 +2,8 @@
  * The EFU's control, on the main thread: gathers the counters of the pipeline actors, serves the reference EFU's
  * text command API over TCP (`VERSION_GET`, `DETECTOR_INFO_GET`, `STAT_GET_COUNT`, `STAT_GET i`, `STAT_GET_NAME name`,
  * `CMD_GET_COUNT`, `CMD_GET i`, `EXIT`; `Error: <BADCMD>` / `Error: <BADARGS>`), publishes an x5f2 status with
- * every counter through the serialiser, and optionally sends the counters to Graphite/Carbon once a second.
+ * every counter through the serialiser, and optionally sends the counters to Graphite/Carbon once a second
+ * (`../common/graphite.ts`).
  *
  * Counter names are `efu.<instrument>.<region>.<name>`, e.g. `efu.bifrost.0.receive.packets`.
  *
@@ -11,6 +12,7 @@
 import type { CounterSnapshot, SerialiserProtocol } from "../../protocols/efu.ts";
 import { x5f2 } from "../../schemas/x5f2/codec.ts";
 import type { Log } from "../cli/log.ts";
+import { startGraphite } from "../common/graphite.ts";
 import { VERSION } from "../cli/version.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import type { EfuConfig } from "./role.ts";
@@ -123,7 +125,9 @@ export function startControl(system: ActorSystem, c: EfuConfig, log: Log, onExit
     system.ref<SerialiserProtocol>("efu/serialiser").send({ type: "status", value });
   }, c.statusIntervalMs);
 
-  const graphite = c.graphite ? startGraphite(c.graphite, counters, log) : null;
+  const graphite = c.graphite
+    ? startGraphite({ address: c.graphite, prefix: "", metrics: counters, intervalMs: 1000, log, source: "efu" })
+    : null;
 
   return {
     commandPort,
@@ -173,31 +177,4 @@ async function session(conn: Deno.Conn, answer: (l: string) => Promise<string>):
       // already closed
     }
   }
-}
-
-/** Sends every counter as Carbon plaintext (`name value unixtime`) once a second; reconnects on failure. */
-function startGraphite(address: string, counters: () => Promise<[string, number][]>, log: Log) {
-  const [hostname, port] = [address.slice(0, address.lastIndexOf(":")), Number(address.split(":").pop())];
-  let conn: Deno.Conn | null = null;
-  let warned = false;
-  const timer = setInterval(async () => {
-    const now = Math.floor(Date.now() / 1000);
-    const text = (await counters()).map(([n, v]) => `${n} ${v} ${now}\n`).join("");
-    try {
-      conn ??= await Deno.connect({ hostname, port });
-      await conn.write(new TextEncoder().encode(text));
-      warned = false;
-    } catch (error) {
-      conn?.close();
-      conn = null;
-      if (!warned) log("warn", "efu", `Graphite ${address}: ${(error as Error).message}; retrying`);
-      warned = true;
-    }
-  }, 1000);
-  return {
-    stop() {
-      clearInterval(timer);
-      conn?.close();
-    },
-  };
 }

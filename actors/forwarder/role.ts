@@ -5,16 +5,22 @@
  * Settings (defaults): `configTopic` ("forwarder_config"), `statusTopic` ("forwarder_status"), `storageTopic`
  * ("forwarder_storage"; "" for none), `skipRetrieval` (false), `pvUpdatePeriodMs` (0: no periodic re-sends),
  * `serviceId` ("": nxflow-forwarder-<pid>), `caAddrList` ("127.0.0.1"), `caServerPort` (5064), `groups` (4),
- * `streams` ("": a JSON file of streams, see `options.ts`).
+ * `streams` ("": a JSON file of streams, see `options.ts`), `graphite` ("": off, else Carbon's "host:port").
+ *
+ * With Graphite on, the main thread sends the serialiser's and the config actor's stats every 10 s as
+ * `nxflow.forwarder.<serviceId>.serialiser.<counter>` and `...config.<counter>` ({@linkcode forwarderGraphite}).
  *
  * @module
  */
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import type { ConfigProtocol, SerialiserProtocol, Stream } from "../../protocols/forwarder.ts";
 import { BrokerAdmin } from "../broker/admin.ts";
+import type { Log } from "../cli/log.ts";
 import { mergeChecked } from "../cli/merge_checked.ts";
 import { VERSION } from "../cli/version.ts";
+import { type Graphite, graphiteAddress, metricSegment, numericMetrics, startGraphite } from "../common/graphite.ts";
 import type { Role } from "../roles.ts";
+import type { ActorSystem } from "../runtime/system.ts";
 import { streamsFromJson } from "./options.ts";
 import { forwarderTree } from "./tree.ts";
 
@@ -29,6 +35,7 @@ const DEFAULTS = {
   caServerPort: 5064,
   groups: 4,
   streams: "",
+  graphite: "",
 };
 
 /** The forwarder role's checked settings. */
@@ -51,6 +58,7 @@ export const forwarder: Role<ForwarderRoleConfig> = {
     if (c.pvUpdatePeriodMs !== 0 && !(c.pvUpdatePeriodMs >= 10)) {
       throw new RangeError(`Cannot use ${where}.pvUpdatePeriodMs: 0 (off) or at least 10, got ${c.pvUpdatePeriodMs}`);
     }
+    if (c.graphite) graphiteAddress(c.graphite, `${where}.graphite`);
     const streamList = c.streams ? streamsFromJson(Deno.readTextFileSync(c.streams)) : [];
     return { ...c, streamList };
   },
@@ -73,16 +81,42 @@ export const forwarder: Role<ForwarderRoleConfig> = {
       periodMs: c.pvUpdatePeriodMs || undefined,
       statusIntervalMs: 4000,
       groups: c.groups,
-      serviceId: c.serviceId || `nxflow-forwarder-${Deno.pid}`,
+      serviceId: serviceIdOf(c),
       ca: { addrList: c.caAddrList, serverPort: c.caServerPort },
       streams: c.streamList,
       version: VERSION,
     }),
-  attach(system, _config, log) {
+  attach(system, config, log) {
     for (const id of ["config", "serialiser"]) {
       system.ref<ConfigProtocol | SerialiserProtocol>(`forwarder/${id}`).onEmit((m) =>
         log(m.level, `root/forwarder/${id}`, m.message)
       );
     }
+    if (config.graphite) forwarderGraphite(system, config.graphite, serviceIdOf(config), log);
   },
 };
+
+function serviceIdOf(c: ForwarderRoleConfig): string {
+  return c.serviceId || `nxflow-forwarder-${Deno.pid}`;
+}
+
+/**
+ * Sends the stats of the serialiser and the config actor (under `forwarder/`) to Carbon every 10 s, named
+ * `nxflow.forwarder.<serviceId>.<actor>.<counter>` (the service id's dots and other odd characters become `_`).
+ * An actor that does not answer within 2 s is left out of that round. Used by the role and by `nxflow forwarder`.
+ *
+ * @throws {TypeError} for an address that is not `host:port`.
+ */
+export function forwarderGraphite(system: ActorSystem, address: string, serviceId: string, log: Log): Graphite {
+  const ask = (id: "serialiser" | "config") =>
+    system.ref<ConfigProtocol | SerialiserProtocol>(`forwarder/${id}`).request("stats", null, { timeoutMs: 2000 })
+      .then((stats) => numericMetrics(stats, id), () => []);
+  return startGraphite({
+    address,
+    prefix: `nxflow.forwarder.${metricSegment(serviceId)}`,
+    metrics: async () => (await Promise.all([ask("serialiser"), ask("config")])).flat(),
+    intervalMs: 10_000,
+    log,
+    source: "forwarder",
+  });
+}
