@@ -20,7 +20,7 @@ const HELP = `Usage: nxflow start [options]
 Runs nxflow's supervision tree with the roles of the configuration file (default: ${
   ROLES.filter((r) => r.byDefault).map((r) => r.name).join(", ")
 }),
-and a loopback admin endpoint (GET /health, GET /tree, POST /chaos). Stops gracefully on SIGINT or SIGTERM.
+and a loopback admin endpoint (GET /health, GET /tree, GET /stats, POST /chaos). Stops gracefully on SIGINT or SIGTERM.
 
 Options:
   --config FILE              JSON configuration file (see README, "Configuration"); default: built-in defaults
@@ -188,7 +188,11 @@ async function runConfigured(config: NxflowConfig, configFile: string | undefine
   });
   if (admin) {
     const chaos = config.faultInjection ? "enabled" : "disabled";
-    log("info", "admin", `admin endpoint on ${admin.url} (GET /health, GET /tree; fault injection ${chaos})`);
+    log(
+      "info",
+      "admin",
+      `admin endpoint on ${admin.url} (GET /health, GET /tree, GET /stats; fault injection ${chaos})`,
+    );
   }
   const signal = await new Promise<string>((resolve) => {
     for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, () => resolve(sig));
