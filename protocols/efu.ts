@@ -48,7 +48,7 @@ export type CounterSnapshot = Record<string, number>;
 /** The socket reader (`actors/efu/socket_reader.ts`). */
 export interface SocketReaderProtocol {
   in: None;
-  requests: { counters: { request: null; reply: CounterSnapshot } };
+  requests: { stats: { request: null; reply: CounterSnapshot } };
   out: None;
   ports: { packets: PacketBatch | FlowAck };
 }
@@ -56,7 +56,7 @@ export interface SocketReaderProtocol {
 /** Event formation (`actors/efu/formation.ts`). */
 export interface FormationProtocol {
   in: None;
-  requests: { counters: { request: null; reply: CounterSnapshot } };
+  requests: { stats: { request: null; reply: CounterSnapshot } };
   out: None;
   ports: { packets: PacketBatch | FlowAck; events: EventBatch | FlowAck };
 }
@@ -70,7 +70,7 @@ export interface StatusMessage {
 /** The ev44 serialiser (`actors/efu/serialiser.ts`). */
 export interface SerialiserProtocol {
   in: StatusMessage;
-  requests: { counters: { request: null; reply: CounterSnapshot } };
+  requests: { stats: { request: null; reply: CounterSnapshot } };
   out: None;
   ports: { events: EventBatch | FlowAck; records: ProducerLink };
 }

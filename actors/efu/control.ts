@@ -53,10 +53,10 @@ export function startControl(system: ActorSystem, c: EfuConfig, log: Log, onExit
     const snapshots = await Promise.all(
       ACTORS.map((id) =>
         system.ref<
-          { in: never; out: never; ports: never; requests: { counters: { request: null; reply: CounterSnapshot } } }
+          { in: never; out: never; ports: never; requests: { stats: { request: null; reply: CounterSnapshot } } }
         >(
           `efu/${id}`,
-        ).request("counters", null, { timeoutMs: 2000 }).catch(() => ({} as CounterSnapshot))
+        ).request("stats", null, { timeoutMs: 2000 }).catch(() => ({} as CounterSnapshot))
       ),
     );
     for (const snap of snapshots) {

@@ -61,6 +61,6 @@ export default defineActor<FormationProtocol, FormationConfig, State>({
     return s;
   },
   requests: {
-    counters: (s) => ({ ...s.counters }),
+    stats: (s) => ({ ...s.counters }),
   },
 });

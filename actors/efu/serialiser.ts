@@ -157,7 +157,7 @@ export default defineActor<SerialiserProtocol, SerialiserConfig, State>({
     }
   },
   requests: {
-    counters: (s) => ({ ...s.counters, "produce.in_flight_bytes": s.outbox.stats.bytesInFlight }),
+    stats: (s) => ({ ...s.counters, "produce.in_flight_bytes": s.outbox.stats.bytesInFlight }),
   },
   terminate(s) {
     clearInterval(s.timer);

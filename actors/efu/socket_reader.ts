@@ -120,7 +120,7 @@ export default defineActor<SocketReaderProtocol, SocketReaderConfig, State>({
     return s;
   },
   requests: {
-    counters: (s) => ({ ...s.counters }),
+    stats: (s) => ({ ...s.counters }),
   },
   terminate(s) {
     s.closed = true;
