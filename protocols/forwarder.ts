@@ -36,12 +36,17 @@ export type AssignLink =
   /** the full set of PVs this group monitors. */
   | { type: "assign"; pvs: string[] };
 
+/** Something a PV did, as a monitor group reports it. */
+export type PvEvent =
+  | { type: "connection"; pv: string; connected: boolean; timeMs: number }
+  | { type: "update"; pv: string; update: CaUpdate };
+
 /** Monitor group `<i>` → serialiser, over channel `pvs_<i>`. */
 export type PvLink =
   /** a monitor group (re)started: its PVs are disconnected until they report again. */
   | { type: "hello" }
-  | { type: "connection"; pv: string; connected: boolean; timeMs: number }
-  | { type: "update"; pv: string; update: CaUpdate };
+  /** what the group's PVs did since its last batch, in order (one message per batch read from its CA process). */
+  | { type: "events"; events: PvEvent[] };
 
 /** Config → serialiser, over channel `streams`. */
 export type StreamsLink =

@@ -1,86 +1,101 @@
 /**
- * The binary frames a CA child process (`ca_process.ts`) sends its monitor group (`ca_remote.ts`): each frame is a
- * u32 length (of what follows) and a kind byte, all little-endian.
+ * The binary frames of CA events. The native queue (`ca_queue.c`) writes them on libca's threads; a CA child process
+ * (`ca_process.ts`) passes them to its monitor group (`ca_remote.ts`) unchanged, in batches; the in-process client
+ * (`ca_client.ts`) decodes them itself. Each frame is little-endian: a u32 length (of what follows), a u8 kind, the
+ * u32 monitor id, then
  *
- * - connection (1): u32 monitor id, u8 connected;
- * - update (2): u32 id, u8 CA type index, u8 array flag, i16 severity, i16 status, u64 EPICS time (ns since the
- *   Unix epoch), u32 element count, then the elements' raw bytes (strings: their JSON).
+ * - connection (1): u8 connected;
+ * - update (2): u8 CA type index (string, short, float, enum, char, long, double), u8 0, u32 element count, then the
+ *   `dbr_time_<type>` struct as libca delivered it: i16 status, i16 severity, u32 EPICS seconds, u32 ns, padding to
+ *   the value, the elements (strings: 40 bytes each, NUL-terminated).
  *
  * @module
  */
-import type { CaArray, CaType, CaUpdate } from "./ca_client.ts";
+import type { CaType, CaUpdate } from "./ca_client.ts";
 
-const TYPES: CaType[] = ["string", "short", "float", "enum", "char", "long", "double"];
-const HEAD = 4 + 1 + 4;
-const UPDATE_HEAD = HEAD + 1 + 1 + 2 + 2 + 8 + 4;
+/** CA types by the index frames carry (`DBR_TIME_<type>` − 14). */
+export const CA_TYPES: readonly CaType[] = ["string", "short", "float", "enum", "char", "long", "double"];
+/** frame kinds. */
+export const CONNECTION = 1;
+export const UPDATE = 2;
+
+const UPDATE_HEAD = 4 + 1 + 4 + 1 + 1 + 4;
+const EPICS_EPOCH_S = 631_152_000n;
+/** offset of the value in `dbr_time_<type>` and the element size. */
+const LAYOUT: Record<CaType, [number, number]> = {
+  string: [12, 40],
+  short: [14, 2],
+  float: [12, 4],
+  enum: [14, 2],
+  char: [15, 1],
+  long: [12, 4],
+  double: [16, 8],
+};
 const ARRAYS = [null, Int16Array, Float32Array, Uint16Array, Uint8Array, Int32Array, Float64Array] as const;
+const utf8 = new TextDecoder();
 
 /** A decoded frame. */
 export type Frame =
   | { kind: "connection"; id: number; connected: boolean }
   | { kind: "update"; id: number; update: CaUpdate };
 
-/** Frame for a connection change. */
-export function encodeConnection(id: number, connected: boolean): Uint8Array {
-  const bytes = new Uint8Array(HEAD + 1);
-  const v = new DataView(bytes.buffer);
-  v.setUint32(0, bytes.byteLength - 4, true);
-  v.setUint8(4, 1);
-  v.setUint32(5, id, true);
-  v.setUint8(9, connected ? 1 : 0);
-  return bytes;
+function decodeString(bytes: Uint8Array, offset: number): string {
+  const end = bytes.indexOf(0, offset);
+  return utf8.decode(bytes.subarray(offset, end < 0 || end > offset + 40 ? offset + 40 : end));
 }
 
-/** Frame for a monitor update. */
-export function encodeUpdate(id: number, u: CaUpdate): Uint8Array {
-  const typeIndex = TYPES.indexOf(u.type);
-  let body: Uint8Array;
-  let count: number;
-  if (u.type === "string") {
-    const strings = Array.isArray(u.value) ? u.value : [u.value];
-    body = new TextEncoder().encode(JSON.stringify(strings));
-    count = strings.length;
-  } else if (typeof u.value === "number") {
-    body = new Uint8Array(new ARRAYS[typeIndex]!([u.value]).buffer);
-    count = 1;
-  } else {
-    const a = u.value as CaArray;
-    body = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-    count = a.length;
+/** Decodes a `dbr_time_<type>` struct of `count` elements (the values are copied out of `bytes`). */
+export function decodeTimeDbr(type: CaType, count: number, bytes: Uint8Array): CaUpdate {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const [at, size] = LAYOUT[type];
+  const seconds = BigInt(view.getUint32(4, true)) + EPICS_EPOCH_S;
+  const timestampNs = seconds * 1_000_000_000n + BigInt(view.getUint32(8, true));
+  const head = { type, status: view.getInt16(0, true), severity: view.getInt16(2, true), timestampNs };
+  const array = count > 1;
+  if (type === "string") {
+    const all = Array.from({ length: count }, (_, i) => decodeString(bytes, at + i * size));
+    return { ...head, array, value: array ? all : all[0] ?? "" };
   }
-  const bytes = new Uint8Array(UPDATE_HEAD + body.byteLength);
-  const v = new DataView(bytes.buffer);
-  v.setUint32(0, bytes.byteLength - 4, true);
-  v.setUint8(4, 2);
-  v.setUint32(5, id, true);
-  v.setUint8(9, typeIndex);
-  v.setUint8(10, u.array ? 1 : 0);
-  v.setInt16(11, u.severity, true);
-  v.setInt16(13, u.status, true);
-  v.setBigUint64(15, u.timestampNs, true);
-  v.setUint32(23, count, true);
-  bytes.set(body, UPDATE_HEAD);
-  return bytes;
+  if (!array) {
+    const value = type === "double"
+      ? view.getFloat64(at, true)
+      : type === "float"
+      ? view.getFloat32(at, true)
+      : type === "long"
+      ? view.getInt32(at, true)
+      : type === "short"
+      ? view.getInt16(at, true)
+      : type === "enum"
+      ? view.getUint16(at, true)
+      : view.getUint8(at);
+    return { ...head, array, value: count === 0 ? 0 : value };
+  }
+  const body = bytes.slice(at, at + count * size).buffer;
+  return { ...head, array, value: new ARRAYS[CA_TYPES.indexOf(type)]!(body) };
 }
 
 /** Decodes the frame in `bytes` (without its length field). */
 export function decodeFrame(bytes: Uint8Array): Frame {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const id = v.getUint32(1, true);
-  if (v.getUint8(0) === 1) return { kind: "connection", id, connected: v.getUint8(5) === 1 };
-  const typeIndex = v.getUint8(5);
-  const type = TYPES[typeIndex];
-  const array = v.getUint8(6) === 1;
-  const head = { type, array, severity: v.getInt16(7, true), status: v.getInt16(9, true) };
-  const timestampNs = v.getBigUint64(11, true);
-  const body = bytes.slice(UPDATE_HEAD - 4);
-  let value: CaUpdate["value"];
-  if (type === "string") {
-    const strings = JSON.parse(new TextDecoder().decode(body)) as string[];
-    value = array ? strings : strings[0] ?? "";
-  } else {
-    const values = new ARRAYS[typeIndex]!(body.buffer);
-    value = array ? values : values[0] ?? 0;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const id = view.getUint32(1, true);
+  if (bytes[0] === CONNECTION) return { kind: "connection", id, connected: bytes[5] === 1 };
+  const type = CA_TYPES[bytes[5]];
+  const count = view.getUint32(7, true);
+  return { kind: "update", id, update: decodeTimeDbr(type, count, bytes.subarray(UPDATE_HEAD - 4)) };
+}
+
+/**
+ * Calls `each` with every whole frame in `bytes[0, end)` (without its length field, a view into `bytes`), and returns
+ * where the first incomplete frame starts.
+ */
+export function eachFrame(bytes: Uint8Array, end: number, each: (frame: Uint8Array) => void): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 0;
+  while (end - at >= 4) {
+    const size = view.getUint32(at, true);
+    if (end - at - 4 < size) break;
+    each(bytes.subarray(at + 4, at + 4 + size));
+    at += 4 + size;
   }
-  return { kind: "update", id, update: { ...head, timestampNs, value } };
+  return at;
 }

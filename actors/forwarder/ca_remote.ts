@@ -3,17 +3,23 @@
  * use this one. The child is tied to this isolate by its stdin: when the group stops or crashes, the pipe closes and
  * the child exits; {@linkcode CaClient.close} also kills it.
  *
+ * The child's frames (`ca_frames.ts`) arrive in batches; each read of its stdout is decoded and handed to the
+ * handlers in one synchronous run, so a caller that collects what its handlers get until the next microtask sees one
+ * batch at a time.
+ *
  * @module
  */
 import type { CaClient, CaEnvironment, Monitor, MonitorHandlers } from "./ca_client.ts";
-import { decodeFrame } from "./ca_frames.ts";
+import { decodeFrame, eachFrame } from "./ca_frames.ts";
+import { ensureCaQueue } from "./ca_queue.ts";
 
 const CHILD = new URL("./ca_process.ts", import.meta.url).href;
 
-/** Starts the child process and returns a client speaking to it. */
+/** Starts the child process (building the native queue first if needed) and returns a client speaking to it. */
 export function openRemoteCaClient(env: CaEnvironment): CaClient {
+  const library = ensureCaQueue();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-lock", "--allow-ffi", "--allow-env", CHILD, JSON.stringify(env)],
+    args: ["run", "--quiet", "--no-lock", "--allow-ffi", "--allow-env", CHILD, JSON.stringify(env), library],
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
@@ -26,25 +32,24 @@ export function openRemoteCaClient(env: CaEnvironment): CaClient {
   const send = (line: object) => {
     queue = queue.then(() => commands.write(new TextEncoder().encode(JSON.stringify(line) + "\n"))).catch(() => {});
   };
+  const deliver = (bytes: Uint8Array) => {
+    const frame = decodeFrame(bytes);
+    const h = handlers.get(frame.id);
+    if (!h) return;
+    if (frame.kind === "connection") h.onConnection(frame.connected);
+    else h.onUpdate(frame.update);
+  };
   void (async () => {
-    let buffer = new Uint8Array(0);
+    let rest: Uint8Array | null = null;
     for await (const chunk of child.stdout) {
-      const joined = new Uint8Array(buffer.byteLength + chunk.byteLength);
-      joined.set(buffer);
-      joined.set(chunk, buffer.byteLength);
-      let at = 0;
-      const view = new DataView(joined.buffer);
-      while (joined.byteLength - at >= 4) {
-        const size = view.getUint32(at, true);
-        if (joined.byteLength - at - 4 < size) break;
-        const frame = decodeFrame(joined.subarray(at + 4, at + 4 + size));
-        at += 4 + size;
-        const h = handlers.get(frame.id);
-        if (!h) continue;
-        if (frame.kind === "connection") h.onConnection(frame.connected);
-        else h.onUpdate(frame.update);
+      let bytes = chunk;
+      if (rest) {
+        bytes = new Uint8Array(rest.byteLength + chunk.byteLength);
+        bytes.set(rest);
+        bytes.set(chunk, rest.byteLength);
       }
-      buffer = joined.slice(at);
+      const end = eachFrame(bytes, bytes.byteLength, deliver);
+      rest = end < bytes.byteLength ? bytes.slice(end) : null;
     }
     if (!closed) throw new Error(`The CA child process exited (${(await child.status).code}); restarting the group`);
   })();

@@ -1,6 +1,7 @@
 /**
  * A PV monitor group: monitors the PVs the config actor assigns to it (channel `assign_<i>`) over Channel Access and
- * passes every connection change and monitor update to the serialiser (channel `pvs_<i>`). PVs are spread over a
+ * passes every connection change and monitor update to the serialiser (channel `pvs_<i>`), one message per batch
+ * that its CA process delivered (everything the handlers got until the next microtask). PVs are spread over a
  * few groups by a hash of their names, so hundreds of PVs need only a few Workers and a crash takes down one group.
  * libca runs in a child process of the group (`ca_remote.ts`, `ca_process.ts` say why), which dies with the group.
  * Speaks protocols/forwarder.ts. Restart: permanent, with backoff.
@@ -10,7 +11,7 @@
  *
  * @module
  */
-import type { AssignLink, MonitorProtocol, MonitorStats, PvLink } from "../../protocols/forwarder.ts";
+import type { AssignLink, MonitorProtocol, MonitorStats, PvEvent, PvLink } from "../../protocols/forwarder.ts";
 import { defineActor, type Port } from "../runtime/actor.ts";
 import type { CaClient, CaEnvironment, Monitor } from "./ca_client.ts";
 import { openRemoteCaClient } from "./ca_remote.ts";
@@ -28,6 +29,19 @@ interface State {
   monitors: Map<string, Monitor>;
   connected: Set<string>;
   updates: number;
+  /** events not yet posted; posted together in a microtask. */
+  batch: PvEvent[];
+}
+
+function report(state: State, event: PvEvent): void {
+  if (state.batch.length === 0) {
+    queueMicrotask(() => {
+      const events = state.batch;
+      state.batch = [];
+      state.out.post({ type: "events", events });
+    });
+  }
+  state.batch.push(event);
 }
 
 function assign(state: State, pvs: string[]): void {
@@ -48,11 +62,11 @@ function watch(state: State, pv: string): Monitor {
     onConnection(connected) {
       if (connected) state.connected.add(pv);
       else state.connected.delete(pv);
-      state.out.post({ type: "connection", pv, connected, timeMs: Date.now() });
+      report(state, { type: "connection", pv, connected, timeMs: Date.now() });
     },
     onUpdate(update) {
       state.updates++;
-      state.out.post({ type: "update", pv, update });
+      report(state, { type: "update", pv, update });
     },
   });
 }
@@ -67,6 +81,7 @@ export default defineActor<MonitorProtocol, MonitorConfig, State>({
       monitors: new Map(),
       connected: new Set(),
       updates: 0,
+      batch: [],
     };
     control.onMessage((m) => {
       if (m.type === "assign") assign(state, m.pvs);

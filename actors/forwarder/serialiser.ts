@@ -171,16 +171,14 @@ function onUpdate(state: State, pv: string, u: CaUpdate, ctx: Ctx): void {
 }
 
 function onPv(state: State, group: number, m: PvLink, ctx: Ctx): void {
-  switch (m.type) {
-    case "hello":
-      for (const [pv, s] of state.pvs) if (s.group === group) onConnection(state, pv, false, Date.now());
-      return;
-    case "connection":
-      pvState(state, m.pv, group);
-      return onConnection(state, m.pv, m.connected, m.timeMs);
-    case "update":
-      pvState(state, m.pv, group);
-      return onUpdate(state, m.pv, m.update, ctx);
+  if (m.type === "hello") {
+    for (const [pv, s] of state.pvs) if (s.group === group) onConnection(state, pv, false, Date.now());
+    return;
+  }
+  for (const e of m.events) {
+    pvState(state, e.pv, group);
+    if (e.type === "connection") onConnection(state, e.pv, e.connected, e.timeMs);
+    else onUpdate(state, e.pv, e.update, ctx);
   }
 }
 
