@@ -10,7 +10,8 @@
  * Threading: the context is preemptive (`ca_context_create(1)`) and the JS thread never blocks in libca (no
  * `ca_pend_*`), so libca's own threads run the callbacks. These callbacks are not JS: they are the native event
  * queue (`ca_queue.c`, built on first use by `ca_queue.ts`), which copies each event into a buffer and returns; the
- * JS thread drains that buffer every few ms ({@linkcode pumpFrames}) and gets binary frames (`ca_frames.ts`).
+ * JS thread drains that buffer every few ms while events flow, and otherwise awaits the next event in a nonblocking
+ * FFI call ({@linkcode pumpFrames}); it gets binary frames (`ca_frames.ts`).
  * Why not `Deno.UnsafeCallback.threadSafe` (the first design): for each update, the libca thread hands the call to
  * the isolate's event loop and waits for it, spinning in `sched_yield`. With one such process that cost ~50 µs of CPU
  * per update; with four (one per monitor group) on a 2-core machine the spinning threads starved everything else:
@@ -114,11 +115,14 @@ export class CaError extends Error {
 const DBE_VALUE_ALARM = 1 | 4;
 const ECA_NORMAL = 1;
 /**
- * How often the queue is drained. Each drain costs a wakeup of this process, a pipe write, a wakeup of the monitor
- * group and a message to the serialiser, so shorter periods cost more at moderate rates: in the benchmark (1,000
- * scalar PVs at ~4,000 updates/s, 4 groups) 2 ms took 0.91 cores and 10 ms 0.73; 5 ms adds little latency.
+ * How often the queue is drained while events flow. Each drain costs a wakeup of this process, a pipe write, a wakeup
+ * of the monitor group and a message to the serialiser, so shorter periods cost more at moderate rates: in the
+ * benchmark (1,000 scalar PVs at ~4,000 updates/s, 4 groups) 2 ms took 0.91 cores and 10 ms 0.73; 5 ms adds little
+ * latency. A Deno timer costs ~70 µs here, so an idle queue is not polled: the pump waits for its next event.
  */
 const POLL_MS = 5;
+/** how long one wait for the next event lasts before it is started again. */
+const WAIT_MS = 10_000;
 
 const SYMBOLS = {
   ca_context_create: { parameters: ["i32"], result: "i32" },
@@ -147,6 +151,10 @@ export interface CaContext {
   close(id: number): void;
   /** Takes the frames queued so far (`null` when there are none), after subscribing the channels that connected. */
   drain(): Uint8Array | null;
+  /** Resolves when frames are queued (`true`), after `ms` with none, or at {@linkcode CaContext.wake} (`false`). */
+  wait(ms: number): Promise<boolean>;
+  /** Ends the current or next {@linkcode CaContext.wait} at once. */
+  wake(): void;
   /** events the queue dropped because it stayed full (see `ca_queue.c`). */
   readonly dropped: number;
   /** Clears every channel and destroys the context. */
@@ -249,6 +257,12 @@ export function openCaContext(env: CaEnvironment, queuePath: string): CaContext 
       if (subscribed) lib.ca_flush_io();
       return end > 0 ? out.slice(0, end) : null;
     },
+    async wait(ms) {
+      return (await q.nxq_wait(ms)) > 0n;
+    },
+    wake() {
+      q.nxq_wake();
+    },
     get dropped() {
       return Number(q.nxq_dropped());
     },
@@ -267,17 +281,37 @@ export function openCaContext(env: CaEnvironment, queuePath: string): CaContext 
   };
 }
 
-/** Drains `context` every {@linkcode POLL_MS} ms and awaits `deliver` with each batch. Returns what stops it. */
+/**
+ * Awaits `deliver` with each batch of frames from `context`: waits for an event, then drains every
+ * {@linkcode POLL_MS} ms until a drain finds nothing, then waits again. Returns what stops it.
+ */
 export function pumpFrames(context: CaContext, deliver: (frames: Uint8Array) => void | Promise<void>): () => void {
   let stopped = false;
-  let timer = setTimeout(async function tick() {
-    const frames = context.drain();
-    if (frames) await deliver(frames);
-    if (!stopped) timer = setTimeout(tick, POLL_MS);
-  }, POLL_MS);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let resume = () => {};
+  const pause = () =>
+    new Promise<void>((resolve) => {
+      resume = resolve;
+      timer = setTimeout(resolve, POLL_MS);
+    });
+  void (async () => {
+    let flowing = false;
+    while (!stopped) {
+      const ready = flowing || await context.wait(WAIT_MS);
+      if (stopped) break;
+      if (!ready) continue;
+      await pause();
+      if (stopped) break;
+      const frames = context.drain();
+      flowing = frames !== null;
+      if (frames) await deliver(frames);
+    }
+  })();
   return () => {
     stopped = true;
     clearTimeout(timer);
+    resume();
+    context.wake();
   };
 }
 

@@ -2,8 +2,9 @@
  * nxflow's libca event queue (built and loaded by ca_queue.ts; ca_client.ts says why it exists).
  *
  * libca calls nxq_event and nxq_connection on its own threads. They copy the event into one growing buffer under a
- * mutex and return at once; the JS thread takes everything queued with nxq_drain every few milliseconds. No JS runs
- * on libca's threads, so no update waits for the JS event loop.
+ * mutex and return at once; the JS thread takes everything queued with nxq_drain every few milliseconds while events
+ * flow, and otherwise waits for the next one in nxq_wait (a nonblocking FFI call: on a thread of Deno's pool). No JS
+ * runs on libca's threads, so no update waits for the JS event loop.
  *
  The records are the frames of ca_frames.ts: little-endian, each a u32 length of what follows, a u8 kind and the
  * u32 id the channel was created with (its user pointer, ca_puser), then:
@@ -54,21 +55,31 @@ static const size_t ELEMENT[7] = {40, 2, 4, 2, 1, 4, 8};
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t room = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t more = PTHREAD_COND_INITIALIZER;
+static int waiting;
+static int woken;
 static uint8_t *queue;
 static size_t capacity;
 static size_t used;
 static uint64_t dropped;
+
+/* An absolute CLOCK_REALTIME time ms from now. */
+static struct timespec after(long ms) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  t.tv_sec += ms / 1000;
+  t.tv_nsec += (ms % 1000) * 1000000L;
+  t.tv_sec += t.tv_nsec / 1000000000L;
+  t.tv_nsec %= 1000000000L;
+  return t;
+}
 
 /* Appends a record (head and body) to the queue; waits for room or drops, see above. */
 static void append(const uint8_t *head, size_t headBytes, const void *body, size_t bodyBytes) {
   size_t bytes = headBytes + bodyBytes;
   pthread_mutex_lock(&lock);
   if (used > 0 && used + bytes > NXQ_LIMIT) {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += NXQ_WAIT_MS * 1000000L;
-    until.tv_sec += until.tv_nsec / 1000000000L;
-    until.tv_nsec %= 1000000000L;
+    struct timespec until = after(NXQ_WAIT_MS);
     while (used > 0 && used + bytes > NXQ_LIMIT) {
       if (pthread_cond_timedwait(&room, &lock, &until) == ETIMEDOUT) break;
     }
@@ -93,6 +104,7 @@ static void append(const uint8_t *head, size_t headBytes, const void *body, size
   memcpy(queue + used, head, headBytes);
   if (bodyBytes) memcpy(queue + used + headBytes, body, bodyBytes);
   used += bytes;
+  if (waiting) pthread_cond_signal(&more);
   pthread_mutex_unlock(&lock);
 }
 
@@ -133,6 +145,29 @@ size_t nxq_pending(void) {
   size_t n = used;
   pthread_mutex_unlock(&lock);
   return n;
+}
+
+/* Waits up to ms for an event, or for nxq_wake; returns the bytes queued (0: none came). */
+size_t nxq_wait(int ms) {
+  struct timespec until = after(ms);
+  pthread_mutex_lock(&lock);
+  waiting = 1;
+  while (!used && !woken) {
+    if (pthread_cond_timedwait(&more, &lock, &until) == ETIMEDOUT) break;
+  }
+  waiting = 0;
+  woken = 0;
+  size_t n = used;
+  pthread_mutex_unlock(&lock);
+  return n;
+}
+
+/* Ends the current or next nxq_wait at once. */
+void nxq_wake(void) {
+  pthread_mutex_lock(&lock);
+  woken = 1;
+  pthread_cond_signal(&more);
+  pthread_mutex_unlock(&lock);
 }
 
 /* Moves the queued records that fit whole into out (max bytes) and returns their size. */

@@ -18,6 +18,8 @@ export const QUEUE_SYMBOLS = {
   nxq_event_callback: { parameters: [], result: "pointer" },
   nxq_connection_callback: { parameters: [], result: "pointer" },
   nxq_pending: { parameters: [], result: "usize" },
+  nxq_wait: { parameters: ["i32"], result: "usize", nonblocking: true },
+  nxq_wake: { parameters: [], result: "void" },
   nxq_drain: { parameters: ["buffer", "usize"], result: "usize" },
   nxq_dropped: { parameters: [], result: "u64" },
 } as const;
