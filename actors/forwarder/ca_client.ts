@@ -5,7 +5,8 @@
  * Why libca and not `npm:epics-tca` (`scripts/bench/forwarder_ca_clients.ts` measures both on the same IOC):
  * epics-tca did not reconnect within 15 s after an IOC restart, and its CA repeater worker crashes the whole process
  * (`parentPort.close is not a function` in Deno's polyfill) when UDP port 5065 is taken. libca is EPICS's own
- * client: reconnects, late PVs, search back-off and beacons behave exactly as every EPICS tool does.
+ * client: reconnects, late PVs, search back-off and beacons behave exactly as every EPICS tool does. Its cost is now
+ * close to epics-tca's: ~19 µs of CPU per scalar update against ~14, ~100 per 2,048 doubles against ~120.
  *
  * Threading: the context is preemptive (`ca_context_create(1)`) and the JS thread never blocks in libca (no
  * `ca_pend_*`), so libca's own threads run the callbacks. These callbacks are not JS: they are the native event
