@@ -15,9 +15,8 @@ import type { CaType, CaUpdate } from "./ca_client.ts";
 
 /** CA types by the index frames carry (`DBR_TIME_<type>` − 14). */
 export const CA_TYPES: readonly CaType[] = ["string", "short", "float", "enum", "char", "long", "double"];
-/** frame kinds. */
+/** the kind byte of a connection frame (an update's is 2). */
 export const CONNECTION = 1;
-export const UPDATE = 2;
 
 const UPDATE_HEAD = 4 + 1 + 4 + 1 + 1 + 4;
 const EPICS_EPOCH_S = 631_152_000n;
@@ -98,4 +97,21 @@ export function eachFrame(bytes: Uint8Array, end: number, each: (frame: Uint8Arr
     at += 4 + size;
   }
   return at;
+}
+
+/** Splits a byte stream (a CA process's stdout) into frames, whatever the chunks it arrives in. */
+export class FrameSplitter {
+  #rest: Uint8Array | null = null;
+
+  /** Calls `each` with every frame that `chunk` completes (a view, valid during the call; see {@linkcode eachFrame}). */
+  push(chunk: Uint8Array, each: (frame: Uint8Array) => void): void {
+    let bytes = chunk;
+    if (this.#rest) {
+      bytes = new Uint8Array(this.#rest.byteLength + chunk.byteLength);
+      bytes.set(this.#rest);
+      bytes.set(chunk, this.#rest.byteLength);
+    }
+    const end = eachFrame(bytes, bytes.byteLength, each);
+    this.#rest = end < bytes.byteLength ? bytes.slice(end) : null;
+  }
 }

@@ -10,7 +10,7 @@
  * @module
  */
 import type { CaClient, CaEnvironment, Monitor, MonitorHandlers } from "./ca_client.ts";
-import { decodeFrame, eachFrame } from "./ca_frames.ts";
+import { decodeFrame, FrameSplitter } from "./ca_frames.ts";
 import { ensureCaQueue } from "./ca_queue.ts";
 
 const CHILD = new URL("./ca_process.ts", import.meta.url).href;
@@ -40,17 +40,8 @@ export function openRemoteCaClient(env: CaEnvironment): CaClient {
     else h.onUpdate(frame.update);
   };
   void (async () => {
-    let rest: Uint8Array | null = null;
-    for await (const chunk of child.stdout) {
-      let bytes = chunk;
-      if (rest) {
-        bytes = new Uint8Array(rest.byteLength + chunk.byteLength);
-        bytes.set(rest);
-        bytes.set(chunk, rest.byteLength);
-      }
-      const end = eachFrame(bytes, bytes.byteLength, deliver);
-      rest = end < bytes.byteLength ? bytes.slice(end) : null;
-    }
+    const frames = new FrameSplitter();
+    for await (const chunk of child.stdout) frames.push(chunk, deliver);
     if (!closed) throw new Error(`The CA child process exited (${(await child.status).code}); restarting the group`);
   })();
   return {
