@@ -37,6 +37,7 @@ await Deno.writeTextFile(new URL("dist/build_info.json", root), JSON.stringify(b
 const includes = [
   "actors/runtime/worker_main.ts",
   ...actorModules(new URL("actors/", root)).sort(),
+  "actors/forwarder/ca_queue.c",
   "dist/build_info.json",
 ];
 const output = values.output ?? "dist/nxflow";
