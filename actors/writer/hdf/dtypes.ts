@@ -10,18 +10,10 @@
  * @module
  */
 
-/** The numeric element types of datasets and attributes. */
-export type NumericType =
-  | "int8"
-  | "uint8"
-  | "int16"
-  | "uint16"
-  | "int32"
-  | "uint32"
-  | "int64"
-  | "uint64"
-  | "float32"
-  | "float64";
+import type { ScalarType } from "../../../schemas/layout.ts";
+
+/** The numeric element types of datasets and attributes: the FlatBuffers scalar types but `bool`. */
+export type NumericType = Exclude<ScalarType, "bool">;
 
 /** A numeric type or a variable-length UTF-8 string. */
 export type ElementType = NumericType | "string";
