@@ -266,6 +266,7 @@ function fixedPorts(first: number, n: number): number[] {
 
 function randomClusterId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[0] &= 0x7f; // the first character is then a letter: an id starting with "-" reads as an option to kafka-storage
   return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
