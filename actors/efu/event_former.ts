@@ -10,7 +10,7 @@
 import type { EventBatch } from "../../protocols/efu.ts";
 import type { Counters } from "./counters.ts";
 import { type DetectorConfig, familyOf } from "./detector_config.ts";
-import { EssHeaderParser, HEADER_BYTES, tofNs } from "./ess_header.ts";
+import { EssHeaderParser, HEADER_BYTES, HEADER_COUNTERS, tofNs } from "./ess_header.ts";
 import type { FamilyInstance } from "./families/registry.ts";
 
 /** Counters of event formation besides the header's and the family's. */
@@ -24,6 +24,11 @@ export const FORMATION_COUNTERS = [
   "events.timestamp.prevtof.high",
   "readouts.packets",
 ];
+
+/** Every counter an {@linkcode EventFormer} of `config` keeps: the header's, formation's and the family's. */
+export function formerCounterNames(config: DetectorConfig): string[] {
+  return [...HEADER_COUNTERS, ...FORMATION_COUNTERS, ...familyOf(config).counterNames];
+}
 
 /** Forms events from packet batches of one detector. */
 export class EventFormer {

@@ -3,7 +3,7 @@
  * with the detector's family (`event_former.ts`: header checks, readouts, pixel ids, time of flight) and posts them
  * to the serialiser (`events` channel). Acknowledges each packet batch so the reader bounds what is in flight; bounds
  * its own output the same way (`events.dropped` beyond it, `events.lost` for what a crashed serialiser took).
- * Speaks protocols/efu.ts. Restart: permanent.
+ * Speaks protocols/efu.ts. Restart: permanent; its counters outlive it (`counters.ts`).
  *
  * @module
  */
@@ -11,7 +11,7 @@ import type { EventBatch, FlowAck, FormationProtocol, PacketBatch } from "../../
 import { defineActor, type Port } from "../runtime/actor.ts";
 import { type Counters, countersOf } from "./counters.ts";
 import type { DetectorConfig } from "./detector_config.ts";
-import { EventFormer } from "./event_former.ts";
+import { EventFormer, formerCounterNames } from "./event_former.ts";
 import { FlowWindow } from "./flow_window.ts";
 
 /** Configuration of the formation actor. */
@@ -19,6 +19,8 @@ export interface FormationConfig {
   detector: DetectorConfig;
   /** @default 67108864 (64 MiB) */
   maxInFlightBytes?: number;
+  /** where the counters live across restarts (`counters.ts`). */
+  counterStore?: SharedArrayBuffer;
 }
 
 interface State {
@@ -45,7 +47,10 @@ function form(s: State, batch: PacketBatch): void {
 export default defineActor<FormationProtocol, FormationConfig, State>({
   init(config, ctx) {
     const s: State = {
-      counters: countersOf(["events.dropped", "events.lost"]),
+      counters: countersOf(
+        ["events.dropped", "events.lost", ...formerCounterNames(config.detector)],
+        config.counterStore,
+      ),
       former: undefined as unknown as EventFormer,
       window: new FlowWindow(config.maxInFlightBytes ?? 64 * 1024 * 1024),
       packets: ctx.port("packets"),

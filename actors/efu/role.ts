@@ -19,6 +19,7 @@ import { mergeChecked } from "../cli/merge_checked.ts";
 import type { Role } from "../roles.ts";
 import type { SupervisorSpec } from "../runtime/child_spec.ts";
 import { startControl } from "./control.ts";
+import { counterStore } from "./counters.ts";
 import { checkDetectorConfig, type DetectorConfig, familyOf } from "./detector_config.ts";
 import type { FormationConfig } from "./formation.ts";
 import type { SerialiserConfig } from "./serialiser.ts";
@@ -117,9 +118,10 @@ export async function ensureTopics(c: EfuConfig): Promise<void> {
   }
 }
 
-/** The EFU's supervision subtree. */
+/** The EFU's supervision subtree; each actor's counters (and the serialiser's message ids) outlive its restarts. */
 export function efuTree(c: EfuConfig): SupervisorSpec {
   const here = (file: string) => new URL(file, import.meta.url);
+  const sources = [...familyOf(c.detectorConfig).sources];
   return {
     id: "efu",
     strategy: "oneForOne",
@@ -135,23 +137,30 @@ export function efuTree(c: EfuConfig): SupervisorSpec {
         id: "serialiser",
         module: here("./serialiser.ts"),
         config: {
-          sources: [...familyOf(c.detectorConfig).sources],
+          sources,
           topic: c.topic,
           statusTopic: c.statusTopic,
           maxEvents: c.maxEvents,
           flushMs: c.flushMs,
+          counterStore: counterStore(),
+          messageIds: new SharedArrayBuffer(8 * sources.length),
         } satisfies SerialiserConfig,
       },
       {
         id: "formation",
         module: here("./formation.ts"),
-        config: { detector: c.detectorConfig } satisfies FormationConfig,
+        config: { detector: c.detectorConfig, counterStore: counterStore() } satisfies FormationConfig,
         delivery: "atMostOnce",
       },
       {
         id: "reader",
         module: here("./socket_reader.ts"),
-        config: { host: c.host, port: c.port, rxBufferBytes: c.rxBuffer } satisfies SocketReaderConfig,
+        config: {
+          host: c.host,
+          port: c.port,
+          rxBufferBytes: c.rxBuffer,
+          counterStore: counterStore(),
+        } satisfies SocketReaderConfig,
       },
     ],
     channels: [

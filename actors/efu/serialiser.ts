@@ -5,7 +5,9 @@
  * (ns), reference_time_index is [0], message ids start at 1 and increase per source, and the Kafka timestamp is the
  * wall clock. Records go to the producer actor through a {@linkcode ProducerOutbox} (`records` channel); status
  * documents (x5f2, built by the control) go to the status topic the same way. Speaks protocols/efu.ts.
- * Restart: permanent.
+ * Restart: permanent. Counters and message ids live in stores that outlive a crash (`counters.ts`): a restarted
+ * serialiser goes on with the next id of each source, and counts the events its predecessor still held unproduced
+ * (`produce.buffered_events` at the crash) as `produce.lost_events`.
  *
  * @module
  */
@@ -28,6 +30,10 @@ export interface SerialiserConfig {
   flushMs?: number;
   /** bytes produced and not yet acknowledged by Kafka; beyond it messages are dropped and counted. @default 64 MiB */
   maxBytesInFlight?: number;
+  /** where the counters live across restarts (`counters.ts`). */
+  counterStore?: SharedArrayBuffer;
+  /** the next message id of each source (a BigInt64Array's memory), so ids go on increasing across restarts. */
+  messageIds?: SharedArrayBuffer;
 }
 
 const COUNTERS = [
@@ -40,6 +46,8 @@ const COUNTERS = [
   "produce.dropped",
   "produce.errors",
   "produce.status",
+  "produce.buffered_events",
+  "produce.lost_events",
 ];
 
 interface Source {
@@ -47,14 +55,17 @@ interface Source {
   tof: Int32Array;
   pixel: Int32Array;
   count: number;
-  nextId: bigint;
   firstAt: number;
 }
 
 interface State {
-  config: Required<SerialiserConfig>;
+  config: SerialiserConfig & Required<Pick<SerialiserConfig, "maxEvents" | "flushMs" | "maxBytesInFlight">>;
   counters: Counters;
   sources: Source[];
+  /** next message id per source. */
+  ids: BigInt64Array;
+  /** events in the sources' buffers, published as `produce.buffered_events` after each batch. */
+  buffered: number;
   outbox: ProducerOutbox;
   events: Port<EventBatch | FlowAck>;
   pulseHigh: number;
@@ -63,18 +74,20 @@ interface State {
   timer: ReturnType<typeof setInterval>;
 }
 
-function flush(s: State, src: Source, cause: string): void {
+function flush(s: State, index: number, cause: string): void {
+  const src = s.sources[index];
   if (src.count === 0) return;
   s.counters[cause]++;
   const n = src.count;
   src.count = 0;
+  s.buffered -= n;
   if (s.outbox.full) {
     s.counters["produce.dropped"]++;
     return;
   }
   const value = ev44.encode({
     source_name: src.name,
-    message_id: src.nextId++,
+    message_id: s.ids[index]++,
     reference_time: [s.pulseNs],
     reference_time_index: [0],
     time_of_flight: src.tof.subarray(0, n),
@@ -90,51 +103,59 @@ function add(s: State, b: EventBatch): void {
   const max = s.config.maxEvents;
   for (let seg = 0; seg < b.segments; seg++) {
     if (b.pulseHigh[seg] !== s.pulseHigh || b.pulseLow[seg] !== s.pulseLow) {
-      for (const src of s.sources) flush(s, src, "produce.cause.pulse_change");
+      for (let i = 0; i < s.sources.length; i++) flush(s, i, "produce.cause.pulse_change");
       s.pulseHigh = b.pulseHigh[seg];
       s.pulseLow = b.pulseLow[seg];
       s.pulseNs = essTimeNs(s.pulseHigh, s.pulseLow);
     }
     const end = seg + 1 < b.segments ? b.segmentStart[seg + 1] : b.count;
     const now = performance.now();
+    s.buffered += end - b.segmentStart[seg];
     for (let i = b.segmentStart[seg]; i < end; i++) {
-      const src = s.sources[b.source[i]];
+      const index = b.source[i];
+      const src = s.sources[index];
       if (src.count === 0) src.firstAt = now;
       src.tof[src.count] = b.tof[i];
       src.pixel[src.count++] = b.pixel[i];
-      if (src.count === max) flush(s, src, "produce.cause.max_events");
+      if (src.count === max) flush(s, index, "produce.cause.max_events");
     }
   }
+  s.counters["produce.buffered_events"] = s.buffered;
   s.events.post({ type: "done", seq: b.seq });
 }
 
 function tick(s: State): void {
   const now = performance.now();
-  for (const src of s.sources) {
-    if (src.count > 0 && now - src.firstAt >= s.config.flushMs) flush(s, src, "produce.cause.timeout");
+  for (let i = 0; i < s.sources.length; i++) {
+    const src = s.sources[i];
+    if (src.count > 0 && now - src.firstAt >= s.config.flushMs) flush(s, i, "produce.cause.timeout");
   }
+  s.counters["produce.buffered_events"] = s.buffered;
 }
 
 export default defineActor<SerialiserProtocol, SerialiserConfig, State>({
   init(config, ctx) {
-    const full: Required<SerialiserConfig> = {
-      maxEvents: 12_400,
-      flushMs: 1000,
-      maxBytesInFlight: 64 * 1024 * 1024,
-      ...config,
-    };
+    const full = { maxEvents: 12_400, flushMs: 1000, maxBytesInFlight: 64 * 1024 * 1024, ...config };
     if (!(full.maxEvents >= 1)) throw new RangeError(`Cannot use maxEvents ${full.maxEvents}: must be ≥ 1`);
+    const ids = new BigInt64Array(full.messageIds ?? new ArrayBuffer(8 * full.sources.length));
+    if (ids.length < full.sources.length) throw new RangeError(`messageIds holds ${ids.length} sources, not all`);
+    for (let i = 0; i < full.sources.length; i++) ids[i] ||= 1n;
+    const counters = countersOf(COUNTERS, full.counterStore);
+    // events a crashed predecessor held in its buffers are gone: count them
+    counters["produce.lost_events"] += counters["produce.buffered_events"];
+    counters["produce.buffered_events"] = 0;
     const s: State = {
       config: full,
-      counters: countersOf(COUNTERS),
+      counters,
       sources: full.sources.map((name) => ({
         name,
         tof: new Int32Array(full.maxEvents),
         pixel: new Int32Array(full.maxEvents),
         count: 0,
-        nextId: 1n,
         firstAt: 0,
       })),
+      ids,
+      buffered: 0,
       outbox: new ProducerOutbox(ctx.port("records") as Port<ProducerLink>, {
         maxBytesInFlight: full.maxBytesInFlight,
       }),
@@ -161,7 +182,8 @@ export default defineActor<SerialiserProtocol, SerialiserConfig, State>({
   },
   terminate(s) {
     clearInterval(s.timer);
-    for (const src of s.sources) flush(s, src, "produce.cause.timeout");
+    for (let i = 0; i < s.sources.length; i++) flush(s, i, "produce.cause.timeout");
+    s.counters["produce.buffered_events"] = 0;
     return Promise.race([s.outbox.drained(), new Promise<void>((r) => setTimeout(r, 2000))]);
   },
 });

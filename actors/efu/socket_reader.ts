@@ -5,7 +5,7 @@
  * What is in flight is bounded (`maxInFlightBytes`): beyond it batches are dropped and counted (`receive.dropped`);
  * batches that a crashed formation actor took with it are counted as `receive.lost`. The kernel receive buffer is
  * enlarged at start (`rxBufferBytes`, see `socket_buffer.ts`); the size granted is `receive.rxbuffer_bytes`. Speaks protocols/efu.ts.
- * Restart: permanent.
+ * Restart: permanent; its counters outlive it (`counters.ts`).
  *
  * @module
  */
@@ -27,6 +27,8 @@ export interface SocketReaderConfig {
   maxInFlightBytes?: number;
   /** kernel receive buffer to ask for (capped by net.core.rmem_max), as the reference's --rxbuffer. @default 2000000 */
   rxBufferBytes?: number;
+  /** where the counters live across restarts (`counters.ts`). */
+  counterStore?: SharedArrayBuffer;
 }
 
 /** Bytes kept per datagram: more than the largest valid payload, so oversized ones are seen (and rejected). */
@@ -99,7 +101,7 @@ export default defineActor<SocketReaderProtocol, SocketReaderConfig, State>({
     const conn = Deno.listenDatagram({ hostname: config.host, port: config.port, transport: "udp" });
     const s: State = {
       conn,
-      counters: countersOf(COUNTERS),
+      counters: countersOf(COUNTERS, config.counterStore),
       window: new FlowWindow(config.maxInFlightBytes ?? 64 * 1024 * 1024),
       port: ctx.port("packets"),
       batchPackets: config.batchPackets ?? 32,

@@ -5,7 +5,7 @@ import { x5f2 } from "../../schemas/x5f2/codec.ts";
 import { createKafka } from "../../actors/broker/connection.ts";
 import { startControl } from "../../actors/efu/control.ts";
 import { startKafka } from "../_harness/kafka.ts";
-import { startEfu, type TestEfu } from "./efu_harness.ts";
+import { readTopic, startEfu, type TestEfu } from "./efu_harness.ts";
 import { eventually } from "../_harness/wait.ts";
 
 function options(efu: TestEfu, o: Partial<GeneratorOptions> = {}): GeneratorOptions {
@@ -30,6 +30,17 @@ function restarts(efu: TestEfu, id: string): number {
   const walk = (s: SupervisorSnapshot): ActorSnapshot[] =>
     s.children.flatMap((c) => c.kind === "actor" ? [c] : walk(c));
   return walk(efu.system.snapshot().root).find((a) => a.id === id)!.restarts;
+}
+
+/** Some counters of `efu` now, by short name (or position), with the change since an earlier snapshot. */
+async function snapshot(efu: TestEfu, names: string[]) {
+  const values = new Map<string, number>();
+  for (const n of names) values.set(n, await efu.counter(n));
+  return {
+    values,
+    get: (name: string | number) => typeof name === "number" ? values.get(names[name])! : values.get(name)!,
+    delta: (name: string, earlier: { values: Map<string, number> }) => values.get(name)! - earlier.values.get(name)!,
+  };
 }
 
 async function ask(port: number, lines: string[]): Promise<string[]> {
@@ -103,50 +114,73 @@ Deno.test("efu control and resilience", async (t) => {
     });
 
     await t.step("a formation crash during a run leaves the socket open; the loss is bounded and counted", async () => {
-      const before = await efu.counter("receive.packets");
+      const names = ["receive.packets", "receive.lost", "receive.dropped", "readouts.packets", "events.count"];
+      const before = await snapshot(efu, [...names, "produce.events"]);
       const run = generate(options(efu, { packets: 600 }));
       await new Promise((r) => setTimeout(r, 500));
+      const formedBeforeCrash = await efu.counter("events.count");
       efu.system.inject("efu/formation", "crash");
       const summary = await run;
-      await eventually("all datagrams received", () => efu.counter("receive.packets"), (n) => n >= before + 600);
+      await eventually("all datagrams received", () => efu.counter("receive.packets"), (n) => n >= before.get(0) + 600);
       await eventually("formation restarted", () => Promise.resolve(restarts(efu, "formation")), (n) => n === 1);
       assert.equal(restarts(efu, "reader"), 0, "the socket reader was not restarted");
-      const lost = await efu.counter("receive.lost") + await efu.counter("receive.dropped");
       const perPacket = Math.floor((1500 - 30) / 24);
-      await eventually(
-        "every event not lost in the crash produced",
-        () => efu.counter("produce.events"),
-        (n) => n >= summary.expectedEvents - lost * perPacket,
-      );
+      assert.equal(summary.expectedEvents, 600 * perPacket);
+      const after = await snapshot(efu, names);
+      const lost = after.delta("receive.lost", before) + after.delta("receive.dropped", before);
       assert.ok(lost <= 600, `lost ${lost} packets`);
-      assert.ok(await efu.counter("produce.events") <= summary.expectedEvents);
+      // the restarted formation actor goes on counting from where the crashed one stopped
+      assert.ok(after.get("events.count") >= formedBeforeCrash);
+      assert.equal(after.delta("readouts.packets", before), 600 - lost, "every packet not lost was formed");
+      assert.equal(after.delta("events.count", before), (600 - lost) * perPacket, "and every event of those");
+      await eventually(
+        "every formed event produced",
+        async () => (await snapshot(efu, ["produce.events"])).delta("produce.events", before),
+        (n) => n === (600 - lost) * perPacket,
+      );
     });
 
     await t.step(
-      "a serialiser crash during a run leaves the socket and formation running; loss is counted",
+      "a serialiser crash during a run leaves the socket and formation running; message ids go on, loss is counted",
       async () => {
-        const received = await efu.counter("receive.packets");
-        const formed = await efu.counter("events.count");
+        const names = ["receive.packets", "events.count", "events.lost", "events.dropped", "produce.events"];
+        const before = await snapshot(efu, [...names, "produce.lost_events", "produce.messages"]);
         const run = generate(options(efu, { packets: 600, seed: 9, startNs: 1_770_000_000_000_000_000n }));
         await new Promise((r) => setTimeout(r, 500));
         efu.system.inject("efu/serialiser", "crash");
         const summary = await run;
-        await eventually("all datagrams received", () => efu.counter("receive.packets"), (n) => n >= received + 600);
+        await eventually(
+          "all datagrams received",
+          () => efu.counter("receive.packets"),
+          (n) => n >= before.get(0) + 600,
+        );
         await eventually("serialiser restarted", () => Promise.resolve(restarts(efu, "serialiser")), (n) => n === 1);
         assert.equal(restarts(efu, "reader"), 0, "the socket reader was not restarted");
         assert.equal(restarts(efu, "formation"), 1, "formation only restarted by the previous step");
         await eventually(
           "all events formed",
-          () => efu.counter("events.count"),
-          (n) => n >= formed + summary.expectedEvents,
+          async () => (await snapshot(efu, ["events.count"])).delta("events.count", before),
+          (n) => n === summary.expectedEvents,
         );
-        const lost = await efu.counter("events.lost") + await efu.counter("events.dropped");
-        await eventually(
-          "every event formed after the crash and not lost produced",
-          () => efu.counter("produce.events"),
-          (n) => n > 0 && n <= summary.expectedEvents,
-        );
-        assert.ok(lost < summary.expectedEvents, `lost ${lost} events`);
+        // every formed event is produced or counted lost: in flight to the crashed serialiser, or in its buffers
+        const accounted = async () => {
+          const now = await snapshot(efu, [...names, "produce.lost_events"]);
+          return ["produce.events", "produce.lost_events", "events.lost", "events.dropped"]
+            .reduce((n, name) => n + now.delta(name, before), 0);
+        };
+        await eventually("every formed event produced or counted lost", accounted, (n) => n === summary.expectedEvents);
+        const lost = summary.expectedEvents - (await snapshot(efu, ["produce.events"])).delta("produce.events", before);
+        assert.ok(lost < summary.expectedEvents / 2, `lost ${lost} of ${summary.expectedEvents} events`);
+        // message ids of each source increase across the crash: no id is used twice
+        const messages = await efu.counter("produce.messages");
+        const records = await readTopic(kafka.connection, efu.config.topic, (r) => r.length >= messages, 30_000);
+        const seen = new Set<string>();
+        for (const { message } of records) {
+          const key = `${message.source_name} ${message.message_id}`;
+          assert.ok(!seen.has(key), `message id used twice: ${key}`);
+          seen.add(key);
+        }
+        assert.equal(records.length, messages, "every counted message is on the topic");
       },
     );
 
