@@ -180,7 +180,9 @@ async function main(): Promise<void> {
     (await control.counters()).find(([n]) => n === `efu.bifrost.0.${name}`)?.[1] ?? 0;
   let best: { rate: number; MBps: number; recordBytes: number } | null = null;
   try {
-    await generator(config.port, 5e5, 2000, 99, broker); // warm-up: JIT, Kafka connection, topic metadata
+    // warm-up: JIT (the broker's C2 compiler still took ~0.15 cores in the steps after a 2,000-packet one), Kafka
+    // connection, topic metadata
+    await generator(config.port, 3e6, 16_000, 99, broker);
     await sleep(2000);
     line({ figure: "receiveBufferBytes", asked: RX_BUFFER, granted: await counter("receive.rxbuffer_bytes") });
     line({ figure: "setup", partitions, producer: values.producer ?? "{}", reader: values.reader ?? "{}" });
