@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Admin, PartitionMetadata } from "kafkajs";
+import { type Admin, ConfigResourceTypes, type PartitionMetadata } from "kafkajs";
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { createKafka, describeConnection } from "./connection.ts";
 import { GroupOffsets } from "./group_offsets.ts";
@@ -90,6 +90,24 @@ export class BrokerAdmin {
       return topics[0].partitions;
     } catch (error) {
       throw new BrokerAdminError(`Cannot read the partitions of topic ${topic}: ${causeOf(error)}`);
+    }
+  }
+
+  /**
+   * The largest record batch the topic accepts (its `max.message.bytes`, else the broker's `message.max.bytes`):
+   * a produce request may not put more than this into one partition.
+   */
+  async maxMessageBytes(topic: string): Promise<number> {
+    try {
+      const { resources } = await this.admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ["max.message.bytes"] }],
+      });
+      const value = Number(resources[0]?.configEntries.find((e) => e.configName === "max.message.bytes")?.configValue);
+      if (!(value > 0)) throw new Error("the broker did not say");
+      return value;
+    } catch (error) {
+      throw new BrokerAdminError(`Cannot read max.message.bytes of topic ${topic}: ${causeOf(error)}`);
     }
   }
 

@@ -56,6 +56,39 @@ export function byPartition(batch: Pending[]): Pending[][] {
   return [...groups.values()];
 }
 
+/** Kafka's default `max.message.bytes`, assumed when a topic's own cannot be read (e.g. no DescribeConfigs right). */
+export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/** Bytes a record adds to a record batch besides its key and value (lengths, offsets, timestamp; generous). */
+const RECORD_OVERHEAD = 64;
+/** Bytes of a record batch's own header (61), rounded up. */
+const BATCH_OVERHEAD = 128;
+
+/**
+ * Cuts one partition's records, in order, into runs that each fit a record batch of at most `maxBatchBytes` (the
+ * topic's `max.message.bytes`); a record too large on its own still gets a run of its own (the broker refuses it).
+ */
+export function chunksWithin(group: Pending[], maxBatchBytes: number): Pending[][] {
+  const chunks: Pending[][] = [];
+  let chunk: Pending[] = [];
+  let bytes = BATCH_OVERHEAD;
+  for (const p of group) {
+    const r = p.record;
+    const key = r.key === undefined ? 0 : typeof r.key === "string" ? r.key.length * 3 : r.key.byteLength;
+    const headers = r.headers ? JSON.stringify(r.headers).length * 3 : 0;
+    const size = r.value.byteLength + key + headers + RECORD_OVERHEAD;
+    if (chunk.length > 0 && bytes + size > maxBatchBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = BATCH_OVERHEAD;
+    }
+    chunk.push(p);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
 /** The deliveries of one partition's records, stored from `baseOffset` on in order. */
 export function deliveriesOf(group: Pending[], baseOffset: number): Delivery[] {
   return group.map((p, i) => ({ id: p.id, topic: p.record.topic, partition: p.partition!, offset: baseOffset + i }));

@@ -20,14 +20,24 @@ import type { ConnectionOptions, ProduceRecord, ProducerLink, ProducerProtocol }
 import { type ActorContext, defineActor } from "../runtime/actor.ts";
 import { BrokerAdmin, causeOf } from "./admin.ts";
 import { createKafka, describeConnection } from "./connection.ts";
-import { byPartition, deliveriesOf, PartitionChooser, type Pending } from "./produce_batch.ts";
+import {
+  byPartition,
+  chunksWithin,
+  deliveriesOf,
+  KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
+  PartitionChooser,
+  type Pending,
+} from "./produce_batch.ts";
 
 /** Configuration of the producer actor. */
 export interface ProducerConfig {
   connection: ConnectionOptions;
   /** how long a record may wait for others to fill a batch. @default 5 */
   lingerMs?: number;
-  /** bytes per produce request; a larger record goes alone. @default 1048576 */
+  /**
+   * bytes taken from the queue per round of produce requests; a larger record goes alone. Each partition's share is
+   * cut further to fit the topic's `max.message.bytes`, so a value above it is safe. @default 1048576
+   */
   batchBytes?: number;
   /** @default "none" */
   compression?: "none" | "gzip";
@@ -45,6 +55,8 @@ interface State {
   admin: Promise<BrokerAdmin> | null;
   /** partitions of each topic produced to, refreshed after a failed request. */
   partitions: Map<string, PartitionMetadata[]>;
+  /** each topic's max.message.bytes: the most one partition's request may carry. */
+  limits: Map<string, number>;
   chooser: PartitionChooser;
   connected: boolean;
   attempts: number;
@@ -86,6 +98,7 @@ export default defineActor<ProducerProtocol, ProducerConfig, State>({
       renew: false,
       admin: null,
       partitions: new Map(),
+      limits: new Map(),
       chooser: new PartitionChooser(),
       connected: false,
       attempts: 0,
@@ -212,15 +225,11 @@ async function sendNext(state: State, ctx: Ctx): Promise<void> {
   const retry: Pending[] = [];
   try {
     const ready = await choosePartitions(state, ctx, batch);
-    const groups = byPartition(ready);
-    const results = await Promise.allSettled(groups.map((g) => produce(state, ctx, g)));
-    for (let i = 0; i < groups.length; i++) {
-      const r = results[i];
-      if (r.status === "fulfilled") continue;
-      if (isSequenceError(r.reason)) state.renew = true;
-      if (isRetriable(r.reason) || isSequenceError(r.reason)) retry.push(...groups[i]);
-      else await failApart(state, ctx, groups[i], r.reason);
-    }
+    // partitions in parallel; within one, runs that fit the topic's limit, in order
+    const partitions = byPartition(ready).map((g) =>
+      chunksWithin(g, state.limits.get(g[0].record.topic) ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES)
+    );
+    await Promise.all(partitions.map((chunks) => produceInOrder(state, ctx, chunks, retry)));
   } catch (error) {
     if (!isRetriable(error) && !isSequenceError(error)) throw error;
     state.renew ||= isSequenceError(error);
@@ -234,6 +243,33 @@ async function sendNext(state: State, ctx: Ctx): Promise<void> {
   state.partitions.clear();
   state.connected = false;
   void connect(state, ctx);
+}
+
+/**
+ * Produces one partition's runs one after the other. Records that cannot be produced for good are failed; after a
+ * retriable error the run and those after it go to `retry` (unsent, so that order is kept).
+ */
+async function produceInOrder(state: State, ctx: Ctx, chunks: Pending[][], retry: Pending[]): Promise<void> {
+  for (let i = 0; i < chunks.length; i++) {
+    let error: unknown;
+    try {
+      await produce(state, ctx, chunks[i]);
+      continue;
+    } catch (e) {
+      error = e;
+    }
+    if (!isRetriable(error) && !isSequenceError(error)) {
+      try {
+        await failApart(state, ctx, chunks[i], error);
+        continue;
+      } catch (e) {
+        error = e;
+      }
+    }
+    state.renew ||= isSequenceError(error);
+    retry.push(...chunks.slice(i).flat());
+    return;
+  }
 }
 
 /** Gives every record a partition; records for topics that do not exist fail. Returns the others. */
@@ -250,6 +286,9 @@ async function choosePartitions(state: State, ctx: Ctx, batch: Pending[]): Promi
       continue;
     }
     state.partitions.set(topic, await admin.partitions(topic));
+    if (!state.limits.has(topic)) {
+      state.limits.set(topic, await admin.maxMessageBytes(topic).catch(() => KAFKA_DEFAULT_MAX_MESSAGE_BYTES));
+    }
   }
   if (missing.length > 0) {
     state.stats.failed += missing.length;

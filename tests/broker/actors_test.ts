@@ -75,6 +75,28 @@ Deno.test("producer and consumer actors on one broker", async (t) => {
       }
     });
 
+    await t.step("a batch above the topic's max.message.bytes goes in requests that fit: none is refused", async () => {
+      await admin.createTopics([{ topic: "small-batches", configs: { "max.message.bytes": "200000" } }]);
+      assert.equal(await admin.maxMessageBytes("small-batches"), 200_000);
+      const p = await startPipeline(kafka.connection, {
+        produce: { batchBytes: 4 * 1024 * 1024, lingerMs: 200 },
+        consume: { topics: [{ topic: "small-batches" }], start: "beginning" },
+        expect: 40,
+      });
+      try {
+        p.sender!.send({ type: "produceRun", topic: "small-batches", count: 40, recordBytes: 50_000 });
+        const sent = await eventually("40 acks", () => p.sender!.request("stats", null), (s) => s.acked === 40);
+        assert.deepEqual(sent.failures, []);
+        // 3 records of 50 kB fit 200 kB: 14 requests; a refused 2 MB request and 40 single retries would be 41
+        const { requests } = await p.producer!.request("stats", null);
+        assert.ok(requests >= 14 && requests <= 20, `${requests} requests`);
+        const got = await eventually("40 records", () => p.receiver!.request("summary", null), (s) => s.records >= 40);
+        assert.equal(got.distinct, 40);
+      } finally {
+        await p.system.stop();
+      }
+    });
+
     await t.step("a record over the producer's limit is refused with a clear error, not produced", async () => {
       const p = await startPipeline(kafka.connection, { produce: { maxRecordBytes: 1024 } });
       try {
