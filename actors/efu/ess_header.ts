@@ -86,13 +86,23 @@ export const HEADER_COUNTERS = [
   ...Array.from({ length: OUTPUT_QUEUES }, (_, q) => `parser.essheader.OQ.${String(q).padStart(2, "0")}.packets`),
 ]);
 
+/** Memory for the expected sequence number of each output queue, to share with a parser's successors. */
+export function sequenceStore(): SharedArrayBuffer {
+  return new SharedArrayBuffer(OUTPUT_QUEUES * Float64Array.BYTES_PER_ELEMENT);
+}
+
 /** Parses and checks ESS headers, keeping the expected sequence number of each output queue. */
 export class EssHeaderParser {
-  #nextSeq = new Float64Array(OUTPUT_QUEUES);
+  #nextSeq: Float64Array;
   #oqNames = HEADER_COUNTERS.filter((n) => n.includes(".OQ."));
 
-  constructor(readonly config: HeaderConfig, readonly counters: Counters) {
+  /**
+   * `sequences` (from {@linkcode sequenceStore}) holds the expected sequence numbers: a parser made on the same
+   * store after a restart goes on from them, so only packets really missed count as `errors.seqno`.
+   */
+  constructor(readonly config: HeaderConfig, readonly counters: Counters, sequences?: SharedArrayBuffer) {
     for (const name of HEADER_COUNTERS) counters[name] ??= 0;
+    this.#nextSeq = new Float64Array(sequences ?? new ArrayBuffer(OUTPUT_QUEUES * Float64Array.BYTES_PER_ELEMENT));
   }
 
   /**

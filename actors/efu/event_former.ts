@@ -45,11 +45,13 @@ export class EventFormer {
   #prevTofCount = 0;
   #sink = (source: number, high: number, low: number, pixel: number): void => this.#add(source, high, low, pixel);
 
-  constructor(config: DetectorConfig, readonly counters: Counters) {
+  /** `sequences`: see {@linkcode EssHeaderParser}. */
+  constructor(config: DetectorConfig, readonly counters: Counters, sequences?: SharedArrayBuffer) {
     this.family = familyOf(config);
     this.header = new EssHeaderParser(
       { type: this.family.type, maxPulseTimeDiffNs: config.maxPulseTimeDiffNs },
       counters,
+      sequences,
     );
     this.maxTof = config.maxTofNs;
     for (const n of [...FORMATION_COUNTERS, ...this.family.counterNames]) counters[n] ??= 0;

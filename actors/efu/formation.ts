@@ -3,7 +3,8 @@
  * with the detector's family (`event_former.ts`: header checks, readouts, pixel ids, time of flight) and posts them
  * to the serialiser (`events` channel). Acknowledges each packet batch so the reader bounds what is in flight; bounds
  * its own output the same way (`events.dropped` beyond it, `events.lost` for what a crashed serialiser took).
- * Speaks protocols/efu.ts. Restart: permanent; its counters outlive it (`counters.ts`).
+ * Speaks protocols/efu.ts. Restart: permanent; its counters and the expected sequence numbers outlive it, so a
+ * restart shows as sequence errors only if packets were lost in it.
  *
  * @module
  */
@@ -21,6 +22,8 @@ export interface FormationConfig {
   maxInFlightBytes?: number;
   /** where the counters live across restarts (`counters.ts`). */
   counterStore?: SharedArrayBuffer;
+  /** where the expected sequence number of each output queue lives across restarts (`ess_header.ts`). */
+  sequenceStore?: SharedArrayBuffer;
 }
 
 interface State {
@@ -56,7 +59,7 @@ export default defineActor<FormationProtocol, FormationConfig, State>({
       packets: ctx.port("packets"),
       events: ctx.port("events"),
     };
-    s.former = new EventFormer(config.detector, s.counters);
+    s.former = new EventFormer(config.detector, s.counters, config.sequenceStore);
     s.packets.onMessage((m) => {
       if (m.type === "packets") form(s, m);
     });

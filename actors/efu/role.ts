@@ -21,6 +21,7 @@ import type { SupervisorSpec } from "../runtime/child_spec.ts";
 import { startControl } from "./control.ts";
 import { counterStore } from "./counters.ts";
 import { checkDetectorConfig, type DetectorConfig, familyOf } from "./detector_config.ts";
+import { sequenceStore } from "./ess_header.ts";
 import type { FormationConfig } from "./formation.ts";
 import type { SerialiserConfig } from "./serialiser.ts";
 import type { SocketReaderConfig } from "./socket_reader.ts";
@@ -151,7 +152,11 @@ export function efuTree(c: EfuConfig): SupervisorSpec {
       {
         id: "formation",
         module: here("./formation.ts"),
-        config: { detector: c.detectorConfig, counterStore: counterStore() } satisfies FormationConfig,
+        config: {
+          detector: c.detectorConfig,
+          counterStore: counterStore(),
+          sequenceStore: sequenceStore(),
+        } satisfies FormationConfig,
         delivery: "atMostOnce",
       },
       {

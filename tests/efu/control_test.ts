@@ -115,6 +115,7 @@ Deno.test("efu control and resilience", async (t) => {
 
     await t.step("a formation crash during a run leaves the socket open; the loss is bounded and counted", async () => {
       const names = ["receive.packets", "receive.lost", "receive.dropped", "readouts.packets", "events.count"];
+      names.push("parser.essheader.errors.seqno");
       const before = await snapshot(efu, [...names, "produce.events"]);
       const run = generate(options(efu, { packets: 600 }));
       await new Promise((r) => setTimeout(r, 500));
@@ -133,6 +134,8 @@ Deno.test("efu control and resilience", async (t) => {
       assert.ok(after.get("events.count") >= formedBeforeCrash);
       assert.equal(after.delta("readouts.packets", before), 600 - lost, "every packet not lost was formed");
       assert.equal(after.delta("events.count", before), (600 - lost) * perPacket, "and every event of those");
+      // the restarted actor expects the next sequence number: only the packets lost in the crash (one run) show
+      assert.equal(after.delta("parser.essheader.errors.seqno", before), lost > 0 ? 1 : 0);
       await eventually(
         "every formed event produced",
         async () => (await snapshot(efu, ["produce.events"])).delta("produce.events", before),

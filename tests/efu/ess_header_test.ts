@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { countersOf } from "../../actors/efu/counters.ts";
-import { EssHeaderParser, HEADER_COUNTERS, MAX_TICKS, tofNs } from "../../actors/efu/ess_header.ts";
+import { EssHeaderParser, HEADER_COUNTERS, MAX_TICKS, sequenceStore, tofNs } from "../../actors/efu/ess_header.ts";
 import { type PacketHeader, writeHeader } from "../../actors/efu/readout_packets.ts";
 
 const BASE: PacketHeader = {
@@ -105,6 +105,19 @@ Deno.test("ess header: a sequence gap is counted per output queue but the packet
   const first = parser();
   assert.ok(first.p.parse(packet({ seq: 9 })));
   assert.equal(first.counters["parser.essheader.errors.seqno"], 1, "first packet not numbered 0");
+});
+
+Deno.test("ess header: a parser on the sequence store of a predecessor (a restart) goes on from its sequence", () => {
+  const sequences = sequenceStore();
+  const counters = countersOf(HEADER_COUNTERS);
+  const config = { type: 0x34, maxPulseTimeDiffNs: 357_142_855 };
+  const before = new EssHeaderParser(config, counters, sequences);
+  for (let seq = 0; seq < 5; seq++) assert.ok(before.parse(packet({ seq, outputQueue: 2 })));
+  const after = new EssHeaderParser(config, counters, sequences);
+  assert.ok(after.parse(packet({ seq: 5, outputQueue: 2 })));
+  assert.equal(counters["parser.essheader.errors.seqno"], 0, "no gap: nothing lost in the restart");
+  assert.ok(after.parse(packet({ seq: 9, outputQueue: 2 })));
+  assert.equal(counters["parser.essheader.errors.seqno"], 1, "a real gap still counts");
 });
 
 Deno.test("ess header: time of flight converts ticks of the 88.0525 MHz clock", () => {
