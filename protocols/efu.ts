@@ -37,6 +37,13 @@ export interface EventBatch {
   pulseLow: Uint32Array;
 }
 
+/** Raw datagrams sampled for the `<topic>_samples` debug topic (ar51), back to back as in {@linkcode PacketBatch}. */
+export interface RawSamples {
+  type: "samples";
+  data: Uint8Array;
+  lengths: Uint32Array;
+}
+
 /** Receiver → sender on a flow-controlled channel. */
 export type FlowAck =
   /** batch `seq` (and every earlier one) has been handled or lost. */
@@ -58,7 +65,7 @@ export interface FormationProtocol {
   in: None;
   requests: { stats: { request: null; reply: CounterSnapshot } };
   out: None;
-  ports: { packets: PacketBatch | FlowAck; events: EventBatch | FlowAck };
+  ports: { packets: PacketBatch | FlowAck; events: EventBatch | RawSamples | FlowAck };
 }
 
 /** A status document to publish as x5f2 on the status topic. */
@@ -72,5 +79,5 @@ export interface SerialiserProtocol {
   in: StatusMessage;
   requests: { stats: { request: null; reply: CounterSnapshot } };
   out: None;
-  ports: { events: EventBatch | FlowAck; records: ProducerLink };
+  ports: { events: EventBatch | RawSamples | FlowAck; records: ProducerLink };
 }

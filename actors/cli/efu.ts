@@ -31,6 +31,10 @@ Options:
   --max-events N           events per ev44 message (default ${EFU_DEFAULTS.maxEvents})
   --flush-ms N             produce a partly filled message after this long (default ${EFU_DEFAULTS.flushMs})
   --status-interval-ms N   x5f2 status period (default ${EFU_DEFAULTS.statusIntervalMs})
+  --monitor-every N        send raw datagrams to the samples topic (ar51): --monitor-consecutive of every N
+                           (default ${EFU_DEFAULTS.monitorEvery}; 0 = off)
+  --monitor-consecutive N  (default ${EFU_DEFAULTS.monitorConsecutive})
+  --samples-topic NAME     ar51 samples topic (default <topic>_samples)
   --stop-after SECONDS     stop by itself after this long (default: run until SIGINT/SIGTERM or EXIT)
 
 Counters (STAT_GET_NAME efu.<instrument>.0.receive.packets over the command API, or in the x5f2 status):
@@ -64,6 +68,9 @@ async function run(args: string[]): Promise<number> {
         "max-events",
         "flush-ms",
         "status-interval-ms",
+        "monitor-every",
+        "monitor-consecutive",
+        "samples-topic",
         "stop-after",
       ].map((k) => [k, { type: "string" as const }]),
     ),
@@ -84,6 +91,9 @@ async function run(args: string[]): Promise<number> {
     maxEvents: num("max-events", v["max-events"]),
     flushMs: num("flush-ms", v["flush-ms"]),
     statusIntervalMs: num("status-interval-ms", v["status-interval-ms"]),
+    monitorEvery: num("monitor-every", v["monitor-every"]),
+    monitorConsecutive: num("monitor-consecutive", v["monitor-consecutive"]),
+    samplesTopic: v["samples-topic"],
   };
   for (const k of Object.keys(section)) if (section[k] === undefined) delete section[k];
   let config: EfuConfig;

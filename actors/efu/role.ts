@@ -8,7 +8,8 @@
  * `kafka` section instead), `topic` ("<instrument>_detector"),
  * `statusTopic` ("<instrument>_status"), `commandHost` ("127.0.0.1"), `commandPort` (8888; 0 = any free port,
  * -1 = off), `graphite` ("" = off, else "host:port"), `region` (0), `maxEvents` (12400), `flushMs` (1000),
- * `statusIntervalMs` (2000).
+ * `statusIntervalMs` (2000), `monitorEvery` (1000; 0 = off) and `monitorConsecutive` (2): that many raw datagrams of
+ * every `monitorEvery` go to `samplesTopic` ("<topic>_samples") as ar51, as the reference EFU's debug samples.
  *
  * @module
  */
@@ -43,6 +44,10 @@ export interface EfuSettings {
   maxEvents: number;
   flushMs: number;
   statusIntervalMs: number;
+  /** send `monitorConsecutive` of every `monitorEvery` raw datagrams to `samplesTopic` as ar51 (0 = off). */
+  monitorEvery: number;
+  monitorConsecutive: number;
+  samplesTopic: string;
 }
 
 /** Settings with the detector config loaded and topics resolved. */
@@ -67,6 +72,9 @@ export const EFU_DEFAULTS: EfuSettings = {
   maxEvents: 12_400,
   flushMs: 1000,
   statusIntervalMs: 2000,
+  monitorEvery: 1000,
+  monitorConsecutive: 2,
+  samplesTopic: "",
 };
 
 /** Checks the EFU's settings and loads the detector config; throws naming the bad field. */
@@ -95,25 +103,37 @@ export function checkEfuConfig(section: Record<string, unknown>, where: string):
   for (const key of ["flushMs", "statusIntervalMs"] as const) {
     if (!(c[key] >= 10)) throw new RangeError(`Cannot use ${where}.${key}: must be ≥ 10, got ${c[key]}`);
   }
+  if (!(Number.isInteger(c.monitorEvery) && c.monitorEvery >= 0)) {
+    throw new RangeError(`Cannot use ${where}.monitorEvery: must be an integer ≥ 0 (0 = off), got ${c.monitorEvery}`);
+  }
+  const consecutive = c.monitorConsecutive;
+  if (c.monitorEvery > 0 && !(Number.isInteger(consecutive) && consecutive >= 1 && consecutive <= c.monitorEvery)) {
+    throw new RangeError(
+      `Cannot use ${where}.monitorConsecutive: must be 1..monitorEvery (${c.monitorEvery}), got ${consecutive}`,
+    );
+  }
   if (c.graphite && !/^[^:]+:\d+$/.test(c.graphite)) {
     throw new TypeError(`Cannot use ${where}.graphite: must be "host:port", got "${c.graphite}"`);
   }
   const brokers = c.brokers.split(",").map((b) => b.trim()).filter(Boolean);
   if (brokers.length === 0) throw new TypeError(`Cannot use ${where}.brokers: at least one host:port`);
+  const topic = c.topic || `${detectorConfig.instrument}_detector`;
   return {
     ...c,
-    topic: c.topic || `${detectorConfig.instrument}_detector`,
+    topic,
+    samplesTopic: c.monitorEvery > 0 ? c.samplesTopic || `${topic}_samples` : "",
     statusTopic: c.statusTopic || `${detectorConfig.instrument}_status`,
     detectorConfig,
     connection: { brokers, clientId: `nxflow-efu-${detectorConfig.instrument}` },
   };
 }
 
-/** Creates the ev44 and status topics when they do not exist yet. */
+/** Creates the ev44, status and samples topics when they do not exist yet. */
 export async function ensureTopics(c: EfuConfig): Promise<void> {
   const admin = await BrokerAdmin.connect(c.connection);
   try {
-    await admin.createTopics([{ topic: c.topic }, { topic: c.statusTopic }]);
+    const topics = [c.topic, c.statusTopic, c.samplesTopic].filter(Boolean);
+    await admin.createTopics(topics.map((topic) => ({ topic })));
   } finally {
     await admin.close();
   }
@@ -146,7 +166,9 @@ export function efuTree(c: EfuConfig): SupervisorSpec {
           maxEvents: c.maxEvents,
           flushMs: c.flushMs,
           counterStore: counterStore(),
-          messageIds: new SharedArrayBuffer(8 * sources.length),
+          messageIds: new SharedArrayBuffer(8 * (sources.length + 1)),
+          samplesTopic: c.samplesTopic,
+          samplesSource: c.detectorConfig.instrument,
         } satisfies SerialiserConfig,
       },
       {
@@ -156,6 +178,8 @@ export function efuTree(c: EfuConfig): SupervisorSpec {
           detector: c.detectorConfig,
           counterStore: counterStore(),
           sequenceStore: sequenceStore(),
+          monitorEvery: c.monitorEvery,
+          monitorConsecutive: c.monitorConsecutive,
         } satisfies FormationConfig,
         delivery: "atMostOnce",
       },

@@ -3,7 +3,8 @@
  * message per source (reference `common/kafka/EV44Serializer.cpp`) when the pulse changes, when a source reaches
  * `maxEvents` (12,400), or when its oldest buffered event waited `flushMs` (1 s). reference_time holds the pulse time
  * (ns), reference_time_index is [0], message ids start at 1 and increase per source, and the Kafka timestamp is the
- * wall clock. Records go to the producer actor through a {@linkcode ProducerOutbox} (`records` channel); status
+ * wall clock. Raw datagrams sampled by formation go to `samplesTopic` as ar51 messages (`produce.cause.monitor_packets`).
+ * Records go to the producer actor through a {@linkcode ProducerOutbox} (`records` channel); status
  * documents (x5f2, built by the control) go to the status topic the same way. Speaks protocols/efu.ts.
  * Restart: permanent. Counters and message ids live in stores that outlive a crash (`counters.ts`): a restarted
  * serialiser goes on with the next id of each source, and counts the events its predecessor still held unproduced
@@ -12,7 +13,8 @@
  * @module
  */
 import type { ProducerLink } from "../../protocols/broker.ts";
-import type { EventBatch, FlowAck, SerialiserProtocol } from "../../protocols/efu.ts";
+import type { EventBatch, FlowAck, RawSamples, SerialiserProtocol } from "../../protocols/efu.ts";
+import { ar51 } from "../../schemas/ar51/codec.ts";
 import { ev44 } from "../../schemas/ev44/codec.ts";
 import { ProducerOutbox } from "../broker/outbox.ts";
 import { defineActor, type Port } from "../runtime/actor.ts";
@@ -32,8 +34,15 @@ export interface SerialiserConfig {
   maxBytesInFlight?: number;
   /** where the counters live across restarts (`counters.ts`). */
   counterStore?: SharedArrayBuffer;
-  /** the next message id of each source (a BigInt64Array's memory), so ids go on increasing across restarts. */
+  /**
+   * the next message id of each source, then of the samples (a BigInt64Array's memory, sources + 1 long), so ids go
+   * on increasing across restarts.
+   */
   messageIds?: SharedArrayBuffer;
+  /** topic of the raw datagram samples (ar51), sent by formation; "" = none expected. @default "" */
+  samplesTopic?: string;
+  /** source_name of the ar51 samples. @default "efu" */
+  samplesSource?: string;
 }
 
 const COUNTERS = [
@@ -48,6 +57,7 @@ const COUNTERS = [
   "produce.status",
   "produce.buffered_events",
   "produce.lost_events",
+  "produce.cause.monitor_packets",
 ];
 
 interface Source {
@@ -59,7 +69,9 @@ interface Source {
 }
 
 interface State {
-  config: SerialiserConfig & Required<Pick<SerialiserConfig, "maxEvents" | "flushMs" | "maxBytesInFlight">>;
+  config:
+    & SerialiserConfig
+    & Required<Pick<SerialiserConfig, "maxEvents" | "flushMs" | "maxBytesInFlight" | "samplesTopic" | "samplesSource">>;
   counters: Counters;
   sources: Source[];
   /** next message id per source. */
@@ -67,7 +79,7 @@ interface State {
   /** events in the sources' buffers, published as `produce.buffered_events` after each batch. */
   buffered: number;
   outbox: ProducerOutbox;
-  events: Port<EventBatch | FlowAck>;
+  events: Port<EventBatch | RawSamples | FlowAck>;
   pulseHigh: number;
   pulseLow: number;
   pulseNs: bigint;
@@ -124,6 +136,23 @@ function add(s: State, b: EventBatch): void {
   s.events.post({ type: "done", seq: b.seq });
 }
 
+/** Produces each sampled datagram as one ar51 message (message ids after the sources' in `ids`). */
+function produceSamples(s: State, m: RawSamples): void {
+  const last = s.ids.length - 1;
+  let offset = 0;
+  for (const length of m.lengths) {
+    const raw = m.data.subarray(offset, offset + length);
+    offset += length;
+    if (s.outbox.full) {
+      s.counters["produce.dropped"]++;
+      continue;
+    }
+    const value = ar51.encode({ source_name: s.config.samplesSource, message_id: s.ids[last]++, raw_data: raw });
+    s.outbox.send({ topic: s.config.samplesTopic, value, timestampMs: Date.now() });
+    s.counters["produce.cause.monitor_packets"]++;
+  }
+}
+
 function tick(s: State): void {
   const now = performance.now();
   for (let i = 0; i < s.sources.length; i++) {
@@ -135,11 +164,18 @@ function tick(s: State): void {
 
 export default defineActor<SerialiserProtocol, SerialiserConfig, State>({
   init(config, ctx) {
-    const full = { maxEvents: 12_400, flushMs: 1000, maxBytesInFlight: 64 * 1024 * 1024, ...config };
+    const full = {
+      maxEvents: 12_400,
+      flushMs: 1000,
+      maxBytesInFlight: 64 * 1024 * 1024,
+      samplesTopic: "",
+      samplesSource: "efu",
+      ...config,
+    };
     if (!(full.maxEvents >= 1)) throw new RangeError(`Cannot use maxEvents ${full.maxEvents}: must be ≥ 1`);
-    const ids = new BigInt64Array(full.messageIds ?? new ArrayBuffer(8 * full.sources.length));
-    if (ids.length < full.sources.length) throw new RangeError(`messageIds holds ${ids.length} sources, not all`);
-    for (let i = 0; i < full.sources.length; i++) ids[i] ||= 1n;
+    const ids = new BigInt64Array(full.messageIds ?? new ArrayBuffer(8 * (full.sources.length + 1)));
+    if (ids.length <= full.sources.length) throw new RangeError(`messageIds holds ${ids.length} ids, not sources + 1`);
+    for (let i = 0; i < ids.length; i++) ids[i] ||= 1n;
     const counters = countersOf(COUNTERS, full.counterStore);
     // events a crashed predecessor held in its buffers are gone: count them
     counters["produce.lost_events"] += counters["produce.buffered_events"];
@@ -168,6 +204,7 @@ export default defineActor<SerialiserProtocol, SerialiserConfig, State>({
     s.outbox.onFailed((ids) => void (s.counters["produce.errors"] += ids.length));
     s.events.onMessage((m) => {
       if (m.type === "events") add(s, m);
+      else if (m.type === "samples" && s.config.samplesTopic) produceSamples(s, m);
     });
     return s;
   },

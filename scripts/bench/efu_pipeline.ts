@@ -170,6 +170,7 @@ async function main(): Promise<void> {
   await admin.createTopics([
     { topic: config.topic, partitions },
     { topic: config.statusTopic },
+    { topic: config.samplesTopic },
     { topic: "bench-java-ev44", partitions },
   ]);
   const tree = efuTree(config);

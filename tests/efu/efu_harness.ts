@@ -2,10 +2,9 @@
  * Test helpers for the EFU: a running EFU tree (real workers, real UDP on 127.0.0.1, real Kafka from the harness)
  * with its control, and a reader of the ev44 topic that decodes with the real codec.
  */
-import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import { createKafka } from "../../actors/broker/connection.ts";
 import { type EfuControl, startControl } from "../../actors/efu/control.ts";
-import { checkEfuConfig, type EfuConfig, efuTree } from "../../actors/efu/role.ts";
+import { checkEfuConfig, type EfuConfig, efuTree, ensureTopics } from "../../actors/efu/role.ts";
 import { ActorSystem } from "../../actors/runtime/mod.ts";
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { ev44, type Event44Message } from "../../schemas/ev44/codec.ts";
@@ -44,9 +43,7 @@ export async function startEfu(
     statusIntervalMs: 500,
     ...settings,
   }, "test");
-  const admin = await BrokerAdmin.connect(connection);
-  await admin.createTopics([{ topic: config.topic }, { topic: config.statusTopic }]);
-  await admin.close();
+  await ensureTopics(config);
   const system = await ActorSystem.start(
     { id: "root", strategy: "oneForOne", intensity: 20, periodMs: 10_000, children: [efuTree(config)] },
     { onFatal: (reason) => console.error(`efu test tree gave up: ${reason}`) },
@@ -70,21 +67,25 @@ export async function startEfu(
   };
 }
 
-/** One consumed ev44 message with its Kafka timestamp. */
-export interface Ev44Record {
+/** One consumed message with its Kafka timestamp. */
+export interface Ev44Record<M = Event44Message> {
   timestampMs: number;
-  message: Event44Message;
+  message: M;
 }
 
-/** Reads `topic` from the beginning until `done(records)` holds or `timeoutMs` passes; decodes with the real codec. */
-export async function readTopic(
+/**
+ * Reads `topic` from the beginning until `done(records)` holds or `timeoutMs` passes; decodes with the real codec
+ * (ev44 unless `decode` is given).
+ */
+export async function readTopic<M = Event44Message>(
   connection: ConnectionOptions,
   topic: string,
-  done: (records: Ev44Record[]) => boolean,
+  done: (records: Ev44Record<M>[]) => boolean,
   timeoutMs = 30_000,
-): Promise<Ev44Record[]> {
+  decode: (bytes: Uint8Array) => M = ev44.decode as unknown as (bytes: Uint8Array) => M,
+): Promise<Ev44Record<M>[]> {
   const consumer = createKafka(connection).consumer({ groupId: `efu-test-${crypto.randomUUID()}` });
-  const records: Ev44Record[] = [];
+  const records: Ev44Record<M>[] = [];
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -93,7 +94,7 @@ export async function readTopic(
     await consumer.run({
       eachMessage: async ({ message }) => {
         const bytes = new Uint8Array(message.value!);
-        records.push({ timestampMs: Number(message.timestamp), message: ev44.decode(bytes.slice()) });
+        records.push({ timestampMs: Number(message.timestamp), message: decode(bytes.slice()) });
         if (done(records)) finish();
         await Promise.resolve();
       },
