@@ -1,13 +1,16 @@
 /**
  * Topic administration: create topics (partitions, replication, configs), check existence, list offsets and the
- * offsets for a time. Used by actors at start-up, by the command line and by tests; not an actor itself.
+ * offsets for a time, read and set the offsets of consumer groups. Used by actors at start-up, by the command line
+ * and by tests; not an actor itself. Returns nxflow's own types only.
  *
  * @module
  */
-import { type Admin, ConfigResourceTypes, type PartitionMetadata } from "kafkajs";
+import { Admin, ConfigResourceTypes, ListOffsetTimestamps } from "@platformatic/kafka";
 import type { ConnectionOptions } from "../../protocols/broker.ts";
-import { createKafka, describeConnection } from "./connection.ts";
-import { GroupOffsets } from "./group_offsets.ts";
+import { clientOptions, describeConnection } from "./connection.ts";
+import { causeOf, kafkaErrorIds } from "./errors.ts";
+
+export { causeOf };
 
 /** A topic to create. */
 export interface TopicSpec {
@@ -27,6 +30,13 @@ export interface PartitionOffsets {
   high: number;
 }
 
+/** One partition of a topic and the broker that leads it now. */
+export interface PartitionInfo {
+  partition: number;
+  /** node id of the leader; -1 while there is none. */
+  leader: number;
+}
+
 /** Raised when an admin operation fails; names the operation, the topic and the cluster. */
 export class BrokerAdminError extends Error {
   override name = "BrokerAdminError";
@@ -34,8 +44,6 @@ export class BrokerAdminError extends Error {
 
 /** A connected admin client. Close it with {@linkcode BrokerAdmin.close}. */
 export class BrokerAdmin {
-  #groups: GroupOffsets | null = null;
-
   private constructor(readonly options: ConnectionOptions, readonly admin: Admin) {}
 
   /**
@@ -44,11 +52,11 @@ export class BrokerAdmin {
    * @throws {BrokerAdminError} the cluster cannot be reached or refused the credentials (the cause is in the message).
    */
   static async connect(options: ConnectionOptions, retries = 2): Promise<BrokerAdmin> {
-    const admin = createKafka(options, () => {}, retries).admin();
+    const admin = new Admin(clientOptions(options, retries));
     try {
-      await admin.connect();
+      await admin.metadata({ topics: [] });
     } catch (error) {
-      await admin.disconnect().catch(() => {});
+      await admin.close().catch(() => {});
       throw new BrokerAdminError(`Cannot connect to Kafka at ${describeConnection(options)}: ${causeOf(error)}`);
     }
     return new BrokerAdmin(options, admin);
@@ -56,19 +64,21 @@ export class BrokerAdmin {
 
   /** Creates topics that do not exist yet and waits for their leaders; returns the names it created. */
   async createTopics(specs: TopicSpec[]): Promise<string[]> {
-    const existing = new Set(await this.admin.listTopics());
+    const existing = new Set(await this.#topics());
     const missing = specs.filter((s) => !existing.has(s.topic));
     if (missing.length === 0) return [];
     try {
-      await this.admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((s) => ({
-          topic: s.topic,
-          numPartitions: s.partitions ?? 1,
-          replicationFactor: s.replication ?? 1,
-          configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-      });
+      for (const s of missing) {
+        await this.admin.createTopics({
+          topics: [s.topic],
+          partitions: s.partitions ?? 1,
+          replicas: s.replication ?? 1,
+          configs: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
+        }).catch((error) => {
+          if (!kafkaErrorIds(error).includes("TOPIC_ALREADY_EXISTS")) throw error;
+        });
+      }
+      for (const s of missing) await this.#waitForLeaders(s.topic, s.partitions ?? 1);
     } catch (error) {
       const names = missing.map((s) => s.topic).join(", ");
       throw new BrokerAdminError(
@@ -80,14 +90,16 @@ export class BrokerAdmin {
 
   /** Whether the topic exists. */
   async topicExists(topic: string): Promise<boolean> {
-    return (await this.admin.listTopics()).includes(topic);
+    return (await this.#topics()).includes(topic);
   }
 
   /** The partitions of a topic and their leaders, as the cluster's metadata says now. */
-  async partitions(topic: string): Promise<PartitionMetadata[]> {
+  async partitions(topic: string): Promise<PartitionInfo[]> {
     try {
-      const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
-      return topics[0].partitions;
+      const metadata = await this.admin.metadata({ topics: [topic], forceUpdate: true });
+      const t = metadata.topics.get(topic);
+      if (!t) throw new Error("the topic does not exist");
+      return t.partitions.map((p, partition) => ({ partition, leader: p.leader }));
     } catch (error) {
       throw new BrokerAdminError(`Cannot read the partitions of topic ${topic}: ${causeOf(error)}`);
     }
@@ -99,11 +111,10 @@ export class BrokerAdmin {
    */
   async maxMessageBytes(topic: string): Promise<number> {
     try {
-      const { resources } = await this.admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ["max.message.bytes"] }],
+      const [found] = await this.admin.describeConfigs({
+        resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configurationKeys: ["max.message.bytes"] }],
       });
-      const value = Number(resources[0]?.configEntries.find((e) => e.configName === "max.message.bytes")?.configValue);
+      const value = Number(found?.configs.find((c) => c.name === "max.message.bytes")?.value);
       if (!(value > 0)) throw new Error("the broker did not say");
       return value;
     } catch (error) {
@@ -114,10 +125,10 @@ export class BrokerAdmin {
   /** Low and high offsets of every partition of a topic, by partition. */
   async listOffsets(topic: string): Promise<PartitionOffsets[]> {
     try {
-      const offsets = await this.admin.fetchTopicOffsets(topic);
-      return offsets
-        .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
-        .sort((a, b) => a.partition - b.partition);
+      const partitions = await this.partitions(topic);
+      const low = await this.#offsetsAt(topic, partitions.length, ListOffsetTimestamps.EARLIEST);
+      const high = await this.#offsetsAt(topic, partitions.length, ListOffsetTimestamps.LATEST);
+      return partitions.map(({ partition }) => ({ partition, low: low[partition], high: high[partition] }));
     } catch (error) {
       throw new BrokerAdminError(`Cannot list the offsets of topic ${topic}: ${causeOf(error)}`);
     }
@@ -129,9 +140,13 @@ export class BrokerAdmin {
    */
   async offsetsForTime(topic: string, timestampMs: number): Promise<{ partition: number; offset: number }[]> {
     try {
-      const offsets = await this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs);
-      return offsets.map((o) => ({ partition: o.partition, offset: Number(o.offset) }))
-        .sort((a, b) => a.partition - b.partition);
+      const partitions = await this.partitions(topic);
+      const found = await this.#offsetsAt(topic, partitions.length, BigInt(Math.trunc(timestampMs)));
+      const high = await this.#offsetsAt(topic, partitions.length, ListOffsetTimestamps.LATEST);
+      return partitions.map(({ partition }) => ({
+        partition,
+        offset: found[partition] >= 0 ? found[partition] : high[partition],
+      }));
     } catch (error) {
       throw new BrokerAdminError(`Cannot find the offsets of topic ${topic} at ${timestampMs} ms: ${causeOf(error)}`);
     }
@@ -140,8 +155,15 @@ export class BrokerAdmin {
   /** The offsets a consumer group committed for a topic's partitions (-1: none). */
   async committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: number }[]> {
     try {
-      const [found] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
-      return (found?.partitions ?? []).map((p) => ({ partition: p.partition, offset: Number(p.offset) }));
+      const partitions = await this.partitions(topic);
+      const [group] = await this.admin.listConsumerGroupOffsets({
+        groups: [{ groupId, topics: [{ name: topic, partitionIndexes: partitions.map((p) => p.partition) }] }],
+      });
+      const found = group?.topics.find((t) => t.name === topic)?.partitions ?? [];
+      return partitions.map(({ partition }) => ({
+        partition,
+        offset: Number(found.find((p) => p.partitionIndex === partition)?.committedOffset ?? -1n),
+      }));
     } catch (error) {
       throw new BrokerAdminError(`Cannot read the offsets group ${groupId} committed for ${topic}: ${causeOf(error)}`);
     }
@@ -152,12 +174,16 @@ export class BrokerAdmin {
     groupId: string,
     positions: { topic: string; partition: number; offset: number }[],
   ): Promise<void> {
-    this.#groups ??= new GroupOffsets(this.options);
+    const topics = [...new Set(positions.map((p) => p.topic))].map((name) => ({
+      name,
+      partitionOffsets: positions.filter((p) => p.topic === name)
+        .map((p) => ({ partition: p.partition, offset: BigInt(p.offset) })),
+    }));
     try {
-      await this.#groups.commit(groupId, positions);
+      await this.admin.alterConsumerGroupOffsets({ groupId, topics });
     } catch (error) {
-      const topics = [...new Set(positions.map((p) => p.topic))].join(", ");
-      throw new BrokerAdminError(`Cannot commit offsets of group ${groupId} for ${topics}: ${causeOf(error)}`);
+      const names = topics.map((t) => t.name).join(", ");
+      throw new BrokerAdminError(`Cannot commit offsets of group ${groupId} for ${names}: ${causeOf(error)}`);
     }
   }
 
@@ -185,18 +211,33 @@ export class BrokerAdmin {
   }
 
   async close(): Promise<void> {
-    await this.#groups?.close();
-    await this.admin.disconnect();
+    await this.admin.close().catch(() => {});
   }
-}
 
-/** The innermost message of a kafkajs error chain. */
-export function causeOf(error: unknown): string {
-  const parts: string[] = [];
-  let e = error as { message?: string; cause?: unknown; originalError?: unknown } | undefined;
-  for (let depth = 0; e && depth < 5; depth++) {
-    if (e.message && !parts.includes(e.message)) parts.push(e.message);
-    e = (e.cause ?? e.originalError) as typeof e;
+  async #topics(): Promise<string[]> {
+    try {
+      return await this.admin.listTopics();
+    } catch (error) {
+      throw new BrokerAdminError(`Cannot list the topics of ${describeConnection(this.options)}: ${causeOf(error)}`);
+    }
   }
-  return parts.join(": ") || String(error);
+
+  /** The offset of each partition at a timestamp (or EARLIEST / LATEST), by partition; -1 where none. */
+  async #offsetsAt(topic: string, count: number, timestamp: bigint): Promise<number[]> {
+    const [t] = await this.admin.listOffsets({
+      topics: [{ name: topic, partitions: Array.from({ length: count }, (_, i) => ({ partitionIndex: i, timestamp })) }],
+    });
+    const out = new Array<number>(count).fill(-1);
+    for (const p of t?.partitions ?? []) out[p.partitionIndex] = Number(p.offset);
+    return out;
+  }
+
+  async #waitForLeaders(topic: string, partitions: number): Promise<void> {
+    for (let attempt = 0;; attempt++) {
+      const found = await this.partitions(topic).catch(() => []);
+      if (found.length >= partitions && found.every((p) => p.leader >= 0)) return;
+      if (attempt >= 100) throw new Error(`topic ${topic} has no leader for every partition after 10 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }

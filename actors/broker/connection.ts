@@ -1,48 +1,35 @@
 /**
- * Builds kafkajs clients from nxflow's {@linkcode ConnectionOptions}: checks the options at the edge, maps SASL and
- * TLS, and routes kafkajs's own log lines through a callback (never the console, never a password).
+ * nxflow's {@linkcode ConnectionOptions} at the edge: checks them, describes them for logs (never a password), and
+ * maps them to the options of the Kafka client library (`npm:@platformatic/kafka`).
  *
- * This folder is the only place that imports kafkajs.
+ * This folder is the only place that imports a Kafka client library; nothing of the library crosses its exports.
  *
  * @module
  */
-import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
+import type { BaseOptions } from "@platformatic/kafka";
 import type { ConnectionOptions } from "../../protocols/broker.ts";
-import process from "node:process";
-
-// kafkajs computes some timer delays from clocks that differ under Deno and passes negative values, which Node's
-// timers (and Deno's) clamp to 1 ms with a TimeoutNegativeWarning on stderr each time (kafkajs #1751). The clamp is
-// what kafkajs expects; the warning is noise in operators' logs. Every other warning is still printed.
-process.removeAllListeners("warning");
-process.on("warning", (w) => {
-  if (w.name !== "TimeoutNegativeWarning") console.error(`(nxflow) ${w.name}: ${w.message}`);
-});
 
 /** Raised for connection options that cannot work; names the option and the bad value (never a password). */
 export class ConnectionOptionsError extends TypeError {
   override name = "ConnectionOptionsError";
 }
 
-/** One log line of the Kafka client. */
-export interface ClientLogLine {
-  level: "error" | "warn" | "info";
-  message: string;
-  broker?: string;
-  error?: string;
-}
-
 const SASL_MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"] as const;
+const LIBRARY_MECHANISMS = { "plain": "PLAIN", "scram-sha-256": "SCRAM-SHA-256", "scram-sha-512": "SCRAM-SHA-512" };
 const ADDRESS = /^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/;
+
+/** Connection options with every default filled in. */
+export type CheckedConnection = Required<Omit<ConnectionOptions, "sasl" | "tls">> & {
+  sasl?: ConnectionOptions["sasl"];
+  tls?: ConnectionOptions["tls"];
+};
 
 /**
  * Checks connection options and fills in defaults.
  *
  * @throws {ConnectionOptionsError} no brokers, a malformed address, an unknown SASL mechanism, a missing user name.
  */
-export function checkConnection(options: ConnectionOptions): Required<Omit<ConnectionOptions, "sasl" | "tls">> & {
-  sasl?: ConnectionOptions["sasl"];
-  tls?: ConnectionOptions["tls"];
-} {
+export function checkConnection(options: ConnectionOptions): CheckedConnection {
   if (!Array.isArray(options?.brokers) || options.brokers.length === 0) {
     throw new ConnectionOptionsError(
       `Cannot connect to Kafka: brokers must list host:port addresses, got ${JSON.stringify(options?.brokers)}`,
@@ -81,33 +68,26 @@ export function describeConnection(options: ConnectionOptions): string {
 }
 
 /**
- * A kafkajs client for these options.
+ * The client library's options for these connection options.
  *
- * @param retries connection and request retries before kafkajs gives up (the actors retry on their own above this).
- * @param onLog receives kafkajs's warnings and errors.
+ * @param retries request retries inside the library before it gives up (the actors retry on their own above this).
  */
-export function createKafka(
-  options: ConnectionOptions,
-  onLog: (line: ClientLogLine) => void = () => {},
-  retries = 2,
-): Kafka {
+export function clientOptions(options: ConnectionOptions, retries = 2): BaseOptions {
   const c = checkConnection(options);
-  const config: KafkaConfig = {
-    brokers: c.brokers,
+  return {
     clientId: c.clientId,
-    connectionTimeout: c.connectionTimeoutMs,
+    bootstrapBrokers: c.brokers,
+    connectTimeout: c.connectionTimeoutMs,
     requestTimeout: c.requestTimeoutMs,
-    retry: { retries, initialRetryTime: 200, maxRetryTime: 5000 },
-    logLevel: logLevel.WARN,
-    logCreator: () => ({ level, log }) => {
-      const l = level === logLevel.ERROR ? "error" : level === logLevel.WARN ? "warn" : "info";
-      onLog({ level: l, message: String(log.message), broker: log.broker as string, error: log.error as string });
-    },
-  };
-  if (c.sasl) config.sasl = { ...c.sasl } as SASLOptions;
-  if (c.tls === true) config.ssl = true;
-  else if (c.tls) config.ssl = { ca: c.tls.ca ? [c.tls.ca] : undefined, cert: c.tls.cert, key: c.tls.key };
-  return new Kafka(config);
+    timeout: c.requestTimeoutMs,
+    retries,
+    retryDelay: 250,
+    autocreateTopics: false,
+    sasl: c.sasl
+      ? { mechanism: LIBRARY_MECHANISMS[c.sasl.mechanism], username: c.sasl.username, password: c.sasl.password }
+      : undefined,
+    tls: c.tls === true ? {} : c.tls ? { ca: c.tls.ca, cert: c.tls.cert, key: c.tls.key } : undefined,
+  } as BaseOptions;
 }
 
 function positive(value: number | undefined, fallback: number, what: string): number {

@@ -1,72 +1,59 @@
 /**
- * Pieces of the consumer actor that touch kafkajs's types: packing a fetched batch into one transferable buffer, and
- * the partition assigner of `assign` mode.
+ * Turns the records of one fetch into what crosses the consumer's `batches` channel: keys and values in buffers the
+ * consumer owns and can transfer, with at most one copy from the bytes the socket read.
+ *
+ * The library parses values as views into the socket's chunks (no copy) unless a value spans two chunks, which it
+ * copies into a buffer of its own. Views into socket chunks cannot be transferred (the chunks hold other records and
+ * the next response), so they are copied once into one packed buffer. A large value that already sits alone in a
+ * buffer of its own is handed on as it is: that buffer is transferred, not copied again.
  *
  * @module
  */
-import { Buffer } from "node:buffer";
-import { AssignerProtocol, type KafkaMessage, type PartitionAssigner } from "kafkajs";
 import type { ConsumedRecord } from "../../protocols/broker.ts";
+import type { FetchedRecord } from "./fetcher.ts";
+
+/** Values at least this large that own their whole buffer are transferred without a copy. */
+const OWN_BUFFER_MIN = 64 * 1024;
+
+const decoder = new TextDecoder();
+
+/** Whether a value is the whole of a buffer no one else uses (the library copied it out of the socket's chunks). */
+function ownsBuffer(v: Uint8Array): boolean {
+  return v.byteLength >= OWN_BUFFER_MIN && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength &&
+    v.buffer instanceof ArrayBuffer;
+}
 
 /**
- * Copies the keys and values of a batch into one new buffer (kafkajs's own buffers may share pooled memory and
- * cannot be transferred), and returns the records as views into it.
+ * Packs fetched records: returns them as {@linkcode ConsumedRecord}s whose keys and values live in one new buffer,
+ * except large values that own their buffer, and the bytes of keys and values.
  */
-export function packBatch(messages: KafkaMessage[]): { records: ConsumedRecord[]; bytes: number } {
+export function packBatch(fetched: FetchedRecord[]): { records: ConsumedRecord[]; bytes: number } {
+  let packed = 0;
   let bytes = 0;
-  for (const m of messages) bytes += (m.value?.length ?? 0) + (m.key?.length ?? 0);
-  const buffer = new Uint8Array(bytes);
+  for (const r of fetched) {
+    const k = r.key?.byteLength ?? 0;
+    const v = r.value?.byteLength ?? 0;
+    bytes += k + v;
+    packed += k + (r.value && ownsBuffer(r.value) ? 0 : v);
+  }
+  const buffer = new Uint8Array(packed);
   let at = 0;
-  const place = (b: Buffer): Uint8Array => {
+  const place = (b: Uint8Array): Uint8Array => {
     buffer.set(b, at);
-    at += b.length;
-    return buffer.subarray(at - b.length, at);
+    at += b.byteLength;
+    return buffer.subarray(at - b.byteLength, at);
   };
-  const records = messages.map((m): ConsumedRecord => {
+  const records = fetched.map((r): ConsumedRecord => {
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+    for (const [k, v] of r.headers) if (k) headers[decoder.decode(k)] = v ? decoder.decode(v) : "";
+    const value = r.value === null ? buffer.subarray(at, at) : ownsBuffer(r.value) ? r.value : place(r.value);
     return {
-      offset: Number(m.offset),
-      timestampMs: Number(m.timestamp),
-      key: m.key ? place(m.key) : null,
-      value: m.value ? place(m.value) : buffer.subarray(at, at),
+      offset: r.offset,
+      timestampMs: r.timestampMs,
+      key: r.key ? place(r.key) : null,
+      value: new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
       headers,
     };
   });
   return { records, bytes };
-}
-
-/**
- * An assigner that gives the first member of the group the wanted partitions of each topic (all of them when the
- * list is `null`), and the others nothing: `assign` mode, where this actor is its group's only member.
- */
-export function fixedAssigner(wanted: Map<string, number[] | null>): PartitionAssigner {
-  const name = "NxflowFixedAssigner";
-  return ({ cluster }) => ({
-    name,
-    version: 1,
-    assign({ members, topics }) {
-      const assignment: Record<string, number[]> = {};
-      for (const topic of topics) {
-        const all = cluster.findTopicPartitionMetadata(topic).map((p) => p.partitionId);
-        const list = wanted.get(topic);
-        assignment[topic] = list ? all.filter((p) => list.includes(p)) : all;
-      }
-      const sorted = [...members].sort((a, b) => a.memberId.localeCompare(b.memberId));
-      return Promise.resolve(sorted.map((m, i) => ({
-        memberId: m.memberId,
-        memberAssignment: AssignerProtocol.MemberAssignment.encode({
-          version: 1,
-          assignment: i === 0 ? assignment : {},
-          userData: Buffer.alloc(0),
-        }),
-      })));
-    },
-    protocol({ topics }) {
-      return {
-        name,
-        metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }),
-      };
-    },
-  });
 }

@@ -3,10 +3,10 @@
  * `batches` channel, each batch's keys and values packed into one transferred buffer. Speaks protocols/broker.ts.
  * Restart: permanent.
  *
- * - **Assign or subscribe.** `assign` reads the listed partitions (all when none are listed) with no sharing: each
- *   incarnation joins a group of its own with an assigner that gives it everything, and commits to `groupId`
- *   (`nxflow.<actor path>` by default), which has no members (see `group_offsets.ts`). `subscribe` joins `groupId` as an ordinary member and
- *   gets the partitions the group gives it; after a crash the group waits `sessionTimeoutMs` for the dead member.
+ * - **Assign or subscribe.** `assign` reads the listed partitions (all when none are listed) alone, with no group
+ *   membership, and commits to `groupId` (`nxflow.<actor path>` by default) as a group with no members. `subscribe`
+ *   joins `groupId` as an ordinary member and reads the partitions the group gives it; with `groupInstanceId` it is
+ *   a static member, so that a restarted actor gets its partitions back at once instead of after `sessionTimeoutMs`.
  * - **Where it starts.** A new incarnation says `hello` and waits for the downstream's `resume` with the positions it
  *   confirmed; those partitions continue there. Other partitions start at `start`: the beginning, the end, the first
  *   record at or after a timestamp (the file writer seeks to start time − leeway), or the group's committed offsets.
@@ -22,13 +22,21 @@
  *
  * @module
  */
-import type { Consumer, EachBatchPayload } from "kafkajs";
-import type { ConsumerLink, ConsumerProtocol, Position, StartAt } from "../../protocols/broker.ts";
-import type { ConnectionOptions } from "../../protocols/broker.ts";
+import { Consumer } from "@platformatic/kafka";
+import type {
+  ConnectionOptions,
+  ConsumerLink,
+  ConsumerProtocol,
+  ConsumerStats,
+  Position,
+  StartAt,
+} from "../../protocols/broker.ts";
 import { type ActorContext, defineActor } from "../runtime/actor.ts";
-import { BrokerAdmin, causeOf } from "./admin.ts";
-import { fixedAssigner, packBatch } from "./consume_batch.ts";
-import { createKafka, describeConnection } from "./connection.ts";
+import { BrokerAdmin } from "./admin.ts";
+import { clientOptions, describeConnection } from "./connection.ts";
+import { packBatch } from "./consume_batch.ts";
+import { causeOf } from "./errors.ts";
+import { type FetchedBatch, PartitionFetcher } from "./fetcher.ts";
 
 /** Configuration of the consumer actor. */
 export interface ConsumerConfig {
@@ -49,15 +57,16 @@ export interface ConsumerConfig {
   commitIntervalMs?: number;
   /** consumer group session timeout (subscribe mode: how long a crashed member holds its partitions). @default 10000 */
   sessionTimeoutMs?: number;
+  /**
+   * subscribe mode: the static member id (Kafka's `group.instance.id`), e.g. from the service id; unique in the
+   * group. A restarted member with the same id takes its partitions back at once.
+   */
+  groupInstanceId?: string;
 }
 
 type Ctx = ActorContext<ConsumerProtocol>;
 
 interface PartitionState {
-  /** records below this offset are not delivered (the position the actor started or was sought at). */
-  from: number;
-  /** resolves when the start position of this partition was set. */
-  positioned: Promise<void>;
   /** delivered batches not yet confirmed: end offset (exclusive) and bytes. */
   unconfirmed: { end: number; bytes: number }[];
   endNoticeAt: number;
@@ -66,7 +75,8 @@ interface PartitionState {
 interface State {
   config: ConsumerConfig;
   epoch: string;
-  consumer: Consumer;
+  client: Consumer;
+  fetcher: PartitionFetcher;
   /** the group offsets are committed to. */
   groupId: string;
   admin: Promise<BrokerAdmin> | null;
@@ -74,21 +84,11 @@ interface State {
   partitions: Map<string, PartitionState>;
   confirmed: Map<string, Position>;
   commitTimer: ReturnType<typeof setTimeout> | undefined;
-  /** a commit is under way (kafkajs commits to an empty group by joining it briefly: never two at once). */
+  /** a commit is under way: never two at once. */
   committing: boolean;
   wakeups: (() => void)[];
   stopped: boolean;
-  stats: {
-    records: number;
-    bytes: number;
-    batches: number;
-    confirmed: number;
-    commits: number;
-    commitFailures: number;
-    unconfirmedBytes: number;
-    paused: boolean;
-    rejected: number;
-  };
+  stats: ConsumerStats;
 }
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -102,23 +102,20 @@ export default defineActor<ConsumerProtocol, ConsumerConfig, State>({
     if (mode === "subscribe" && !config.groupId) {
       throw new TypeError(`Cannot start consumer ${ctx.path}: subscribe mode needs a groupId`);
     }
-    const kafka = createKafka(config.connection);
-    const wanted = new Map(config.topics.map((t) => [t.topic, t.partitions ?? null]));
     const groupId = config.groupId ?? `nxflow.${ctx.path}`;
-    const epoch = crypto.randomUUID();
-    const consumer = kafka.consumer({
-      groupId: mode === "assign" ? `${groupId}.${epoch}` : groupId,
+    const client = new Consumer({
+      ...clientOptions(config.connection),
+      groupId,
+      groupInstanceId: mode === "subscribe" ? config.groupInstanceId : undefined,
       sessionTimeout: config.sessionTimeoutMs ?? 10_000,
-      partitionAssigners: mode === "assign" ? [fixedAssigner(wanted)] : undefined,
-      maxBytesPerPartition: config.maxBytesPerPartition ?? 10 * 1024 * 1024,
-      maxBytes: 256 * 1024 * 1024,
-      maxWaitTimeInMs: 250,
-      allowAutoTopicCreation: false,
+      heartbeatInterval: Math.min(3000, Math.floor((config.sessionTimeoutMs ?? 10_000) / 3)),
+      autocommit: false,
     });
     const state: State = {
       config,
-      epoch,
-      consumer,
+      epoch: crypto.randomUUID(),
+      client,
+      fetcher: null as unknown as PartitionFetcher,
       groupId,
       admin: null,
       resumeFrom: null,
@@ -140,6 +137,12 @@ export default defineActor<ConsumerProtocol, ConsumerConfig, State>({
         rejected: 0,
       },
     };
+    state.fetcher = new PartitionFetcher(client, {
+      maxBytesPerPartition: config.maxBytesPerPartition ?? 10 * 1024 * 1024,
+      onBatch: (batch) => deliver(state, ctx, batch),
+      onError: (why, attempts) => ctx.emit({ type: "brokerStatus", connected: false, error: why, attempts }),
+      onRecovered: () => ctx.emit({ type: "brokerStatus", connected: true, attempts: 0 }),
+    });
     const port = ctx.port("batches");
     port.onMessage((m) => onPort(state, ctx, m));
     port.post({ type: "hello", epoch: state.epoch });
@@ -160,8 +163,10 @@ export default defineActor<ConsumerProtocol, ConsumerConfig, State>({
   },
   async terminate(state) {
     state.stopped = true;
+    for (const w of state.wakeups.splice(0)) w();
+    await state.fetcher.stop();
     await commit(state).catch(() => {});
-    await state.consumer.disconnect().catch(() => {});
+    await state.client.close(true).catch(() => {});
     await (await state.admin?.catch(() => null))?.close().catch(() => {});
   },
 });
@@ -184,50 +189,82 @@ function onPort(state: State, ctx: Ctx, m: ConsumerLink): void {
 }
 
 async function run(state: State, ctx: Ctx): Promise<void> {
-  const c = state.consumer;
-  c.on(c.events.GROUP_JOIN, (e) => {
-    for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) {
-      for (const p of partitions) position(state, ctx, topic, p);
+  const admin = await connect(state, ctx);
+  if (!admin) return;
+  if ((state.config.mode ?? "assign") === "assign") {
+    for (const t of state.config.topics) {
+      const all = (await admin.partitions(t.topic)).map((p) => p.partition);
+      for (const p of t.partitions ? all.filter((x) => t.partitions!.includes(x)) : all) {
+        await position(state, ctx, admin, t.topic, p);
+      }
     }
-  });
-  c.on(c.events.CRASH, (e) => {
-    if (!e.payload.restart && !state.stopped) {
-      ctx.emit({ type: "brokerStatus", connected: false, error: causeOf(e.payload.error), attempts: 1 });
-      setTimeout(() => {
-        throw new Error(`Consumer ${ctx.path} stopped for good: ${causeOf(e.payload.error)}`);
-      });
-    }
-  });
+  } else {
+    state.client.on("consumer:group:join", (e) => void assigned(state, ctx, admin, e.assignments ?? []));
+    await joinGroup(state, ctx);
+  }
+  state.fetcher.start();
+}
+
+/** Waits until the cluster answers (reporting each failure); null when the actor stopped first. */
+async function connect(state: State, ctx: Ctx): Promise<BrokerAdmin | null> {
   for (let attempts = 1; !state.stopped; attempts++) {
     try {
-      await c.connect();
-      break;
+      const admin = await adminOf(state);
+      ctx.emit({ type: "brokerStatus", connected: true, attempts: 0 });
+      return admin;
     } catch (error) {
+      state.admin = null;
       const why = `Cannot connect to Kafka at ${describeConnection(state.config.connection)}: ${causeOf(error)}`;
       ctx.emit({ type: "brokerStatus", connected: false, error: why, attempts });
       await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(attempts, 6))));
     }
   }
-  ctx.emit({ type: "brokerStatus", connected: true, attempts: 0 });
-  const start = state.config.start ?? "committed";
-  await c.subscribe({ topics: state.config.topics.map((t) => t.topic), fromBeginning: start !== "end" });
-  await c.run({ autoCommit: false, eachBatch: (payload) => deliver(state, ctx, payload) });
+  return null;
+}
+
+async function joinGroup(state: State, ctx: Ctx): Promise<void> {
+  const c = state.config;
+  for (let attempts = 1; !state.stopped; attempts++) {
+    try {
+      state.client.topics.trackAll(...c.topics.map((t) => t.topic));
+      await state.client.joinGroup({});
+      return;
+    } catch (error) {
+      ctx.emit({ type: "brokerStatus", connected: false, error: causeOf(error), attempts });
+      await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(attempts, 6))));
+    }
+  }
+}
+
+/** The group gave this member its partitions: read the new ones, forget those it lost. */
+async function assigned(
+  state: State,
+  ctx: Ctx,
+  admin: BrokerAdmin,
+  assignments: { topic: string; partitions: number[] }[],
+): Promise<void> {
+  const now = new Set(assignments.flatMap((a) => a.partitions.map((p) => key(a.topic, p))));
+  for (const k of [...state.partitions.keys()]) {
+    if (now.has(k)) continue;
+    const [topic, partition] = k.split("\u0000");
+    state.fetcher.remove(topic, Number(partition));
+    for (const u of state.partitions.get(k)!.unconfirmed) state.stats.unconfirmedBytes -= u.bytes;
+    state.partitions.delete(k);
+  }
+  for (const a of assignments) {
+    for (const p of a.partitions) await position(state, ctx, admin, a.topic, p).catch(() => {});
+  }
 }
 
 /** Sets where a newly assigned partition starts: the downstream's position, else `start`. */
-function position(state: State, ctx: Ctx, topic: string, partition: number): void {
+async function position(state: State, ctx: Ctx, admin: BrokerAdmin, topic: string, partition: number) {
   const k = key(topic, partition);
   if (state.partitions.has(k)) return;
-  const ps: PartitionState = { from: 0, positioned: Promise.resolve(), unconfirmed: [], endNoticeAt: -1 };
-  state.partitions.set(k, ps);
-  ps.positioned = (async () => {
-    const admin = await adminOf(state);
-    const offsets = (await admin.listOffsets(topic)).find((o) => o.partition === partition)!;
-    const offset = await startOffset(state, admin, topic, partition, offsets);
-    ps.from = offset;
-    state.consumer.seek({ topic, partition, offset: String(offset) });
-    if (offset >= offsets.high) notifyEnd(state, ctx, topic, partition, offsets.high);
-  })();
+  state.partitions.set(k, { unconfirmed: [], endNoticeAt: -1 });
+  const offsets = (await admin.listOffsets(topic)).find((o) => o.partition === partition)!;
+  const offset = await startOffset(state, admin, topic, partition, offsets);
+  state.fetcher.set(topic, partition, offset);
+  if (offset >= offsets.high) notifyEnd(state, ctx, topic, partition, offsets.high);
 }
 
 async function startOffset(
@@ -255,35 +292,31 @@ function adminOf(state: State): Promise<BrokerAdmin> {
   return state.admin;
 }
 
-async function deliver(state: State, ctx: Ctx, payload: EachBatchPayload): Promise<void> {
-  const { batch } = payload;
+async function deliver(state: State, ctx: Ctx, batch: FetchedBatch): Promise<void> {
   const ps = state.partitions.get(key(batch.topic, batch.partition));
-  if (ps) await ps.positioned;
-  if (payload.isStale() || !payload.isRunning()) return;
-  const from = ps?.from ?? 0;
-  const messages = batch.messages.filter((m) => Number(m.offset) >= from);
-  if (messages.length === 0) return;
-  const { records, bytes } = packBatch(messages);
+  if (!ps || state.stopped) return;
+  if (batch.records.length === 0) {
+    if (batch.next >= batch.highWatermark) notifyEnd(state, ctx, batch.topic, batch.partition, batch.next);
+    return;
+  }
+  const { records, bytes } = packBatch(batch.records);
   const end = records[records.length - 1].offset + 1;
-  const highWatermark = Number(batch.highWatermark);
   ctx.port("batches").post({
     type: "batch",
     epoch: state.epoch,
     topic: batch.topic,
     partition: batch.partition,
     records,
-    highWatermark,
+    highWatermark: batch.highWatermark,
   });
   state.stats.records += records.length;
   state.stats.bytes += bytes;
   state.stats.batches++;
   state.stats.unconfirmedBytes += bytes;
-  ps?.unconfirmed.push({ end, bytes });
-  payload.resolveOffset(String(end - 1));
-  if (end >= highWatermark) notifyEnd(state, ctx, batch.topic, batch.partition, end);
+  ps.unconfirmed.push({ end, bytes });
+  if (batch.next >= batch.highWatermark) notifyEnd(state, ctx, batch.topic, batch.partition, batch.next);
   const limit = state.config.maxUnconfirmedBytes ?? 256 * 1024 * 1024;
-  while (state.stats.unconfirmedBytes > limit && payload.isRunning() && !payload.isStale() && !state.stopped) {
-    await payload.heartbeat();
+  while (state.stats.unconfirmedBytes > limit && !state.stopped) {
     await new Promise<void>((r) => {
       state.wakeups.push(r);
       setTimeout(r, 500);
@@ -329,7 +362,11 @@ async function commit(state: State): Promise<void> {
   try {
     if ((state.config.mode ?? "assign") === "assign") {
       await (await adminOf(state)).commitOffsets(state.groupId, positions);
-    } else await state.consumer.commitOffsets(positions.map((p) => ({ ...p, offset: String(p.offset) })));
+    } else {
+      await state.client.commit({
+        offsets: positions.map((p) => ({ ...p, offset: BigInt(p.offset), leaderEpoch: -1 })),
+      });
+    }
     state.stats.commits++;
   } catch {
     state.stats.commitFailures++;
@@ -348,17 +385,16 @@ function seek(state: State, p: Position): void {
     state.stats.rejected++;
     return;
   }
-  ps.from = p.offset;
   for (const u of ps.unconfirmed.splice(0)) state.stats.unconfirmedBytes -= u.bytes;
-  state.consumer.seek({ topic: p.topic, partition: p.partition, offset: String(p.offset) });
+  ps.endNoticeAt = -1;
+  state.fetcher.set(p.topic, p.partition, p.offset);
 }
 
 /**
  * A downstream attached. Before the first `resume` this is the ordinary start, or a downstream that replaced one that
  * died before answering: the `hello` is said again (it may have gone to the dead one; a second `resume` is ignored).
- * Later it is a replacement, and what its predecessor had not confirmed died with it. Rewinding a running kafkajs consumer
- * with repeated `seek`s stalled its fetching in our tests, so the consumer ends normally instead: its supervisor
- * starts a fresh one, which greets the new downstream and starts from the downstream's positions (none) or `start`.
+ * Later it is a replacement, and what its predecessor had not confirmed died with it: the consumer ends normally,
+ * so that its supervisor starts a fresh one, which greets the new downstream and starts from `start`.
  */
 function reattach(state: State, ctx: Ctx): void {
   if (state.resumeFrom) ctx.exit("its downstream restarted: starting again from the configured start");
@@ -366,8 +402,6 @@ function reattach(state: State, ctx: Ctx): void {
 }
 
 function setPaused(state: State, paused: boolean): void {
-  const topics = state.config.topics.map((t) => ({ topic: t.topic }));
-  if (paused) state.consumer.pause(topics);
-  else state.consumer.resume(topics);
+  state.fetcher.paused = paused;
   state.stats.paused = paused;
 }

@@ -1,17 +1,13 @@
 /**
- * How the producer actor splits a batch into produce calls: one kafkajs `send` per topic-partition, each record's
- * partition chosen once (explicit, else Kafka's default partitioner over the topic's partitions) and kept across
- * re-sends.
- *
- * Why one call per partition: kafkajs 2.2.4 retries a multi-broker `sendBatch` by re-partitioning all its records and
- * skipping brokers that already answered, so records of a partition whose leader moved to such a broker are never
- * sent, yet the call succeeds. With one partition per call only one broker is involved and its retry re-sends the
- * same records with the same sequence numbers (which the idempotent broker de-duplicates).
+ * How the producer actor splits a batch into produce requests: one request per topic-partition (and per run that
+ * fits the topic's limit), each record's partition chosen once (explicit, else Kafka's default partitioner over the
+ * topic's partitions) and kept across re-sends, so that a retried request carries the same records in the same
+ * order and the idempotent broker can drop what it already stored.
  *
  * @module
  */
 import { Buffer } from "node:buffer";
-import { Partitioners, type PartitionMetadata } from "kafkajs";
+import { murmur2 } from "@platformatic/kafka";
 import type { Delivery, ProduceRecord } from "../../protocols/broker.ts";
 
 /** A record queued in the producer with the sender's id and, once chosen, its partition. */
@@ -23,10 +19,10 @@ export interface Pending {
 
 /** Chooses partitions like Kafka's default partitioner: murmur2 of the key, round robin without one. */
 export class PartitionChooser {
-  #partitioner = Partitioners.DefaultPartitioner();
+  #next = new Map<string, number>();
 
-  /** Sets `partition` on each record that has none yet, given each topic's partitions. */
-  assign(batch: Pending[], partitionsOf: (topic: string) => PartitionMetadata[]): void {
+  /** Sets `partition` on each record that has none yet, given each topic's partition count. */
+  assign(batch: Pending[], partitionsOf: (topic: string) => number): void {
     for (const p of batch) {
       if (p.partition !== undefined) continue;
       const r = p.record;
@@ -34,14 +30,25 @@ export class PartitionChooser {
         p.partition = r.partition;
         continue;
       }
-      const key = r.key === undefined ? null : typeof r.key === "string" ? r.key : Buffer.from(r.key);
-      p.partition = this.#partitioner({
-        topic: r.topic,
-        partitionMetadata: partitionsOf(r.topic),
-        message: { key, value: null },
-      });
+      const count = partitionsOf(r.topic);
+      if (r.key === undefined) {
+        const next = this.#next.get(r.topic) ?? 0;
+        this.#next.set(r.topic, next + 1);
+        p.partition = next % count;
+      } else p.partition = keyPartition(r.key, count);
     }
   }
+}
+
+/** Kafka's partition of a key (Java's `toPositive(murmur2(key)) % partitions`). */
+export function keyPartition(key: string | Uint8Array, partitions: number): number {
+  const bytes = typeof key === "string" ? Buffer.from(key) : Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+  return (murmur2(bytes, false) & 0x7fffffff) % partitions;
+}
+
+/** Record headers as the client library takes them. */
+export function toHeaders(headers: Record<string, string>): Map<Buffer, Buffer> {
+  return new Map(Object.entries(headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)]));
 }
 
 /** Groups records by topic and partition, keeping their order. */

@@ -1,7 +1,8 @@
 /**
  * The Kafka producer actor: takes records from a sender over its `records` channel, batches them (linger, max batch
- * bytes), produces them with an idempotent kafkajs producer and `acks=all` (one request per partition, see
- * `produce_batch.ts` for why), and acknowledges each record back to the sender with its partition and offset. Speaks protocols/broker.ts. Restart: permanent.
+ * bytes), produces them with an idempotent producer and `acks=all` (one request per partition, see
+ * `produce_batch.ts`), and acknowledges each record back to the sender with its partition and offset. Speaks
+ * protocols/broker.ts. Restart: permanent.
  *
  * **Delivery.** Each incarnation has an epoch (a random id) that it announces with `hello`; the sender's outbox
  * ({@linkcode ProducerOutbox}) then (re-)sends every record not yet acknowledged, tagged with that epoch, and this
@@ -15,11 +16,18 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import type { Kafka, PartitionMetadata, Producer } from "kafkajs";
-import type { ConnectionOptions, ProduceRecord, ProducerLink, ProducerProtocol } from "../../protocols/broker.ts";
+import { Producer } from "@platformatic/kafka";
+import type {
+  ConnectionOptions,
+  ProduceRecord,
+  ProducerLink,
+  ProducerProtocol,
+  ProducerStats,
+} from "../../protocols/broker.ts";
 import { type ActorContext, defineActor } from "../runtime/actor.ts";
 import { BrokerAdmin, causeOf } from "./admin.ts";
-import { createKafka, describeConnection } from "./connection.ts";
+import { clientOptions, describeConnection } from "./connection.ts";
+import { failureKind } from "./errors.ts";
 import {
   byPartition,
   chunksWithin,
@@ -27,6 +35,7 @@ import {
   KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
   PartitionChooser,
   type Pending,
+  toHeaders,
 } from "./produce_batch.ts";
 
 /** Configuration of the producer actor. */
@@ -48,13 +57,11 @@ export interface ProducerConfig {
 interface State {
   config: Required<Omit<ProducerConfig, "connection">> & { connection: ConnectionOptions };
   epoch: string;
-  kafka: Kafka;
+  /** the client; after a failed request it takes a new producer id by itself (its sequences are then unknown). */
   producer: Producer;
-  /** the producer's idempotence state is broken (sequence error): replace it before sending again. */
-  renew: boolean;
   admin: Promise<BrokerAdmin> | null;
-  /** partitions of each topic produced to, refreshed after a failed request. */
-  partitions: Map<string, PartitionMetadata[]>;
+  /** partition count of each topic produced to, refreshed after a failed request. */
+  partitions: Map<string, number>;
   /** each topic's max.message.bytes: the most one partition's request may carry. */
   limits: Map<string, number>;
   chooser: PartitionChooser;
@@ -65,15 +72,7 @@ interface State {
   sending: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
   stopped: boolean;
-  stats: {
-    received: number;
-    acked: number;
-    failed: number;
-    staleEpoch: number;
-    rejected: number;
-    bytesAcked: number;
-    requests: number;
-  };
+  stats: Omit<ProducerStats, "queued" | "queuedBytes" | "connected">;
 }
 
 type Ctx = ActorContext<ProducerProtocol>;
@@ -89,13 +88,10 @@ export default defineActor<ProducerProtocol, ProducerConfig, State>({
       compression: config.compression ?? "none",
       maxRecordBytes: config.maxRecordBytes ?? 200 * 1024 * 1024,
     };
-    const kafka = createKafka(config.connection);
     const state: State = {
       config: full,
       epoch: crypto.randomUUID(),
-      kafka,
-      producer: newProducer(kafka),
-      renew: false,
+      producer: new Producer({ ...clientOptions(config.connection), idempotent: true, acks: -1 }),
       admin: null,
       partitions: new Map(),
       limits: new Map(),
@@ -126,7 +122,7 @@ export default defineActor<ProducerProtocol, ProducerConfig, State>({
   async terminate(state) {
     state.stopped = true;
     clearTimeout(state.timer);
-    await state.producer.disconnect().catch(() => {});
+    await state.producer.close(true).catch(() => {});
     await (await state.admin?.catch(() => null))?.close().catch(() => {});
   },
 });
@@ -165,19 +161,10 @@ function invalid(r: ProduceRecord, maxBytes: number): string | null {
   return null;
 }
 
-function newProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-}
-
 async function connect(state: State, ctx: Ctx): Promise<void> {
   while (!state.stopped && !state.connected) {
     try {
-      if (state.renew) {
-        await state.producer.disconnect().catch(() => {});
-        state.producer = newProducer(state.kafka);
-        state.renew = false;
-      }
-      await state.producer.connect();
+      await state.producer.metadata({ topics: [], forceUpdate: true });
       state.connected = true;
       state.attempts = 0;
       ctx.emit({ type: "brokerStatus", connected: true, attempts: 0 });
@@ -231,8 +218,7 @@ async function sendNext(state: State, ctx: Ctx): Promise<void> {
     );
     await Promise.all(partitions.map((chunks) => produceInOrder(state, ctx, chunks, retry)));
   } catch (error) {
-    if (!isRetriable(error) && !isSequenceError(error)) throw error;
-    state.renew ||= isSequenceError(error);
+    if (failureKind(error) === "poison") throw error;
     retry.push(...batch);
   }
   state.sending = false;
@@ -258,7 +244,7 @@ async function produceInOrder(state: State, ctx: Ctx, chunks: Pending[][], retry
     } catch (e) {
       error = e;
     }
-    if (!isRetriable(error) && !isSequenceError(error)) {
+    if (failureKind(error) === "poison") {
       try {
         await failApart(state, ctx, chunks[i], error);
         continue;
@@ -266,7 +252,6 @@ async function produceInOrder(state: State, ctx: Ctx, chunks: Pending[][], retry
         error = e;
       }
     }
-    state.renew ||= isSequenceError(error);
     retry.push(...chunks.slice(i).flat());
     return;
   }
@@ -285,7 +270,7 @@ async function choosePartitions(state: State, ctx: Ctx, batch: Pending[]): Promi
       missing.push(...batch.filter((p) => p.record.topic === topic));
       continue;
     }
-    state.partitions.set(topic, await admin.partitions(topic));
+    state.partitions.set(topic, (await admin.partitions(topic)).length);
     if (!state.limits.has(topic)) {
       state.limits.set(topic, await admin.maxMessageBytes(topic).catch(() => KAFKA_DEFAULT_MAX_MESSAGE_BYTES));
     }
@@ -303,21 +288,22 @@ async function choosePartitions(state: State, ctx: Ctx, batch: Pending[]): Promi
 /** Produces one partition's records in one request and acknowledges them. */
 async function produce(state: State, ctx: Ctx, group: Pending[]): Promise<void> {
   state.stats.requests++;
-  const [meta] = await state.producer.send({
-    topic: group[0].record.topic,
+  const result = await state.producer.send({
     acks: -1,
-    compression: state.config.compression === "gzip" ? 1 : 0,
+    compression: state.config.compression,
     messages: group.map(({ record: r, partition }) => ({
-      key: r.key === undefined ? null : typeof r.key === "string" ? r.key : toBuffer(r.key),
+      topic: r.topic,
+      key: r.key === undefined ? undefined : typeof r.key === "string" ? Buffer.from(r.key) : toBuffer(r.key),
       value: toBuffer(r.value),
       partition,
-      timestamp: r.timestampMs === undefined ? undefined : String(r.timestampMs),
-      headers: r.headers,
+      timestamp: r.timestampMs === undefined ? undefined : BigInt(Math.trunc(r.timestampMs)),
+      headers: r.headers ? toHeaders(r.headers) : undefined,
     })),
   });
+  const base = result.offsets?.[0]?.offset;
   state.stats.acked += group.length;
   state.stats.bytesAcked += group.reduce((n, p) => n + p.record.value.byteLength, 0);
-  ctx.port("records").post({ type: "acked", deliveries: deliveriesOf(group, Number(meta.baseOffset)) });
+  ctx.port("records").post({ type: "acked", deliveries: deliveriesOf(group, base === undefined ? -1 : Number(base)) });
 }
 
 /** A partition's records failed for good: find which cannot be produced by sending them one at a time. */
@@ -333,31 +319,10 @@ async function failApart(state: State, ctx: Ctx, group: Pending[], error: unknow
     try {
       await produce(state, ctx, [p]);
     } catch (e) {
-      if (isRetriable(e) || isSequenceError(e)) throw e;
+      if (failureKind(e) !== "poison") throw e;
       await failApart(state, ctx, [p], e);
     }
   }
-}
-
-/**
- * A broken idempotence session: after a failed request that the broker had in fact written, kafkajs rolls its
- * sequence numbers back and the broker refuses the next request. A new producer (new producer id) fixes it; the
- * records are sent again (at-least-once: those already written are stored twice).
- */
-function isSequenceError(error: unknown): boolean {
-  const text = causeOf(error);
-  return /out of order sequence|producer id|producer epoch|UNKNOWN_PRODUCER_ID|INVALID_PRODUCER_EPOCH/i.test(text);
-}
-
-function isRetriable(error: unknown): boolean {
-  let e = error as { retriable?: boolean; name?: string; cause?: unknown; originalError?: unknown } | undefined;
-  for (let depth = 0; e && depth < 5; depth++) {
-    if (e.name === "KafkaJSConnectionError" || e.name === "KafkaJSRequestTimeoutError") return true;
-    if (e.name === "KafkaJSNumberOfRetriesExceeded" || e.name === "KafkaJSConnectionClosedError") return true;
-    if (e.retriable) return true;
-    e = (e.cause ?? e.originalError) as typeof e;
-  }
-  return false;
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {

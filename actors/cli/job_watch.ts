@@ -6,12 +6,10 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { NO_STOP_TIME_MS } from "../../protocols/writer.ts";
 import { BrokerAdmin } from "../broker/admin.ts";
-import { createKafka } from "../broker/connection.ts";
-import { fixedAssigner } from "../broker/consume_batch.ts";
+import { produceRecords, readTopics } from "../broker/client.ts";
 import { type AnswInput, readReply } from "../writer/command/replies.ts";
 import { readStatus, type WriterStatus } from "../writer/command/status.ts";
 
@@ -94,44 +92,15 @@ export async function follow(
   onRecord: (value: Uint8Array) => void,
 ): Promise<{ topics: string[]; stop: () => Promise<void> }> {
   const admin = await BrokerAdmin.connect(connection);
-  const from = new Map<string, Map<number, number>>();
   try {
     if (want.create) await admin.createTopics([{ topic: want.create }]);
     if (want.require && !(await admin.topicExists(want.require))) {
       throw new Error(`the topic "${want.require}" does not exist: is a file writer running?`);
     }
-    for (const t of want.topics) {
-      if (await admin.topicExists(t)) {
-        from.set(t, new Map((await admin.listOffsets(t)).map((o) => [o.partition, o.high])));
-      }
-    }
   } finally {
     await admin.close();
   }
-  const topics = [...from.keys()];
-  if (topics.length === 0) return { topics, stop: () => Promise.resolve() };
-  const consumer = createKafka(connection).consumer({
-    groupId: `nxflow-job-${crypto.randomUUID()}`,
-    partitionAssigners: [fixedAssigner(new Map(topics.map((t) => [t, null])))],
-    maxWaitTimeInMs: 200,
-    allowAutoTopicCreation: false,
-  });
-  const start = (t: string, p: number) => from.get(t)?.get(p) ?? 0;
-  consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    for (const [t, partitions] of Object.entries(e.payload.memberAssignment)) {
-      for (const p of partitions) consumer.seek({ topic: t, partition: p, offset: String(start(t, p)) });
-    }
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachMessage: ({ topic, partition, message }) => {
-      if (message.value && Number(message.offset) >= start(topic, partition)) onRecord(new Uint8Array(message.value));
-      return Promise.resolve();
-    },
-  });
-  return { topics, stop: () => consumer.disconnect() };
+  return await readTopics(connection, want.topics, "end", (r) => onRecord(r.value));
 }
 
 /**
@@ -165,10 +134,7 @@ export async function converse(
   const timer = c.timeoutMs > 0 ? setTimeout(() => answered || finish(JOB_EXIT.noAnswer), c.timeoutMs) : undefined;
   for (const signal of SIGNALS) Deno.addSignalListener(signal, interrupt);
   try {
-    const producer = createKafka(connection).producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-    const value = Buffer.from(c.value.buffer, c.value.byteOffset, c.value.byteLength);
-    await producer.send({ topic: c.topic, messages: [{ value }] }).finally(() => producer.disconnect());
+    await produceRecords(connection, [{ topic: c.topic, value: c.value }]);
     const code = await done;
     if (code === JOB_EXIT.noAnswer) {
       console.error(`nxflow job: no writer answered within ${c.timeoutMs / 1000} s${c.noAnswer}`);

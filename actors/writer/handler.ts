@@ -219,7 +219,7 @@ async function findPartitions(c: HandlerConfig, plan: JobPlan, streams: { topic:
         return;
       }
       topics.add(topic);
-      for (const p of await admin.partitions(topic)) plan.partitions.push({ topic, partition: p.partitionId });
+      for (const p of await admin.partitions(topic)) plan.partitions.push({ topic, partition: p.partition });
     }
   } finally {
     await admin.close();

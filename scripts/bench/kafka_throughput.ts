@@ -124,7 +124,7 @@ async function main(): Promise<void> {
       const java = await producerPerformance(cp, cluster.bootstrap, topics[0], n, recordBytes);
       line({ figure: "produce", client: "kafka ProducerPerformance", ...base, ...java });
       const ours = await actorProducer(connection, topics[1], n, recordBytes);
-      line({ figure: "produce", client: "nxflow producer actor (kafkajs)", ...base, ...ours });
+      line({ figure: "produce", client: "nxflow producer actor", ...base, ...ours });
       const plat = await platformaticProducer(cluster.bootstrap, topics[2], n, recordBytes);
       line({ figure: "produce", client: "@platformatic/kafka", ...base, ...plat });
       line({ figure: "produceRatio", ...base, nxflowVsJava: Number((ours.MBps / java.MBps).toFixed(2)) });
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
       const javaC = await javaConsumer(cp, cluster.bootstrap, topics[0], n);
       line({ figure: "consume", client: "kafka ConsumerPerformance", ...base, ...javaC });
       const oursC = await actorConsumer(connection, topics[0], n);
-      line({ figure: "consume", client: "nxflow consumer actor (kafkajs)", ...base, ...oursC });
+      line({ figure: "consume", client: "nxflow consumer actor", ...base, ...oursC });
       line({ figure: "consumeRatio", ...base, nxflowVsJava: Number((oursC.MBps / javaC.MBps).toFixed(2)) });
     }
   } finally {

@@ -1,7 +1,7 @@
 /** The local Kafka scripts and a plain round trip through it with the project's Kafka client. */
 import assert from "node:assert/strict";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
-import { createKafka } from "../../actors/broker/connection.ts";
+import { produceRecords, readTopics } from "../../actors/broker/client.ts";
 import { installKafka } from "../../scripts/kafka/install.ts";
 import { processAlive } from "../../scripts/kafka/jvm.ts";
 import { LocalCluster } from "../../scripts/kafka/cluster.ts";
@@ -22,44 +22,38 @@ Deno.test("a single broker starts on loopback, round-trips keyed records with ti
   try {
     assert.match(kafka.bootstrap, /^127\.0\.0\.1:\d+$/);
     const admin = await BrokerAdmin.connect(kafka.connection);
-    const client = createKafka(kafka.connection);
-    const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
-    const consumer = client.consumer({ groupId: "round-trip" });
     try {
       assert.deepEqual(await admin.createTopics([{ topic: "rt", partitions: 2 }]), ["rt"]);
       assert.deepEqual(await admin.createTopics([{ topic: "rt", partitions: 2 }]), [], "second create is a no-op");
       assert.equal(await admin.topicExists("rt"), true);
       assert.equal(await admin.topicExists("nope"), false);
-      await producer.connect();
+      const encoder = new TextEncoder();
       const messages = Array.from({ length: 20 }, (_, i) => ({
+        topic: "rt",
         key: `k${i % 4}`,
-        value: `v${i}`,
-        timestamp: String(1_700_000_000_000 + i),
+        value: encoder.encode(`v${i}`),
+        timestampMs: 1_700_000_000_000 + i,
       }));
-      await producer.send({ topic: "rt", acks: -1, messages });
+      await produceRecords(kafka.connection, messages);
       const offsets = await admin.listOffsets("rt");
       assert.equal(offsets.reduce((n, o) => n + o.high - o.low, 0), 20);
-      await consumer.connect();
-      await consumer.subscribe({ topic: "rt", fromBeginning: true });
-      const got: { key: string; value: string; timestamp: string; partition: number }[] = [];
-      await new Promise<void>((resolve) => {
-        void consumer.run({
-          eachMessage: ({ message, partition }) => {
-            got.push({ key: `${message.key}`, value: `${message.value}`, timestamp: message.timestamp, partition });
-            if (got.length === 20) resolve();
-            return Promise.resolve();
-          },
-        });
+      const got: { key: string; value: string; timestampMs: number; partition: number }[] = [];
+      const decoder = new TextDecoder();
+      let done = () => {};
+      const all = new Promise<void>((resolve) => done = resolve);
+      const reader = await readTopics(kafka.connection, ["rt"], "beginning", (r) => {
+        got.push({ key: decoder.decode(r.key!), value: decoder.decode(r.value), timestampMs: r.timestampMs, partition: r.partition });
+        if (got.length === 20) done();
       });
-      assert.deepEqual(got.map((m) => m.value).sort(), messages.map((m) => m.value).sort());
+      await all;
+      await reader.stop();
+      assert.deepEqual(got.map((m) => m.value).sort(), messages.map((m) => decoder.decode(m.value)).sort());
       for (const m of got) {
-        assert.equal(m.timestamp, String(1_700_000_000_000 + Number(m.value.slice(1))), "caller-set timestamp kept");
+        assert.equal(m.timestampMs, 1_700_000_000_000 + Number(m.value.slice(1)), "caller-set timestamp kept");
         const sameKey = got.filter((o) => o.key === m.key);
         assert.ok(sameKey.every((o) => o.partition === m.partition), `key ${m.key} stays in one partition`);
       }
     } finally {
-      await consumer.disconnect();
-      await producer.disconnect();
       await admin.close();
     }
   } finally {

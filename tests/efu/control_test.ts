@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { generate, type GeneratorOptions } from "../../actors/efu/generator.ts";
 import type { ActorSnapshot, SupervisorSnapshot } from "../../protocols/supervision.ts";
 import { x5f2 } from "../../schemas/x5f2/codec.ts";
-import { createKafka } from "../../actors/broker/connection.ts";
+import { readTopics } from "../../actors/broker/client.ts";
 import { startControl } from "../../actors/efu/control.ts";
 import { startKafka } from "../_harness/kafka.ts";
 import { readTopic, startEfu, type TestEfu } from "./efu_harness.ts";
@@ -215,26 +215,22 @@ Deno.test("efu control and resilience", async (t) => {
     });
 
     await t.step("x5f2 status with the counters is published on the status topic", async () => {
-      const consumer = createKafka(kafka.connection).consumer({ groupId: `efu-status-${crypto.randomUUID()}` });
-      await consumer.connect();
+      let found: (s: Record<string, unknown>) => void = () => {};
+      const first = new Promise<Record<string, unknown>>((resolve) => found = resolve);
+      const reader = await readTopics(kafka.connection, [efu.config.statusTopic], "beginning", (r) => {
+        const s = x5f2.decode(r.value);
+        found({ ...JSON.parse(s.status_json!), software_name: s.software_name });
+      });
       try {
-        await consumer.subscribe({ topic: efu.config.statusTopic, fromBeginning: true });
-        const status = await new Promise<Record<string, unknown>>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error("no status within 20 s")), 20_000);
-          void consumer.run({
-            eachMessage: async ({ message }) => {
-              const s = x5f2.decode(new Uint8Array(message.value!).slice());
-              clearTimeout(timer);
-              resolve({ ...JSON.parse(s.status_json!), software_name: s.software_name });
-              await Promise.resolve();
-            },
-          });
-        });
+        const status = await Promise.race([
+          first,
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no status within 20 s")), 20_000)),
+        ]);
         assert.equal(status.software_name, "nxflow-efu");
         assert.equal(status.detector, "bifrost");
         assert.ok("efu.bifrost.0.receive.packets" in (status.counters as Record<string, number>));
       } finally {
-        await consumer.disconnect();
+        await reader.stop();
       }
     });
   } finally {

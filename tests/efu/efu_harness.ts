@@ -2,7 +2,7 @@
  * Test helpers for the EFU: a running EFU tree (real workers, real UDP on 127.0.0.1, real Kafka from the harness)
  * with its control, and a reader of the ev44 topic that decodes with the real codec.
  */
-import { createKafka } from "../../actors/broker/connection.ts";
+import { readTopics } from "../../actors/broker/client.ts";
 import { type EfuControl, startControl } from "../../actors/efu/control.ts";
 import { checkEfuConfig, type EfuConfig, efuTree, ensureTopics } from "../../actors/efu/role.ts";
 import { ActorSystem } from "../../actors/runtime/mod.ts";
@@ -84,24 +84,17 @@ export async function readTopic<M = Event44Message>(
   timeoutMs = 30_000,
   decode: (bytes: Uint8Array) => M = ev44.decode as unknown as (bytes: Uint8Array) => M,
 ): Promise<Ev44Record<M>[]> {
-  const consumer = createKafka(connection).consumer({ groupId: `efu-test-${crypto.randomUUID()}` });
   const records: Ev44Record<M>[] = [];
-  await consumer.connect();
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((r) => (finish = r));
+  const reader = await readTopics(connection, [topic], "beginning", (r) => {
+    records.push({ timestampMs: r.timestampMs, message: decode(r.value) });
+    if (done(records)) finish();
+  });
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    let finish: () => void = () => {};
-    const finished = new Promise<void>((r) => (finish = r));
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const bytes = new Uint8Array(message.value!);
-        records.push({ timestampMs: Number(message.timestamp), message: decode(bytes.slice()) });
-        if (done(records)) finish();
-        await Promise.resolve();
-      },
-    });
     await Promise.race([finished, new Promise((r) => setTimeout(r, timeoutMs))]);
   } finally {
-    await consumer.disconnect();
+    await reader.stop();
   }
   return records;
 }

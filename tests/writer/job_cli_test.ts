@@ -4,12 +4,11 @@
  * `nxflow writer` process on a real Kafka, its files read back with h5py.
  */
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";
 import { DEFAULT_CONTROL_TOPIC, parseJobArgs, type StartArgs } from "../../actors/cli/job.ts";
 import { JOB_EXIT, statusLine, watchStart, watchStop } from "../../actors/cli/job_watch.ts";
 import { UsageError } from "../../actors/cli/command.ts";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
-import { createKafka } from "../../actors/broker/connection.ts";
+import { produceRecords } from "../../actors/broker/client.ts";
 import { answMessage, wrdnMessage } from "../../actors/writer/command/replies.ts";
 import { readStatus, statusJson, statusMessage } from "../../actors/writer/command/status.ts";
 import { isUuid } from "../../actors/writer/command/validate.ts";
@@ -265,15 +264,14 @@ Deno.test("nxflow job start, stop and status against a real nxflow writer proces
 
     await t.step("job start --stop +3s --wait: accepted, writing, finished; h5py reads the file", async () => {
       const t0 = Date.now();
-      const producer = createKafka(kafka.connection).producer();
-      await producer.connect();
-      await producer.send({
-        topic: topics.events,
-        messages: [0, 1, 2].map((k) => ({
-          value: Buffer.from(events("det0", k, t0 + 10 * k, [k + 1, k + 2], [10 * k, 10 * k + 1])),
-          timestamp: String(t0 + 10 * k),
+      await produceRecords(
+        kafka.connection,
+        [0, 1, 2].map((k) => ({
+          topic: topics.events,
+          value: events("det0", k, t0 + 10 * k, [k + 1, k + 2], [10 * k, 10 * k + 1]),
+          timestampMs: t0 + 10 * k,
         })),
-      }).finally(() => producer.disconnect());
+      );
       const jobId = crypto.randomUUID();
       const run = await runNxflow([
         ...[...start, ...good, "--filename", "run.nxs", "--job-id", jobId],

@@ -13,8 +13,7 @@ import { f144 } from "../../../schemas/f144/codec.ts";
 /** The ev44 source name of the benchmark's detector. */
 export const EV44_SOURCE = "bench_detector";
 
-/** What one send carries at most: bytes of values, and messages (librdkafka's `batch.num.messages` default; kafkajs
- * 2.2.4's consumer spreads a record batch into call arguments and overflows the stack at some 10^5 records). */
+/** What one send carries at most: bytes of values, and messages (librdkafka's `batch.num.messages` default). */
 const SEND_BYTES = 16 * 1024 * 1024;
 const SEND_MESSAGES = 10_000;
 /** Distinct event arrays cycled through the messages (their contents do not matter to an uncompressed file). */

@@ -32,7 +32,7 @@ export interface JobInput {
 export interface ThreadCpu {
   /** the file writer actor's worker thread (decode, routing, writer modules, h5wasm). */
   fileWriter: number;
-  /** the job's consumer actor's worker thread (kafkajs fetches, packing batches). */
+  /** the job's consumer actor's worker thread (fetches, packing batches). */
   consumer: number;
   /** the main thread (supervisors, job manager; batches go over a direct channel, not through it). */
   main: number;
