@@ -13,7 +13,7 @@ import { type Command, UsageError } from "./command.ts";
 import { connectKafka, KAFKA_FLAGS, kafkaDefaults, kafkaFromFlags, kafkaHelp } from "./kafka_config.ts";
 
 const CLIENT_ID = "nxflow-forwarder-config";
-const HELP = `Usage: nxflow forwarder-config add|remove|removeall|replace --brokers HOST:PORT,... --topic CONFIG_TOPIC
+const HELP = `Usage: nxflow forwarder-config add|remove|removeall|replace --topic CONFIG_TOPIC [--brokers HOST:PORT,...]
                                 [--channel PV] [--schema ID] [--output-topic TOPIC] [--protocol CA] [--periodic]
 
 Sends one fc00 configuration change (ESS forwarder's format) to the config topic:
