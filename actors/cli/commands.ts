@@ -1,6 +1,7 @@
 /**
  * Every `nxflow` subcommand, registered in one place. Add a command by writing `actors/cli/<name>.ts` (or a role's
- * own module) that exports a `Command`, and adding it here.
+ * own module) that exports a `Command`, and adding it here. A command that talks to Kafka takes `KAFKA_FLAGS`, reads
+ * them with `kafkaFromFlags` and lists `kafkaHelp(...)` in its help, all from `kafka_config.ts`.
  *
  * @module
  */

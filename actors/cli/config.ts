@@ -13,7 +13,8 @@
  * }
  * ```
  *
- * The `kafka` section is described in `kafka_config.ts`.
+ * The `kafka` section is described in `kafka_config.ts`; it is the only place of Kafka settings: a role's section with
+ * a `brokers` (or `kafka`) key of its own is refused.
  *
  * @module
  */
@@ -65,6 +66,14 @@ export function checkConfig(raw: unknown): NxflowConfig {
       throw new TypeError(`Cannot use config.roles.${name}: unknown role; roles: ${ROLES.map((r) => r.name)}`);
     }
     const { enabled: on = true, ...fields } = section ?? {};
+    for (const key of ["brokers", "kafka"]) {
+      if (key in fields) {
+        throw new TypeError(
+          `Cannot use config.roles.${name}.${key}: roles have no Kafka settings of their own; every role uses the ` +
+            `"kafka" section (config.kafka.brokers, config.kafka.sasl, ...)`,
+        );
+      }
+    }
     if (typeof on !== "boolean") throw new TypeError(`Cannot use config.roles.${name}.enabled: must be a boolean`);
     if (on) enabled[name] = role.check(fields, `config.roles.${name}`);
   }

@@ -8,9 +8,12 @@ import { parseArgs } from "node:util";
 import { startControl } from "../efu/control.ts";
 import { checkEfuConfig, EFU_DEFAULTS, type EfuConfig, efuTree, ensureTopics } from "../efu/role.ts";
 import { ActorSystem, EXIT_CODES } from "../runtime/mod.ts";
+import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { type Command, UsageError } from "./command.ts";
+import { connectKafka, KAFKA_FLAGS, kafkaDefaults, kafkaFromFlags, kafkaHelp } from "./kafka_config.ts";
 import { createLog, logEvent } from "./log.ts";
 
+const CLIENT_ID = "nxflow-efu";
 const HELP = `Usage: nxflow efu --detector FILE [options]
 
 Receives ESS readout packets over UDP, forms neutron events (pixel id, time of flight) and publishes them as ev44
@@ -22,7 +25,6 @@ Options:
   --port N                 UDP port (default ${EFU_DEFAULTS.port})
   --rxbuffer BYTES         kernel receive buffer of the UDP socket (default ${EFU_DEFAULTS.rxBuffer}; capped by
                            net.core.rmem_max, raise that for high rates)
-  --brokers LIST           Kafka bootstrap servers (default ${EFU_DEFAULTS.brokers})
   --topic NAME             ev44 topic (default <instrument>_detector)
   --status-topic NAME      x5f2 status topic (default <instrument>_status)
   --command-port N         TCP command API port (default ${EFU_DEFAULTS.commandPort}; 0 = any free port, -1 = off)
@@ -36,6 +38,8 @@ Options:
   --monitor-consecutive N  (default ${EFU_DEFAULTS.monitorConsecutive})
   --samples-topic NAME     ar51 samples topic (default <topic>_samples)
   --stop-after SECONDS     stop by itself after this long (default: run until SIGINT/SIGTERM or EXIT)
+
+${kafkaHelp(CLIENT_ID)}
 
 Counters (STAT_GET_NAME efu.<instrument>.0.receive.packets over the command API, or in the x5f2 status):
   receive.*, parser.essheader.*, parser.readout.*, geometry.*, events.*, produce.*
@@ -53,36 +57,38 @@ function num(name: string, value: string | undefined): number | undefined {
 async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: Object.fromEntries(
-      [
-        "detector",
-        "host",
-        "port",
-        "rxbuffer",
-        "brokers",
-        "topic",
-        "status-topic",
-        "command-port",
-        "graphite",
-        "region",
-        "max-events",
-        "flush-ms",
-        "status-interval-ms",
-        "monitor-every",
-        "monitor-consecutive",
-        "samples-topic",
-        "stop-after",
-      ].map((k) => [k, { type: "string" as const }]),
-    ),
+    options: {
+      ...Object.fromEntries(
+        [
+          "detector",
+          "host",
+          "port",
+          "rxbuffer",
+          "topic",
+          "status-topic",
+          "command-port",
+          "graphite",
+          "region",
+          "max-events",
+          "flush-ms",
+          "status-interval-ms",
+          "monitor-every",
+          "monitor-consecutive",
+          "samples-topic",
+          "stop-after",
+        ].map((k) => [k, { type: "string" as const }]),
+      ),
+      ...KAFKA_FLAGS,
+    },
   });
   const v = values as Record<string, string | undefined>;
   if (!v.detector) throw new UsageError("--detector is required");
+  const kafka = kafkaFromFlags(values, kafkaDefaults(CLIENT_ID));
   const section: Record<string, unknown> = {
     detector: v.detector,
     host: v.host,
     port: num("port", v.port),
     rxBuffer: num("rxbuffer", v.rxbuffer),
-    brokers: v.brokers,
     topic: v.topic,
     statusTopic: v["status-topic"],
     commandPort: num("command-port", v["command-port"]),
@@ -103,8 +109,10 @@ async function run(args: string[]): Promise<number> {
     console.error(`nxflow efu: ${(error as Error).message}`);
     return EXIT_CODES.usage;
   }
+  let connection: ConnectionOptions;
   try {
-    await ensureTopics(config);
+    connection = await connectKafka(kafka, (line) => console.error(`nxflow efu: ${line}`));
+    await ensureTopics(config, connection);
   } catch (error) {
     console.error(`nxflow efu: ${(error as Error).message}`);
     return 1;
@@ -112,7 +120,7 @@ async function run(args: string[]): Promise<number> {
   const stopAfter = num("stop-after", v["stop-after"]);
   const log = createLog("text");
   const system = await ActorSystem.start(
-    { id: "root", strategy: "oneForOne", intensity: 3, periodMs: 10_000, children: [efuTree(config)] },
+    { id: "root", strategy: "oneForOne", intensity: 3, periodMs: 10_000, children: [efuTree(config, connection)] },
     { onEvent: (e) => logEvent(log, e) },
   );
   log("info", "efu", `receiving ${config.detectorConfig.family} readouts on udp ${config.host}:${config.port}`, {

@@ -11,21 +11,23 @@ import { forwarderConfig } from "../forwarder/options.ts";
 import { forwarderGraphite } from "../forwarder/role.ts";
 import { forwarderTree } from "../forwarder/tree.ts";
 import { ActorSystem } from "../runtime/mod.ts";
+import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { type Command, UsageError } from "./command.ts";
+import { connectKafka, KAFKA_FLAGS, kafkaDefaults, kafkaFromFlags, kafkaHelp } from "./kafka_config.ts";
 import { createLog, logEvent } from "./log.ts";
 import { VERSION } from "./version.ts";
 
+const CLIENT_ID = "nxflow-forwarder";
 const HELP = `Usage: nxflow forwarder --config-topic [HOST:PORT/]TOPIC --status-topic [HOST:PORT/]TOPIC
-                         --output-broker HOST:PORT [options]
+                         [--brokers HOST:PORT,... | --output-broker HOST:PORT] [options]
 
 Forwards EPICS PVs (Channel Access, via Debian's libca: apt-get install libca4.13.5) to Kafka as f144/f142/tdct
 with al00 and ep01, configured by fc00 messages on the config topic (ADD, REMOVE with ? and * wildcards,
 REMOVEALL, REPLACE) and by a streams file. Status (x5f2) goes to the status topic every 4 s and after changes.
 
 Options:
-  --config-topic ADDR      fc00 commands (the broker part, if given, must be the output broker)
+  --config-topic ADDR      fc00 commands (the broker part, if given, must be one of --brokers)
   --status-topic ADDR      x5f2 status
-  --output-broker H:P      Kafka for the data, the config, status and storage topics
   --storage-topic ADDR     the stream set is stored here after every change and restored at start-up
   --skip-retrieval         do not restore from the storage topic
   --pv-update-period MS    re-send the last value of streams marked periodic at this period
@@ -37,6 +39,9 @@ Options:
   --graphite HOST:PORT     send the serialiser's and config's stats to Carbon every 10 s as
                            nxflow.forwarder.<service id>.<actor>.<counter> (default off)
   --log-format text|json   (default text)
+
+${kafkaHelp(CLIENT_ID, ["--output-broker HOST:PORT  the same as --brokers (ESS forwarder's name)"])}
+The Kafka of the options carries the data and the config, status and storage topics.
 
 Example:
   nxflow forwarder --output-broker localhost:9092 --config-topic forwarder_config \\
@@ -64,9 +69,10 @@ async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
+      ...KAFKA_FLAGS,
+      "output-broker": { type: "string" },
       "config-topic": { type: "string" },
       "status-topic": { type: "string" },
-      "output-broker": { type: "string" },
       "storage-topic": { type: "string" },
       "skip-retrieval": { type: "boolean" },
       "pv-update-period": { type: "string" },
@@ -79,19 +85,20 @@ async function run(args: string[]): Promise<number> {
       "log-format": { type: "string", default: "text" },
     },
   });
-  for (const required of ["config-topic", "status-topic", "output-broker"] as const) {
+  for (const required of ["config-topic", "status-topic"] as const) {
     if (!values[required]) throw new UsageError(`--${required} is required`);
   }
   if (values["log-format"] !== "text" && values["log-format"] !== "json") {
     throw new UsageError("--log-format must be text or json");
   }
   const log = createLog(values["log-format"]);
+  const kafka = kafkaFromFlags(values, kafkaDefaults(CLIENT_ID), ["output-broker"]);
   const streamsJson = values.streams ? await Deno.readTextFile(values.streams) : undefined;
   const config = checked(() =>
     forwarderConfig({
       configTopic: values["config-topic"]!,
       statusTopic: values["status-topic"]!,
-      outputBroker: values["output-broker"]!,
+      brokers: kafka.brokers,
       storageTopic: values["storage-topic"],
       skipRetrieval: values["skip-retrieval"],
       pvUpdatePeriodMs: numberOption(values["pv-update-period"], "--pv-update-period"),
@@ -104,9 +111,16 @@ async function run(args: string[]): Promise<number> {
     })
   );
   if (values.graphite) checked(() => graphiteAddress(values.graphite!, "--graphite"));
+  let connection: ConnectionOptions;
+  try {
+    connection = await connectKafka(kafka, (line) => log("info", "kafka", line));
+  } catch (error) {
+    log("error", "forwarder", `cannot start: ${(error as Error).message}`);
+    return 1;
+  }
   let fatal: string | null = null;
   let stop = () => {};
-  const system = await ActorSystem.start(forwarderTree(config), {
+  const system = await ActorSystem.start(forwarderTree({ ...config, kafka: connection }), {
     onFatal: (reason) => {
       fatal = reason;
       stop();

@@ -8,9 +8,12 @@ import type { CommandSenderProtocol } from "../../protocols/forwarder.ts";
 import { fc00 } from "../../schemas/mod.ts";
 import { CA_SCHEMAS } from "../forwarder/streams.ts";
 import { ActorSystem } from "../runtime/mod.ts";
+import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { type Command, UsageError } from "./command.ts";
+import { connectKafka, KAFKA_FLAGS, kafkaDefaults, kafkaFromFlags, kafkaHelp } from "./kafka_config.ts";
 
-const HELP = `Usage: nxflow forwarder-config add|remove|removeall|replace --broker HOST:PORT --topic CONFIG_TOPIC
+const CLIENT_ID = "nxflow-forwarder-config";
+const HELP = `Usage: nxflow forwarder-config add|remove|removeall|replace --topic CONFIG_TOPIC [--brokers HOST:PORT,...]
                                 [--channel PV] [--schema ID] [--output-topic TOPIC] [--protocol CA] [--periodic]
 
 Sends one fc00 configuration change (ESS forwarder's format) to the config topic:
@@ -20,7 +23,6 @@ Sends one fc00 configuration change (ESS forwarder's format) to the config topic
   replace    remove all, then add the one stream given
 
 Options:
-  --broker HOST:PORT     the forwarder's Kafka
   --topic TOPIC          its config topic
   --channel PV           EPICS PV name
   --schema ID            ${CA_SCHEMAS.join(", ")}
@@ -28,8 +30,10 @@ Options:
   --protocol CA          CA (default) or PVA (nxflow's forwarder rejects PVA)
   --periodic             re-send the last value at the forwarder's --pv-update-period
 
+${kafkaHelp(CLIENT_ID, ["--broker HOST:PORT         the same as --brokers (the older name)"])}
+
 Example:
-  nxflow forwarder-config add --broker localhost:9092 --topic forwarder_config \\
+  nxflow forwarder-config add --brokers localhost:9092 --topic forwarder_config \\
     --channel SIMPLE:DOUBLE --schema f144 --output-topic motion`;
 
 const CHANGES = { add: "ADD", remove: "REMOVE", removeall: "REMOVEALL", replace: "REPLACE" } as const;
@@ -39,6 +43,7 @@ async function run(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     options: {
+      ...KAFKA_FLAGS,
       broker: { type: "string" },
       topic: { type: "string" },
       channel: { type: "string" },
@@ -50,7 +55,7 @@ async function run(args: string[]): Promise<number> {
   });
   const change = CHANGES[positionals[0] as keyof typeof CHANGES];
   if (!change || positionals.length !== 1) throw new UsageError("give one of add, remove, removeall, replace");
-  if (!values.broker || !/^[^/\s]+:\d+$/.test(values.broker)) throw new UsageError("--broker HOST:PORT is required");
+  const kafka = kafkaFromFlags(values, kafkaDefaults(CLIENT_ID), ["broker"]);
   if (!values.topic) throw new UsageError("--topic is required");
   if (values.protocol !== "CA" && values.protocol !== "PVA") throw new UsageError("--protocol must be CA or PVA");
   const stream = {
@@ -67,7 +72,13 @@ async function run(args: string[]): Promise<number> {
     throw new UsageError("remove needs at least one of --channel, --schema, --output-topic");
   }
   const value = fc00.encode({ config_change: change, streams: change === "REMOVEALL" ? [] : [stream] });
-  const connection = { brokers: [values.broker], clientId: "nxflow-forwarder-config" };
+  let connection: ConnectionOptions;
+  try {
+    connection = await connectKafka(kafka, (line) => console.error(`nxflow forwarder-config: ${line}`));
+  } catch (error) {
+    console.error(`nxflow forwarder-config: ${(error as Error).message}`);
+    return 1;
+  }
   const system = await ActorSystem.start({
     id: "forwarder-config",
     children: [
@@ -80,7 +91,7 @@ async function run(args: string[]): Promise<number> {
     await system.ref<CommandSenderProtocol>("sender").request("send", { topic: values.topic, value }, {
       timeoutMs: 30_000,
     });
-    console.log(`nxflow forwarder-config: ${change} sent to ${values.broker}/${values.topic}`);
+    console.log(`nxflow forwarder-config: ${change} sent to ${connection.brokers.join(",")}/${values.topic}`);
     return 0;
   } catch (error) {
     console.error(`nxflow forwarder-config: ${(error as Error).message}`);

@@ -12,17 +12,25 @@
  */
 import { parseArgs } from "node:util";
 import { BrokerAdmin, type PartitionOffsets } from "../broker/admin.ts";
-import { checkConnection } from "../broker/connection.ts";
 import { BadBufferError, toJsonAny } from "../../schemas/mod.ts";
-import type { ConnectionOptions, ConsumedRecord, ConsumerLink, ConsumerProtocol } from "../../protocols/broker.ts";
+import type { ConsumedRecord, ConsumerLink, ConsumerProtocol } from "../../protocols/broker.ts";
 import type { None } from "../../protocols/runtime.ts";
 import { defineActor } from "../runtime/actor.ts";
 import { ActorSystem } from "../runtime/system.ts";
 import type { Command } from "./command.ts";
 import { UsageError } from "./command.ts";
+import {
+  connectKafka,
+  KAFKA_FLAGS,
+  kafkaDefaults,
+  kafkaFromFlags,
+  kafkaHelp,
+  type KafkaSection,
+} from "./kafka_config.ts";
 
+const CLIENT_ID = "nxflow-inspect";
 const HELP = `Usage: nxflow inspect [--file F]... [--dir D] [--format json|table]
-       nxflow inspect --brokers B --topic T [--partition P] [--offset O | --start-time T] [--count N] [--follow]
+       nxflow inspect --topic T [--brokers B] [--partition P] [--offset O | --start-time T] [--count N] [--follow]
                       [--format json|table]
 
 Decodes ESS FlatBuffers messages (ev44, f144, pl72, ... any schema of "nxflow encode --help") and prints one line
@@ -37,8 +45,7 @@ Options:
                     "timestamp" (ms), "key" (text, null when absent, or "key_hex" when not UTF-8), "size", "schema"
                     table: where the message came from, its size, schema and the start of the message
 
-Kafka topic:
-  --brokers B       bootstrap servers, host:port[,host:port...]
+Kafka topic (with the Kafka options below):
   --topic T         the topic to read
   --partition P     only this partition (default: every partition)
   --offset O        where to start in each partition: an offset, --offset=-N (N records before the end),
@@ -47,8 +54,10 @@ Kafka topic:
   --count N         stop after N records
   --follow          wait for new records instead of stopping at the end of the partitions (stop with Ctrl-C)
 
-Exit codes: 0 every message decoded, 1 some message was unknown or broken, 2 bad options, unreadable input, or a
-topic that cannot be read.
+${kafkaHelp(CLIENT_ID)}
+
+Exit codes: 0 every message decoded, 1 some message was unknown or broken, 2 bad options, unreadable input
+(a Kafka password or PEM file too), or a topic that cannot be read.
 
 Examples:
   nxflow inspect --file run_start.bin
@@ -127,7 +136,8 @@ const TEXT = { type: "string" } as const;
 const OPTIONS = {
   file: { type: "string", multiple: true },
   follow: { type: "boolean" },
-  ...{ dir: TEXT, format: TEXT, brokers: TEXT, topic: TEXT, partition: TEXT, offset: TEXT, count: TEXT },
+  ...KAFKA_FLAGS,
+  ...{ dir: TEXT, format: TEXT, topic: TEXT, partition: TEXT, offset: TEXT, count: TEXT },
   "start-time": TEXT,
 } as const;
 
@@ -137,9 +147,9 @@ async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: OPTIONS });
   const format = values.format ?? "json";
   if (format !== "json" && format !== "table") throw new UsageError(`--format must be json or table, not "${format}"`);
-  if (values.brokers !== undefined || values.topic !== undefined) return await runTopic(values, format);
-  for (const name of ["partition", "offset", "start-time", "count", "follow"] as const) {
-    if (values[name] !== undefined) throw new UsageError(`--${name} needs --brokers and --topic`);
+  if (values.topic !== undefined) return await runTopic(values, format);
+  for (const name of ["partition", "offset", "start-time", "count", "follow", ...Object.keys(KAFKA_FLAGS)]) {
+    if ((values as Record<string, unknown>)[name] !== undefined) throw new UsageError(`--${name} needs --topic`);
   }
   const print = (r: Inspected) => console.log(format === "json" ? jsonLine(r) : tableLine(r));
   if (format === "table") console.log(tableHead("source"));
@@ -229,14 +239,18 @@ async function startOffsets(admin: BrokerAdmin, topic: string, start: Start, off
   });
 }
 
-/** Works out the partitions and start offsets with an admin client; null (after saying why) when it cannot. */
-async function plan(values: Values, format: "json" | "table", connection: ConnectionOptions) {
+/**
+ * Connects (reading the Kafka secret files), then works out the partitions and start offsets with an admin client;
+ * null (after saying why) when it cannot.
+ */
+async function plan(values: Values, format: "json" | "table", kafka: KafkaSection) {
   const topic = values.topic!;
   const count = values.count === undefined ? null : integer(values.count, "count", 0);
   const partition = values.partition === undefined ? undefined : integer(values.partition, "partition", 0);
   const start = startOf(values);
   let admin: BrokerAdmin | undefined;
   try {
+    const connection = await connectKafka(kafka, (line) => console.error(`nxflow inspect: ${line}`));
     admin = await BrokerAdmin.connect(connection);
     if (!(await admin.topicExists(topic))) {
       console.error(`nxflow inspect: topic "${topic}" does not exist on ${connection.brokers.join(",")}`);
@@ -250,7 +264,8 @@ async function plan(values: Values, format: "json" | "table", connection: Connec
     }
     const from = await startOffsets(admin, topic, start, offsets);
     const partitions = offsets.map((o, i) => ({ partition: o.partition, from: from[i], end: o.high }));
-    return { topic, format, count, follow: values.follow ?? false, partitions } satisfies PrinterConfig;
+    const config = { topic, format, count, follow: values.follow ?? false, partitions } satisfies PrinterConfig;
+    return { config, connection };
   } catch (error) {
     console.error(`nxflow inspect: ${(error as Error).message}`);
     return null;
@@ -262,16 +277,10 @@ async function plan(values: Values, format: "json" | "table", connection: Connec
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
 async function runTopic(values: Values, format: "json" | "table"): Promise<number> {
-  if (!values.brokers || !values.topic) throw new UsageError("topic mode needs both --brokers and --topic");
   if (values.file || values.dir) throw new UsageError("give --file/--dir or --topic, not both");
-  const connection: ConnectionOptions = { brokers: values.brokers.split(","), clientId: "nxflow-inspect" };
-  try {
-    checkConnection(connection);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const config = await plan(values, format, connection);
-  if (config === null) return 2;
+  const planned = await plan(values, format, kafkaFromFlags(values, kafkaDefaults(CLIENT_ID)));
+  if (planned === null) return 2;
+  const { config, connection } = planned;
   if (format === "table") console.log(tableHead("partition@offset timestamp", TOPIC_WIDTH));
   if (config.count === 0 || (!config.follow && config.partitions.every((p) => p.from >= p.end))) return 0;
   const system = await ActorSystem.start({

@@ -18,7 +18,14 @@ import { isUuid } from "../writer/command/validate.ts";
 import { parseDuration, WRITER_DEFAULTS } from "../writer/options.ts";
 import { type Command, UsageError } from "./command.ts";
 import { converse, follow, JOB_EXIT, statusLine, watchStart, watchStop, when } from "./job_watch.ts";
-import { checkKafkaSection, connectKafka, KAFKA_DEFAULTS, type KafkaSection } from "./kafka_config.ts";
+import {
+  connectKafka,
+  KAFKA_FLAGS,
+  kafkaDefaults,
+  kafkaFromFlags,
+  kafkaHelp,
+  type KafkaSection,
+} from "./kafka_config.ts";
 
 /** The control topic `nxflow job` uses when none is given. */
 export const DEFAULT_CONTROL_TOPIC = "nxflow_writer_control";
@@ -48,9 +55,8 @@ Options:
   --wait                  start: follow the job to its end
   --timeout D             how long to wait for the answer, e.g. 30s, 2min; 0 waits forever (default 1min)
   --seconds N             status: how long to listen (default 5)
-  --brokers HOST:PORT,... Kafka bootstrap servers; default: nxflow's local Kafka (started if not running)
-  --client-id ID, --sasl MECHANISM, --sasl-username NAME, --sasl-password-file FILE, --tls, --tls-ca-file FILE,
-  --tls-cert-file FILE, --tls-key-file FILE: the Kafka connection, as for nxflow start
+
+${kafkaHelp("nxflow-job")}
 
 Exit codes: 0 accepted (start without --wait, stop), finished without error (start --wait), a writer seen (status);
 1 refused, the job ended in error, its writer went silent (start --wait: no status for 5 of its periods), no writer
@@ -87,19 +93,15 @@ export type StatusArgs = Common & { action: "status"; seconds: number };
 
 const TEXT = { type: "string" } as const;
 const FLAG = { type: "boolean" } as const;
-const KAFKA_FLAGS = {
-  ...{ brokers: TEXT, "client-id": TEXT, sasl: TEXT, "sasl-username": TEXT, "sasl-password-file": TEXT },
-  ...{ tls: FLAG, "tls-ca-file": TEXT, "tls-cert-file": TEXT, "tls-key-file": TEXT },
-  ...{ "control-topic": TEXT, "command-status-topic": TEXT },
-} as const;
+const COMMON_FLAGS = { ...KAFKA_FLAGS, "control-topic": TEXT, "command-status-topic": TEXT } as const;
 const FLAGS = {
   start: {
-    ...KAFKA_FLAGS,
+    ...COMMON_FLAGS,
     ...{ structure: TEXT, filename: TEXT, "job-id": TEXT, start: TEXT, stop: TEXT, metadata: TEXT },
     ...{ "job-pool-topic": TEXT, wait: FLAG, timeout: TEXT },
   },
-  stop: { ...KAFKA_FLAGS, "job-id": TEXT, stop: TEXT, timeout: TEXT },
-  status: { ...KAFKA_FLAGS, seconds: TEXT },
+  stop: { ...COMMON_FLAGS, "job-id": TEXT, stop: TEXT, timeout: TEXT },
+  status: { ...COMMON_FLAGS, seconds: TEXT },
 } as const;
 
 type Values = Record<string, string | boolean | undefined>;
@@ -118,7 +120,7 @@ export function parseJobArgs(args: string[], nowMs: number): JobArgs {
   const values = usage(() => parseArgs({ args: rest, options: FLAGS[action], strict: true }).values as Values);
   const text = (name: string) => values[name] as string | undefined;
   const common: Common = {
-    kafka: kafkaSection(values),
+    kafka: kafkaFromFlags(values, kafkaDefaults("nxflow-job")),
     controlTopic: topic(text("control-topic"), "control-topic", DEFAULT_CONTROL_TOPIC),
     commandStatusTopic: topic(text("command-status-topic"), "command-status-topic", WRITER_DEFAULTS.commandStatusTopic),
   };
@@ -155,18 +157,6 @@ export function parseJobArgs(args: string[], nowMs: number): JobArgs {
     jobPoolTopic: topic(text("job-pool-topic"), "job-pool-topic", WRITER_DEFAULTS.jobPoolTopic),
     ...{ structureFile, filename, jobId, startMs, stopMs, metadata, wait: values.wait === true, timeoutMs },
   };
-}
-
-function kafkaSection(values: Values): KafkaSection {
-  const text = (name: string) => (values[name] as string | undefined) ?? "";
-  const k = structuredClone(KAFKA_DEFAULTS);
-  if (values.brokers !== undefined) k.brokers = text("brokers").split(",").map((b) => b.trim()).filter(Boolean);
-  if (values.brokers !== undefined && k.brokers.length === 0) throw new UsageError("--brokers takes host:port,...");
-  k.clientId = text("client-id") || "nxflow-job";
-  k.sasl = { mechanism: text("sasl"), username: text("sasl-username"), passwordFile: text("sasl-password-file") };
-  const [caFile, certFile, keyFile] = [text("tls-ca-file"), text("tls-cert-file"), text("tls-key-file")];
-  k.tls = { enabled: values.tls === true, caFile, certFile, keyFile };
-  return usage(() => checkKafkaSection(k, "the command line"));
 }
 
 function topic(value: string | undefined, flag: string, fallback: string): string {

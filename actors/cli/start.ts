@@ -11,7 +11,7 @@ import { ActorSystem, EXIT_CODES } from "../runtime/system.ts";
 import type { Command } from "./command.ts";
 import { UsageError } from "./command.ts";
 import { loadConfig, type NxflowConfig } from "./config.ts";
-import { checkKafkaSection, connectKafka } from "./kafka_config.ts";
+import { connectKafka, KAFKA_FLAGS, kafkaFromFlags, kafkaHelp } from "./kafka_config.ts";
 import { createLog, logEvent } from "./log.ts";
 import { gitCommit, VERSION } from "./version.ts";
 
@@ -24,19 +24,15 @@ and a loopback admin endpoint (GET /health, GET /tree, GET /stats, POST /chaos).
 
 Options:
   --config FILE              JSON configuration file (see README, "Configuration"); default: built-in defaults
-  --brokers HOST:PORT,...    Kafka bootstrap servers; default: the configuration's, else a local Kafka that
-                             nxflow starts (Java 17 and Maven needed) and leaves running for the next start
-  --client-id ID             Kafka client id (default nxflow)
-  --sasl MECHANISM           plain, scram-sha-256 or scram-sha-512, with --sasl-username and
-  --sasl-username NAME       --sasl-password-file FILE (the password is read from the file, never logged)
-  --sasl-password-file FILE
-  --tls                      TLS to the brokers; --tls-ca-file, --tls-cert-file, --tls-key-file: PEM files
   --admin-port N             admin endpoint port; 0 lets the system pick a free one (default 8790)
   --no-admin                 no admin endpoint
   --admin-host HOST          admin endpoint address (default 127.0.0.1)
   --enable-fault-injection   accept POST /chaos (nxflow chaos); never on a production instance
   --log-format text|json     log line format (default text)
   -h, --help                 this text
+
+${kafkaHelp("nxflow")}
+The Kafka options override their fields of the configuration file's kafka section.
 
 Roles:
 ${ROLES.map((r) => `  ${r.name.padEnd(12)} ${r.summary}`).join("\n")}
@@ -59,13 +55,7 @@ function applyFlags(config: NxflowConfig, values: Record<string, string | boolea
   }
   if (values["admin-host"] !== undefined) out.admin.host = String(values["admin-host"]);
   if (values["no-admin"]) out.admin.enabled = false;
-  if (values.brokers !== undefined) {
-    const brokers = String(values.brokers).split(",").map((b) => b.trim()).filter(Boolean);
-    if (!brokers.every((b) => /^[^\s:]+:\d{1,5}$/.test(b))) throw new UsageError(`--brokers takes host:port,...`);
-    out.kafka.brokers = brokers;
-  }
-  applyKafkaFlags(out, values);
-  out.kafka = checkKafkaSection(out.kafka, "the command line");
+  out.kafka = kafkaFromFlags(values, out.kafka);
   if (values["enable-fault-injection"]) out.faultInjection = true;
   const format = values["log-format"];
   if (format !== undefined) {
@@ -75,31 +65,9 @@ function applyFlags(config: NxflowConfig, values: Record<string, string | boolea
   return out;
 }
 
-/** The Kafka connection flags, each overriding its field of the configuration's `kafka` section. */
-function applyKafkaFlags(out: NxflowConfig, values: Record<string, string | boolean | undefined>): void {
-  const k = out.kafka;
-  const text = (name: string) => typeof values[name] === "string" ? values[name] as string : undefined;
-  k.clientId = text("client-id") ?? k.clientId;
-  k.sasl.mechanism = text("sasl") ?? k.sasl.mechanism;
-  k.sasl.username = text("sasl-username") ?? k.sasl.username;
-  k.sasl.passwordFile = text("sasl-password-file") ?? k.sasl.passwordFile;
-  if (values.tls) k.tls.enabled = true;
-  k.tls.caFile = text("tls-ca-file") ?? k.tls.caFile;
-  k.tls.certFile = text("tls-cert-file") ?? k.tls.certFile;
-  k.tls.keyFile = text("tls-key-file") ?? k.tls.keyFile;
-}
-
 const START_OPTIONS = {
   config: { type: "string" },
-  brokers: { type: "string" },
-  "client-id": { type: "string" },
-  sasl: { type: "string" },
-  "sasl-username": { type: "string" },
-  "sasl-password-file": { type: "string" },
-  tls: { type: "boolean" },
-  "tls-ca-file": { type: "string" },
-  "tls-cert-file": { type: "string" },
-  "tls-key-file": { type: "string" },
+  ...KAFKA_FLAGS,
   "admin-port": { type: "string" },
   "admin-host": { type: "string" },
   "no-admin": { type: "boolean" },

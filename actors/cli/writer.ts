@@ -7,6 +7,7 @@
  */
 import { flagsToSection, WRITER_DEFAULTS, WRITER_FLAGS, type WriterFlagValues } from "../writer/options.ts";
 import type { Command } from "./command.ts";
+import { kafkaHelp } from "./kafka_config.ts";
 import { runStart } from "./start.ts";
 
 const d = WRITER_DEFAULTS;
@@ -30,12 +31,12 @@ Writer options (durations take ms, s, sec, m, min or h; defaults in brackets):
   --max-jobs N                jobs written at once; 1 behaves like kafka-to-nexus in a pool [${d.maxJobs}]
   --max-queued-bytes N        consumers pause above this many bytes read and not yet written [${d.maxQueuedBytes}]
 
-Kafka and process options (as for nxflow start):
-  --config FILE               configuration file; its roles.writer section is the base for the flags above
-  --brokers HOST:PORT,...     default: the configuration's, else a local Kafka that nxflow starts
-  --client-id ID  --sasl MECHANISM  --sasl-username NAME  --sasl-password-file FILE
-  --tls  --tls-ca-file FILE  --tls-cert-file FILE  --tls-key-file FILE
+Process options (as for nxflow start):
+  --config FILE               configuration file; its roles.writer section is the base for the flags above, its
+                              kafka section the base for the Kafka options
   --admin-port N  --no-admin  --admin-host HOST  --enable-fault-injection  --log-format text|json
+
+${kafkaHelp("nxflow")}
 
 Example:
   nxflow writer --brokers kafka1:9092 --job-pool-topic ymir_pool --command-status-topic ymir_writer \\

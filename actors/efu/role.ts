@@ -4,12 +4,12 @@
  * socket stays open. The control (command API, x5f2 status, Graphite) runs on the main thread (`control.ts`).
  *
  * Configuration (`roles.efu`, or `nxflow efu` options): `detector` (path of the detector config, required),
- * `host` ("127.0.0.1"), `port` (9000), `rxBuffer` (2000000), `brokers` ("127.0.0.1:9092"; `nxflow start` uses its
- * `kafka` section instead), `topic` ("<instrument>_detector"),
- * `statusTopic` ("<instrument>_status"), `commandHost` ("127.0.0.1"), `commandPort` (8888; 0 = any free port,
- * -1 = off), `graphite` ("" = off, else "host:port"), `region` (0), `maxEvents` (12400), `flushMs` (1000),
- * `statusIntervalMs` (2000), `monitorEvery` (1000; 0 = off) and `monitorConsecutive` (2): that many raw datagrams of
- * every `monitorEvery` go to `samplesTopic` ("<topic>_samples") as ar51, as the reference EFU's debug samples.
+ * `host` ("127.0.0.1"), `port` (9000), `rxBuffer` (2000000), `topic` ("<instrument>_detector"), `statusTopic`
+ * ("<instrument>_status"), `commandHost` ("127.0.0.1"), `commandPort` (8888; 0 = any free port, -1 = off), `graphite`
+ * ("" = off, else "host:port"), `region` (0), `maxEvents` (12400), `flushMs` (1000), `statusIntervalMs` (2000),
+ * `monitorEvery` (1000; 0 = off) and `monitorConsecutive` (2): that many raw datagrams of every `monitorEvery` go to
+ * `samplesTopic` ("<topic>_samples") as ar51, as the reference EFU's debug samples. No Kafka settings: the role uses
+ * the `kafka` section of `nxflow start`, `nxflow efu` the Kafka options (`kafka_config.ts`).
  *
  * @module
  */
@@ -34,7 +34,6 @@ export interface EfuSettings {
   port: number;
   /** kernel receive buffer of the UDP socket, bytes (capped by net.core.rmem_max). */
   rxBuffer: number;
-  brokers: string;
   topic: string;
   statusTopic: string;
   commandHost: string;
@@ -50,10 +49,9 @@ export interface EfuSettings {
   samplesTopic: string;
 }
 
-/** Settings with the detector config loaded and topics resolved. */
+/** Settings with the detector config loaded and topics resolved; the Kafka connection is given beside them. */
 export interface EfuConfig extends EfuSettings {
   detectorConfig: DetectorConfig;
-  connection: ConnectionOptions;
 }
 
 /** Defaults of the EFU's settings. */
@@ -62,7 +60,6 @@ export const EFU_DEFAULTS: EfuSettings = {
   host: "127.0.0.1",
   port: 9000,
   rxBuffer: 2_000_000,
-  brokers: "127.0.0.1:9092",
   topic: "",
   statusTopic: "",
   commandHost: "127.0.0.1",
@@ -115,8 +112,6 @@ export function checkEfuConfig(section: Record<string, unknown>, where: string):
   if (c.graphite && !/^[^:]+:\d+$/.test(c.graphite)) {
     throw new TypeError(`Cannot use ${where}.graphite: must be "host:port", got "${c.graphite}"`);
   }
-  const brokers = c.brokers.split(",").map((b) => b.trim()).filter(Boolean);
-  if (brokers.length === 0) throw new TypeError(`Cannot use ${where}.brokers: at least one host:port`);
   const topic = c.topic || `${detectorConfig.instrument}_detector`;
   return {
     ...c,
@@ -124,13 +119,12 @@ export function checkEfuConfig(section: Record<string, unknown>, where: string):
     samplesTopic: c.monitorEvery > 0 ? c.samplesTopic || `${topic}_samples` : "",
     statusTopic: c.statusTopic || `${detectorConfig.instrument}_status`,
     detectorConfig,
-    connection: { brokers, clientId: `nxflow-efu-${detectorConfig.instrument}` },
   };
 }
 
 /** Creates the ev44, status and samples topics when they do not exist yet. */
-export async function ensureTopics(c: EfuConfig): Promise<void> {
-  const admin = await BrokerAdmin.connect(c.connection);
+export async function ensureTopics(c: EfuConfig, connection: ConnectionOptions): Promise<void> {
+  const admin = await BrokerAdmin.connect(connection);
   try {
     const topics = [c.topic, c.statusTopic, c.samplesTopic].filter(Boolean);
     await admin.createTopics(topics.map((topic) => ({ topic })));
@@ -140,7 +134,7 @@ export async function ensureTopics(c: EfuConfig): Promise<void> {
 }
 
 /** The EFU's supervision subtree; each actor's counters (and the serialiser's message ids) outlive its restarts. */
-export function efuTree(c: EfuConfig): SupervisorSpec {
+export function efuTree(c: EfuConfig, connection: ConnectionOptions): SupervisorSpec {
   const here = (file: string) => new URL(file, import.meta.url);
   const sources = [...familyOf(c.detectorConfig).sources];
   return {
@@ -154,7 +148,7 @@ export function efuTree(c: EfuConfig): SupervisorSpec {
         module: new URL("../broker/producer.ts", import.meta.url),
         // few, large requests (cut to the topic's max.message.bytes): ~10% less EFU CPU at 5e6 events/s than 1 MiB
         // every 5 ms; 20 ms is still below the reference EFU's librdkafka queue.buffering.max.ms of 100
-        config: { connection: c.connection, lingerMs: 20, batchBytes: 4 * 1024 * 1024 } satisfies ProducerConfig,
+        config: { connection, lingerMs: 20, batchBytes: 4 * 1024 * 1024 } satisfies ProducerConfig,
       },
       {
         id: "serialiser",
@@ -211,8 +205,8 @@ export const efu: Role<EfuConfig> = {
   byDefault: false,
   kafka: true,
   check: checkEfuConfig,
-  prepare: (c, kafka) => ensureTopics(kafka ? { ...c, connection: kafka } : c),
-  tree: (c, kafka) => efuTree(kafka ? { ...c, connection: kafka } : c),
+  prepare: (c, kafka) => ensureTopics(c, kafka!),
+  tree: (c, kafka) => efuTree(c, kafka!),
   attach(system, config, log) {
     startControl(system, config, log, () => Deno.kill(Deno.pid, "SIGTERM"));
   },

@@ -1,6 +1,7 @@
 /**
  * The forwarder's start-up configuration, checked once: ESS-style topic addresses (`host:port/topic`), the
- * streams file, and the Channel Access settings. Bad values stop the start with an error naming the option.
+ * streams file, and the Channel Access settings. Bad values stop the start with an error naming the option. The
+ * Kafka connection comes from nxflow's Kafka options (`actors/cli/kafka_config.ts`), not from here.
  *
  * The streams file is JSON: a list of `{"channel", "schema", "topic", "protocol": "CA", "periodic": 0}` (protocol
  * and periodic optional), the same fields as an fc00 stream.
@@ -15,7 +16,8 @@ import { applyChange, type ConfigChange } from "./streams.ts";
 export interface ForwarderOptions {
   configTopic: string;
   statusTopic: string;
-  outputBroker: string;
+  /** the brokers of the Kafka options (empty: nxflow's local Kafka), which a topic address's broker must be one of. */
+  brokers: string[];
   storageTopic?: string;
   skipRetrieval?: boolean;
   pvUpdatePeriodMs?: number;
@@ -28,14 +30,15 @@ export interface ForwarderOptions {
   version: string;
 }
 
-/** Splits `[host:port/]topic`; the broker must be the output broker when given. */
-export function topicOf(address: string, outputBroker: string, option: string): string {
+/** Splits `[host:port/]topic`; the broker, when given, must be one of `brokers` (the forwarder's own Kafka). */
+export function topicOf(address: string, brokers: readonly string[], option: string): string {
   const slash = address.lastIndexOf("/");
-  const broker = slash >= 0 ? address.slice(0, slash) : outputBroker;
   const topic = address.slice(slash + 1);
   if (!topic) throw new TypeError(`Cannot use ${option} "${address}": no topic after the "/"`);
-  if (broker !== outputBroker) {
-    throw new RangeError(`Cannot use ${option} "${address}": its broker must be the output broker ${outputBroker}`);
+  const broker = address.slice(0, Math.max(slash, 0));
+  if (slash >= 0 && !brokers.includes(broker)) {
+    const own = brokers.length ? brokers.join(",") : "nxflow's local Kafka (no --brokers given)";
+    throw new RangeError(`Cannot use ${option} "${address}": its broker must be the output broker, ${own}`);
   }
   return topic;
 }
@@ -55,11 +58,8 @@ export function streamsFromJson(text: string): Stream[] {
   return result.streams;
 }
 
-/** Checks the options and builds the tree's configuration. */
-export function forwarderConfig(o: ForwarderOptions): ForwarderConfig {
-  if (!/^[^/\s]+:\d+$/.test(o.outputBroker)) {
-    throw new TypeError(`Cannot use --output-broker "${o.outputBroker}": expected host:port`);
-  }
+/** Checks the options and builds the tree's configuration, all but the Kafka connection. */
+export function forwarderConfig(o: ForwarderOptions): Omit<ForwarderConfig, "kafka"> {
   const groups = o.groups ?? 4;
   if (!Number.isInteger(groups) || groups < 1 || groups > 64) {
     throw new RangeError(`Cannot use --groups ${groups}: must be an integer from 1 to 64`);
@@ -71,10 +71,9 @@ export function forwarderConfig(o: ForwarderOptions): ForwarderConfig {
   const port = o.caServerPort ?? 5064;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`Cannot use --ca-server-port ${port}`);
   return {
-    kafka: { brokers: [o.outputBroker], clientId: "nxflow-forwarder" },
-    configTopic: topicOf(o.configTopic, o.outputBroker, "--config-topic"),
-    statusTopic: topicOf(o.statusTopic, o.outputBroker, "--status-topic"),
-    storageTopic: o.storageTopic ? topicOf(o.storageTopic, o.outputBroker, "--storage-topic") : undefined,
+    configTopic: topicOf(o.configTopic, o.brokers, "--config-topic"),
+    statusTopic: topicOf(o.statusTopic, o.brokers, "--status-topic"),
+    storageTopic: o.storageTopic ? topicOf(o.storageTopic, o.brokers, "--storage-topic") : undefined,
     skipRetrieval: o.skipRetrieval ?? false,
     periodMs: period,
     statusIntervalMs: 4000,

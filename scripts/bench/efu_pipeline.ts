@@ -160,20 +160,20 @@ async function main(): Promise<void> {
       detector,
       port: freeUdpPort(),
       rxBuffer: RX_BUFFER,
-      brokers: cluster.bootstrap,
       commandPort: -1,
       statusIntervalMs: 1000,
     },
     "bench",
   );
-  const admin = await BrokerAdmin.connect(config.connection);
+  const connection = { brokers: cluster.bootstrap.split(","), clientId: "nxflow-efu-bench" };
+  const admin = await BrokerAdmin.connect(connection);
   await admin.createTopics([
     { topic: config.topic, partitions },
     { topic: config.statusTopic },
     { topic: config.samplesTopic },
     { topic: "bench-java-ev44", partitions },
   ]);
-  const tree = efuTree(config);
+  const tree = efuTree(config, connection);
   tune(tree, "producer", values.producer);
   tune(tree, "reader", values.reader);
   const system = await ActorSystem.start({ id: "root", children: [tree] });

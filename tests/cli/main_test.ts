@@ -41,6 +41,12 @@ Deno.test("nxflow start refuses a bad configuration file at start-up, naming the
       [{ roles: { demo: { pulseHz: "fast" } } }, /config\.roles\.demo\.pulseHz: must be a number/],
       [{ roles: { efu9: {} } }, /config\.roles\.efu9: unknown role/],
       [{ roles: { demo: { enabled: false } } }, /enables no role/],
+      [
+        { roles: { efu: { brokers: "k:9092" } } },
+        /roles\.efu\.brokers: roles have no Kafka settings of their own; every role uses the "kafka" section/,
+      ],
+      [{ roles: { forwarder: { kafka: {} } } }, /roles\.forwarder\.kafka: roles have no Kafka settings of their own/],
+      [{ kafka: { tls: { caFile: "/ca.pem" } } }, /config\.kafka\.tls\.caFile: TLS is off/],
     ];
     for (const [config, message] of cases) {
       await Deno.writeTextFile(`${dir}/c.json`, JSON.stringify(config));
@@ -63,10 +69,13 @@ Deno.test("nxflow start refuses a bad configuration file at start-up, naming the
 Deno.test("nxflow start checks the Kafka flags: SASL needs credentials, and the password file must be readable", async () => {
   const half = await runNxflow(["start", "--brokers", "127.0.0.1:1", "--sasl", "scram-sha-512"]);
   assert.equal(half.code, 2);
-  assert.match(half.stderr, /sasl: username and passwordFile are required with a mechanism/);
+  assert.match(half.stderr, /Cannot use SASL scram-sha-512: --sasl-username \(kafka\.sasl\.username\) is required/);
   const odd = await runNxflow(["start", "--brokers", "127.0.0.1:1", "--sasl", "kerberos"]);
   assert.equal(odd.code, 2);
-  assert.match(odd.stderr, /sasl\.mechanism: one of plain, scram-sha-256, scram-sha-512/);
+  assert.match(
+    odd.stderr,
+    /--sasl \(kafka\.sasl\.mechanism\): one of plain, scram-sha-256, scram-sha-512, not "kerberos"/,
+  );
   const missing = await runNxflow([
     "start",
     "--brokers",

@@ -38,14 +38,13 @@ export async function startEfu(
   const config = checkEfuConfig({
     detector: file,
     port: freeUdpPort(),
-    brokers: connection.brokers.join(","),
     commandPort: 0,
     statusIntervalMs: 500,
     ...settings,
   }, "test");
-  await ensureTopics(config);
+  await ensureTopics(config, connection);
   const system = await ActorSystem.start(
-    { id: "root", strategy: "oneForOne", intensity: 20, periodMs: 10_000, children: [efuTree(config)] },
+    { id: "root", strategy: "oneForOne", intensity: 20, periodMs: 10_000, children: [efuTree(config, connection)] },
     { onFatal: (reason) => console.error(`efu test tree gave up: ${reason}`) },
   );
   const control = startControl(system, config, () => {}, () => {});
