@@ -112,7 +112,11 @@ export class BrokerAdmin {
   async maxMessageBytes(topic: string): Promise<number> {
     try {
       const [found] = await this.admin.describeConfigs({
-        resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configurationKeys: ["max.message.bytes"] }],
+        resources: [{
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: topic,
+          configurationKeys: ["max.message.bytes"],
+        }],
       });
       const value = Number(found?.configs.find((c) => c.name === "max.message.bytes")?.value);
       if (!(value > 0)) throw new Error("the broker did not say");
@@ -225,7 +229,10 @@ export class BrokerAdmin {
   /** The offset of each partition at a timestamp (or EARLIEST / LATEST), by partition; -1 where none. */
   async #offsetsAt(topic: string, count: number, timestamp: bigint): Promise<number[]> {
     const [t] = await this.admin.listOffsets({
-      topics: [{ name: topic, partitions: Array.from({ length: count }, (_, i) => ({ partitionIndex: i, timestamp })) }],
+      topics: [{
+        name: topic,
+        partitions: Array.from({ length: count }, (_, i) => ({ partitionIndex: i, timestamp })),
+      }],
     });
     const out = new Array<number>(count).fill(-1);
     for (const p of t?.partitions ?? []) out[p.partitionIndex] = Number(p.offset);

@@ -42,7 +42,12 @@ Deno.test("a single broker starts on loopback, round-trips keyed records with ti
       let done = () => {};
       const all = new Promise<void>((resolve) => done = resolve);
       const reader = await readTopics(kafka.connection, ["rt"], "beginning", (r) => {
-        got.push({ key: decoder.decode(r.key!), value: decoder.decode(r.value), timestampMs: r.timestampMs, partition: r.partition });
+        got.push({
+          key: decoder.decode(r.key!),
+          value: decoder.decode(r.value),
+          timestampMs: r.timestampMs,
+          partition: r.partition,
+        });
         if (got.length === 20) done();
       });
       await all;
