@@ -57,6 +57,8 @@ export class ProducerOutbox {
   #drainWaiters: (() => void)[] = [];
   #onAcked: (deliveries: Delivery[]) => void = () => {};
   #onFailed: (ids: number[], error: string) => void = () => {};
+  /** a re-send to a new producer incarnation is under way: new records queue behind it, in order. */
+  #resending = false;
 
   constructor(readonly port: Port<ProducerLink>, options: OutboxOptions = {}) {
     this.#maxBytes = options.maxBytesInFlight ?? 64 * 1024 * 1024;
@@ -101,7 +103,7 @@ export class ProducerOutbox {
     this.stats.sent++;
     this.stats.pending++;
     this.stats.bytesInFlight += entry.bytes;
-    if (this.#epoch) this.#post(id, entry, this.#epoch);
+    if (this.#epoch && !this.#resending) this.#post(id, entry, this.#epoch);
     return id;
   }
 
@@ -133,8 +135,24 @@ export class ProducerOutbox {
     const first = this.#epoch === null;
     this.#epoch = epoch;
     this.stats.epochs++;
+    if (this.#pending.size > 0) this.#resend(epoch, this.#pending.entries(), first);
+  }
+
+  /**
+   * Re-sends every pending record to a new incarnation, in id order, in slices that leave the thread free in
+   * between (heartbeats, acknowledgements): 10^5 pending records are seconds of posting. Records sent meanwhile are
+   * appended to the pending map and reached by the same walk, so order is kept. A newer `hello` ends the walk.
+   */
+  #resend(epoch: string, walk: MapIterator<[number, Entry]>, first: boolean): void {
+    this.#resending = true;
     const lost: number[] = [];
-    for (const [id, entry] of this.#pending) {
+    for (let n = 0; n < RESEND_SLICE; n++) {
+      const next = walk.next();
+      if (next.done) {
+        this.#resending = false;
+        break;
+      }
+      const [id, entry] = next.value;
       if (!entry.record) lost.push(id);
       else {
         if (!first || entry.sentTo) this.stats.resent++;
@@ -148,6 +166,11 @@ export class ProducerOutbox {
         lost,
         "the producer restarted before Kafka acknowledged these records, and they were not retained",
       );
+    }
+    if (this.#resending) {
+      setTimeout(() => {
+        if (this.#epoch === epoch) this.#resend(epoch, walk, first);
+      });
     }
   }
 
@@ -163,6 +186,9 @@ export class ProducerOutbox {
     if (this.#pending.size === 0) { for (const w of this.#drainWaiters.splice(0)) w(); }
   }
 }
+
+/** Records re-sent before the outbox lets other work run. */
+const RESEND_SLICE = 2000;
 
 function copyOf(r: ProduceRecord): ProduceRecord {
   return { ...r, value: r.value.slice(), key: r.key instanceof Uint8Array ? r.key.slice() : r.key };
