@@ -38,14 +38,16 @@ export class KafkaClientError extends Error {
 }
 
 /**
- * Produces records (acks=all) and returns each one's partition and offset, in order. Records with a key go to its
- * partition (Kafka's default partitioner), others to partition 0 unless they name one.
+ * Produces records (acks=all, idempotent) and returns each one's partition and offset, in order. Records with a key
+ * go to its partition (Kafka's default partitioner), others to partition 0 unless they name one. Records go in
+ * requests of up to `perRequest` records (and 8 MiB), one after the other.
  *
  * @throws {KafkaClientError} the cluster cannot be reached or refused a record.
  */
 export async function produceRecords(
   connection: ConnectionOptions,
   records: ProduceRecord[],
+  perRequest = 1000,
 ): Promise<{ partition: number; offset: number }[]> {
   const admin = await BrokerAdmin.connect(connection);
   const producer = new Producer({ ...clientOptions(connection), idempotent: true, acks: -1 });
@@ -53,19 +55,33 @@ export async function produceRecords(
     const counts = new Map<string, number>();
     for (const topic of new Set(records.map((r) => r.topic))) counts.set(topic, (await admin.partitions(topic)).length);
     const out: { partition: number; offset: number }[] = [];
-    for (const r of records) {
-      const partition = r.partition ?? (r.key === undefined ? 0 : keyPartition(r.key, counts.get(r.topic)!));
+    for (let i = 0; i < records.length;) {
+      const chunk: ProduceRecord[] = [];
+      for (let bytes = 0; i < records.length && chunk.length < perRequest && bytes < 8 * 1024 * 1024; i++) {
+        chunk.push(records[i]);
+        bytes += records[i].value.byteLength;
+      }
+      const partitions = chunk.map((r) =>
+        r.partition ?? (r.key === undefined ? 0 : keyPartition(r.key, counts.get(r.topic)!))
+      );
       const result = await producer.send({
-        messages: [{
+        messages: chunk.map((r, k) => ({
           topic: r.topic,
-          partition,
+          partition: partitions[k],
           key: r.key === undefined ? undefined : Buffer.from(r.key),
           value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
           timestamp: r.timestampMs === undefined ? undefined : BigInt(Math.trunc(r.timestampMs)),
           headers: r.headers ? toHeaders(r.headers) : undefined,
-        }],
-      }) as { offsets?: { offset: bigint }[] };
-      out.push({ partition, offset: Number(result.offsets?.[0]?.offset ?? -1) });
+        })),
+      }) as { offsets?: { topic: string; partition: number; offset: bigint }[] };
+      const next = new Map<string, number>();
+      for (const o of result.offsets ?? []) next.set(`${o.topic}\u0000${o.partition}`, Number(o.offset));
+      chunk.forEach((r, k) => {
+        const key = `${r.topic}\u0000${partitions[k]}`;
+        const offset = next.get(key) ?? -1;
+        out.push({ partition: partitions[k], offset });
+        if (offset >= 0) next.set(key, offset + 1);
+      });
     }
     return out;
   } catch (error) {

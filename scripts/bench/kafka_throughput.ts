@@ -8,10 +8,10 @@
  * @module
  */
 import { producerPerformance } from "./support/producer_performance.ts";
+import process from "node:process";
 import { parseArgs } from "node:util";
-import { Buffer } from "node:buffer";
-import { Producer } from "@platformatic/kafka";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
+import { produceRecords } from "../../actors/broker/client.ts";
 import { ActorSystem } from "../../actors/runtime/mod.ts";
 import type { BenchReceiverProtocol, BenchSenderProtocol, ConnectionOptions } from "../../protocols/broker.ts";
 import { LocalCluster } from "../kafka/cluster.ts";
@@ -62,25 +62,14 @@ async function actorProducer(connection: ConnectionOptions, topic: string, n: nu
   }
 }
 
-async function platformaticProducer(bootstrap: string, topic: string, n: number, size: number) {
-  const producer = new Producer({
-    clientId: "bench",
-    bootstrapBrokers: bootstrap.split(","),
-    idempotent: true,
-    acks: -1,
-  });
-  const value = Buffer.alloc(size, 7);
+/** The client library with nothing of nxflow around it but the thin `produceRecords` (no actor, no channel). */
+async function bareProducer(connection: ConnectionOptions, topic: string, n: number, size: number) {
+  const value = new Uint8Array(size).fill(7);
   const perSend = Math.max(1, Math.floor(1024 * 1024 / size));
-  try {
-    const t0 = performance.now();
-    for (let sent = 0; sent < n; sent += perSend) {
-      const count = Math.min(perSend, n - sent);
-      await producer.send({ messages: Array.from({ length: count }, () => ({ topic, value })) });
-    }
-    return rates(n * size, n, performance.now() - t0);
-  } finally {
-    await producer.close();
-  }
+  const t0 = performance.now();
+  const records = Array.from({ length: n }, () => ({ topic, value }));
+  await produceRecords(connection, records, perSend);
+  return rates(n * size, n, performance.now() - t0);
 }
 
 async function actorConsumer(connection: ConnectionOptions, topic: string, n: number) {
@@ -96,11 +85,15 @@ async function actorConsumer(connection: ConnectionOptions, topic: string, n: nu
     ],
     channels: [{ name: "batches", between: ["consumer", "receiver"] }],
   });
+  const cpu0 = process.cpuUsage();
   try {
     const r = await system.ref<BenchReceiverProtocol>("receiver").request("waitFor", { records: n }, {
       timeoutMs: 600_000,
     });
-    return rates(r.bytes, n, r.ms);
+    const cpu = process.cpuUsage(cpu0);
+    // the whole process (every thread): the consumer's fetches and packing, the receiver, the main thread
+    const cpuMsPerMB = Number(((cpu.user + cpu.system) / 1000 / (r.bytes / MB)).toFixed(2));
+    return { ...rates(r.bytes, n, r.ms), cpuMsPerMB };
   } finally {
     await system.stop();
   }
@@ -125,8 +118,8 @@ async function main(): Promise<void> {
       line({ figure: "produce", client: "kafka ProducerPerformance", ...base, ...java });
       const ours = await actorProducer(connection, topics[1], n, recordBytes);
       line({ figure: "produce", client: "nxflow producer actor", ...base, ...ours });
-      const plat = await platformaticProducer(cluster.bootstrap, topics[2], n, recordBytes);
-      line({ figure: "produce", client: "@platformatic/kafka", ...base, ...plat });
+      const plat = await bareProducer(connection, topics[2], n, recordBytes);
+      line({ figure: "produce", client: "@platformatic/kafka, bare (produceRecords)", ...base, ...plat });
       line({ figure: "produceRatio", ...base, nxflowVsJava: Number((ours.MBps / java.MBps).toFixed(2)) });
       line({ figure: "produceRatio", ...base, platformaticVsNxflow: Number((plat.MBps / ours.MBps).toFixed(2)) });
       const javaC = await javaConsumer(cp, cluster.bootstrap, topics[0], n);

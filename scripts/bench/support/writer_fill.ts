@@ -6,7 +6,8 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { Producer } from "@platformatic/kafka";
+import { produceRecords } from "../../../actors/broker/client.ts";
+import type { ProduceRecord } from "../../../protocols/broker.ts";
 import { ev44 } from "../../../schemas/ev44/codec.ts";
 import { f144 } from "../../../schemas/f144/codec.ts";
 
@@ -35,27 +36,22 @@ export interface Outgoing {
 /** Sends messages to one topic in sends of at most about {@linkcode SEND_BYTES} or {@linkcode SEND_MESSAGES};
  * returns the value bytes sent. */
 export async function produceAll(bootstrap: string, topic: string, messages: Iterable<Outgoing>): Promise<number> {
-  const producer = new Producer({ clientId: "writer-bench-fill", bootstrapBrokers: bootstrap.split(","), acks: 1 });
+  const connection = { brokers: bootstrap.split(","), clientId: "writer-bench-fill" };
   let bytes = 0;
-  let pending: { topic: string; value: Buffer; timestamp: bigint }[] = [];
+  let pending: ProduceRecord[] = [];
   let pendingBytes = 0;
   const flush = async () => {
-    if (pending.length) await producer.send({ messages: pending });
+    if (pending.length) await produceRecords(connection, pending, SEND_MESSAGES);
     pending = [];
     pendingBytes = 0;
   };
-  try {
-    for (const m of messages) {
-      const value = Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength);
-      pending.push({ topic, value, timestamp: BigInt(m.timestampMs) });
-      pendingBytes += value.length;
-      bytes += value.length;
-      if (pendingBytes >= SEND_BYTES || pending.length >= SEND_MESSAGES) await flush();
-    }
-    await flush();
-  } finally {
-    await producer.close();
+  for (const m of messages) {
+    pending.push({ topic, value: m.value, timestampMs: m.timestampMs });
+    pendingBytes += m.value.byteLength;
+    bytes += m.value.byteLength;
+    if (pendingBytes >= SEND_BYTES || pending.length >= SEND_MESSAGES) await flush();
   }
+  await flush();
   return bytes;
 }
 
