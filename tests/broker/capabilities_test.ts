@@ -1,7 +1,7 @@
 /**
- * What the Kafka client underneath the broker actors must do that the previous one could not, against a real broker: read a
- * topic written by Kafka's own Java producer with record batches of 200,000 records, and let a restarted
- * subscribe-mode consumer with a static group membership take its partitions back at once.
+ * What the Kafka client underneath the broker actors must do that the previous one could not, against a real
+ * broker: read a topic written by Kafka's own Java producer with record batches of 200,000 records, and let a
+ * restarted subscribe-mode consumer with a static group membership take its partitions back at once.
  */
 import assert from "node:assert/strict";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
