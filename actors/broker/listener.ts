@@ -5,9 +5,10 @@
  *
  * - **`shared`**: joins a consumer group as an ordinary member (the job pool: one member of the group takes each
  *   message), starts from the group's committed offsets (the end when it has none; see
- *   `BrokerAdmin.startGroupAtEnd` for setting them before joining), and commits each message once handled. A handler that answers `"leave"` makes the listener commit that message and leave the group, so that the
- *   rest go to the other members (a writer that is full takes no more jobs).
- * - **`all`**: reads every partition from the beginning, alone (a group of its own, committing nothing).
+ *   `BrokerAdmin.startGroupAtEnd` for setting them before joining), and commits each message once handled. A
+ *   handler that answers `"leave"` makes the listener commit that message and leave the group, so that the rest go
+ *   to the other members (a writer that is full takes no more jobs).
+ * - **`all`**: reads every partition from the beginning, alone (no group, committing nothing).
  *
  * @module
  */

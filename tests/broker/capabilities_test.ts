@@ -67,7 +67,7 @@ async function crash(system: ActorSystem, id: string): Promise<void> {
   system.inject(id, "crash");
 }
 
-Deno.test("subscribe mode with a static membership: a restarted consumer reads on before the session timeout", async () => {
+Deno.test("subscribe mode, static membership: a restarted consumer reads on before the session timeout", async () => {
   const SESSION_MS = 30_000;
   const kafka = await startKafka();
   try {
