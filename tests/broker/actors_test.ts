@@ -108,6 +108,27 @@ Deno.test("producer and consumer actors on one broker", async (t) => {
       }
     });
 
+    await t.step(
+      "a record the broker refuses (above max.message.bytes) fails alone; the rest are produced",
+      async () => {
+        await admin.createTopics([{ topic: "refusing", configs: { "max.message.bytes": "100000" } }]);
+        const p = await startPipeline(kafka.connection, { produce: { lingerMs: 100 } });
+        try {
+          for (const bytes of [1000, 300_000, 1000]) {
+            p.sender!.send({ type: "produceOne", record: { topic: "refusing", value: new Uint8Array(bytes) } });
+          }
+          const s = await eventually("2 acks and the refusal", () => p.sender!.request("stats", null), (s) => {
+            return s.acked === 2 && s.failed === 1;
+          });
+          assert.match(s.failures[0], /Cannot produce 300000 bytes to refusing: .*(too large|larger)/i);
+          assert.equal(p.system.find("producer").restarts, 0, "a refused record is no reason to crash");
+          assert.equal((await admin.listOffsets("refusing"))[0].high, 2);
+        } finally {
+          await p.system.stop();
+        }
+      },
+    );
+
     await t.step("seek by timestamp starts each partition at the first record at or after it", async () => {
       await admin.createTopics([{ topic: "times", partitions: 2 }]);
       const t0 = 1_700_000_000_000;
