@@ -7,7 +7,8 @@
  * - A partition whose leader moved, or whose topic the metadata does not know yet, is fetched again after the
  *   metadata is refreshed; an offset out of range moves to the nearest end of the log.
  * - A failure to reach the cluster is reported through `onError` and retried with backoff, never thrown.
- * - `onBatch` may return a promise: fetching waits for it (back-pressure), and a paused fetcher fetches nothing.
+ * - Each round's records are handed on while the next round fetches; `onBatch` may return a promise, and the round
+ *   after that waits for it (back-pressure). A paused fetcher fetches nothing.
  *
  * @module
  */
@@ -56,6 +57,8 @@ export class PartitionFetcher {
   #wake: (() => void) | null = null;
   #failures = 0;
   #loop: Promise<void> | null = null;
+  /** the previous round's hand-on, under way while the next fetch is: rounds hand on in order. */
+  #handing: Promise<void> = Promise.resolve();
 
   constructor(readonly client: Consumer, readonly options: FetcherOptions) {}
 
@@ -128,14 +131,19 @@ export class PartitionFetcher {
         this.#failures = 0;
       } catch (error) {
         refresh = true;
+        await this.#handing;
         this.#failures++;
         this.options.onError?.(causeOf(error), this.#failures);
         await this.#idle(Math.min(10_000, 100 * 2 ** Math.min(this.#failures, 7)));
       }
     }
+    await this.#handing;
   }
 
-  /** One fetch from every leader; returns whether the metadata must be refreshed before the next. */
+  /**
+   * One fetch from every leader; the records are handed on while the next round fetches. Returns whether the
+   * metadata must be refreshed before the next.
+   */
   async #round(refresh: boolean): Promise<boolean> {
     const wanted = [...this.#next.values()];
     const topics = [...new Set(wanted.map((w) => w.topic))];
@@ -156,7 +164,11 @@ export class PartitionFetcher {
       byNode.set(leader, list);
     }
     const results = await Promise.all([...byNode].map(([node, list]) => this.#fetchFrom(node, list, metadata)));
-    for (const r of results) stale ||= await this.#deliver(r, names);
+    const batches: { batch: FetchedBatch; position: object }[] = [];
+    for (const r of results) stale ||= this.#collect(r, names, batches);
+    const previous = this.#handing;
+    this.#handing = previous.then(() => this.#handOn(batches));
+    await previous; // at most one round's records wait beside the fetch under way (back-pressure holds the next)
     if (stale) await this.#idle(100);
     return stale;
   }
@@ -198,8 +210,12 @@ export class PartitionFetcher {
     }
   }
 
-  /** Hands on each partition's records; returns whether some partition needs fresh metadata. */
-  async #deliver(r: { response: FetchResponse; requested: Map<string, number> }, names: Map<string, string>) {
+  /** Takes each partition's records and moves its position past them; returns whether some need fresh metadata. */
+  #collect(
+    r: { response: FetchResponse; requested: Map<string, number> },
+    names: Map<string, string>,
+    batches: { batch: FetchedBatch; position: object }[],
+  ): boolean {
     let stale = false;
     for (const t of r.response.responses) {
       const topic = names.get(t.topicId);
@@ -218,10 +234,20 @@ export class PartitionFetcher {
         }
         const batch = recordsOf(topic, p, from);
         current.offset = batch.next;
-        await this.options.onBatch(batch);
+        batches.push({ batch, position: current });
       }
     }
     return stale;
+  }
+
+  /**
+   * Hands batches on, in order, unless their partition was moved or removed since they were fetched (`set` and
+   * `remove` replace a partition's position object).
+   */
+  async #handOn(batches: { batch: FetchedBatch; position: object }[]): Promise<void> {
+    for (const { batch, position } of batches) {
+      if (this.#next.get(`${batch.topic}\u0000${batch.partition}`) === position) await this.options.onBatch(batch);
+    }
   }
 }
 
