@@ -292,28 +292,31 @@ function adminOf(state: State): Promise<BrokerAdmin> {
   return state.admin;
 }
 
+/** Records posted in one `batch` message at most: a fetched record batch of 10^5 records goes in slices. */
+const RECORDS_PER_POST = 10_000;
+
 async function deliver(state: State, ctx: Ctx, batch: FetchedBatch): Promise<void> {
   const ps = state.partitions.get(key(batch.topic, batch.partition));
   if (!ps || state.stopped) return;
-  if (batch.records.length === 0) {
-    if (batch.next >= batch.highWatermark) notifyEnd(state, ctx, batch.topic, batch.partition, batch.next);
-    return;
+  for (let at = 0; at < batch.records.length; at += RECORDS_PER_POST) {
+    // between slices the thread is free (heartbeats, confirmations): one post of 10^5 records took seconds
+    if (at > 0) await new Promise((r) => setTimeout(r));
+    if (state.stopped || state.partitions.get(key(batch.topic, batch.partition)) !== ps) return;
+    const { records, bytes } = packBatch(batch.records.slice(at, at + RECORDS_PER_POST));
+    ctx.port("batches").post({
+      type: "batch",
+      epoch: state.epoch,
+      topic: batch.topic,
+      partition: batch.partition,
+      records,
+      highWatermark: batch.highWatermark,
+    });
+    state.stats.records += records.length;
+    state.stats.bytes += bytes;
+    state.stats.batches++;
+    state.stats.unconfirmedBytes += bytes;
+    ps.unconfirmed.push({ end: records[records.length - 1].offset + 1, bytes });
   }
-  const { records, bytes } = packBatch(batch.records);
-  const end = records[records.length - 1].offset + 1;
-  ctx.port("batches").post({
-    type: "batch",
-    epoch: state.epoch,
-    topic: batch.topic,
-    partition: batch.partition,
-    records,
-    highWatermark: batch.highWatermark,
-  });
-  state.stats.records += records.length;
-  state.stats.bytes += bytes;
-  state.stats.batches++;
-  state.stats.unconfirmedBytes += bytes;
-  ps.unconfirmed.push({ end, bytes });
   if (batch.next >= batch.highWatermark) notifyEnd(state, ctx, batch.topic, batch.partition, batch.next);
   const limit = state.config.maxUnconfirmedBytes ?? 256 * 1024 * 1024;
   while (state.stats.unconfirmedBytes > limit && !state.stopped) {
@@ -385,8 +388,9 @@ function seek(state: State, p: Position): void {
     state.stats.rejected++;
     return;
   }
-  for (const u of ps.unconfirmed.splice(0)) state.stats.unconfirmedBytes -= u.bytes;
-  ps.endNoticeAt = -1;
+  for (const u of ps.unconfirmed) state.stats.unconfirmedBytes -= u.bytes;
+  // a new state object: a delivery still under way for the old position sees that it is stale
+  state.partitions.set(key(p.topic, p.partition), { unconfirmed: [], endNoticeAt: -1 });
   state.fetcher.set(p.topic, p.partition, p.offset);
 }
 

@@ -52,6 +52,11 @@ export interface ProducerConfig {
   compression?: "none" | "gzip";
   /** larger records are refused at the edge. @default 209715200 (200 MiB) */
   maxRecordBytes?: number;
+  /**
+   * rounds of requests under way at once; a partition's runs still go one after the other, in order, so only
+   * different partitions' requests and the next round's preparation overlap. @default 3
+   */
+  maxInFlight?: number;
 }
 
 interface State {
@@ -69,7 +74,17 @@ interface State {
   attempts: number;
   queue: Pending[];
   queuedBytes: number;
-  sending: boolean;
+  /** rounds under way. */
+  inFlight: number;
+  /** each round's partitions are chosen after the previous round's, so that runs are chained in queue order. */
+  prepared: Promise<unknown>;
+  /** the last run of each topic-partition under way: the next run of that partition starts after it. */
+  tails: Map<string, Promise<void>>;
+  /** a run failed in a way that is retried: no new round starts; when the rounds under way ended, `retry` is queued. */
+  halted: boolean;
+  /** topic-partitions whose runs failed: their later runs are not sent but retried, in order. */
+  broken: Set<string>;
+  retry: Pending[];
   timer: ReturnType<typeof setTimeout> | undefined;
   stopped: boolean;
   stats: Omit<ProducerStats, "queued" | "queuedBytes" | "connected">;
@@ -87,6 +102,7 @@ export default defineActor<ProducerProtocol, ProducerConfig, State>({
       batchBytes: config.batchBytes ?? 1024 * 1024,
       compression: config.compression ?? "none",
       maxRecordBytes: config.maxRecordBytes ?? 200 * 1024 * 1024,
+      maxInFlight: config.maxInFlight ?? 3,
     };
     const state: State = {
       config: full,
@@ -100,7 +116,12 @@ export default defineActor<ProducerProtocol, ProducerConfig, State>({
       attempts: 0,
       queue: [],
       queuedBytes: 0,
-      sending: false,
+      inFlight: 0,
+      prepared: Promise.resolve(),
+      tails: new Map(),
+      halted: false,
+      broken: new Set(),
+      retry: [],
       timer: undefined,
       stopped: false,
       stats: { received: 0, acked: 0, failed: 0, staleEpoch: 0, rejected: 0, bytesAcked: 0, requests: 0 },
@@ -179,7 +200,7 @@ async function connect(state: State, ctx: Ctx): Promise<void> {
 }
 
 function schedule(state: State, ctx: Ctx): void {
-  if (state.sending || !state.connected || state.queue.length === 0) return;
+  if (!ready(state)) return;
   if (state.queuedBytes >= state.config.batchBytes || state.config.lingerMs === 0) {
     clearTimeout(state.timer);
     state.timer = undefined;
@@ -205,25 +226,52 @@ function takeBatch(state: State): Pending[] {
   return state.queue.splice(0, n);
 }
 
+/** Whether a new round may start. */
+function ready(state: State): boolean {
+  return state.inFlight < state.config.maxInFlight && !state.halted && state.connected && !state.stopped &&
+    state.queue.length > 0;
+}
+
+/**
+ * One round: takes a batch from the queue, chooses its partitions, and sends each partition's runs after that
+ * partition's runs of earlier rounds. Up to `maxInFlight` rounds overlap.
+ */
 async function sendNext(state: State, ctx: Ctx): Promise<void> {
-  if (state.sending || !state.connected || state.queue.length === 0 || state.stopped) return;
-  state.sending = true;
+  if (!ready(state)) return;
+  state.inFlight++;
   const batch = takeBatch(state);
-  const retry: Pending[] = [];
+  const runs: Promise<void>[] = [];
+  const prepared = state.prepared.then(() => choosePartitions(state, ctx, batch));
+  state.prepared = prepared.catch(() => {});
   try {
-    const ready = await choosePartitions(state, ctx, batch);
-    // partitions in parallel; within one, runs that fit the topic's limit, in order
-    const partitions = byPartition(ready).map((g) =>
-      chunksWithin(g, state.limits.get(g[0].record.topic) ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES)
-    );
-    await Promise.all(partitions.map((chunks) => produceInOrder(state, ctx, chunks, retry)));
+    const chosen = await prepared;
+    for (const group of byPartition(chosen)) {
+      const key = `${group[0].record.topic}\u0000${group[0].partition}`;
+      const chunks = chunksWithin(group, state.limits.get(group[0].record.topic) ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES);
+      const run = (state.tails.get(key) ?? Promise.resolve()).then(() => produceInOrder(state, ctx, key, chunks));
+      state.tails.set(key, run);
+      runs.push(run.finally(() => state.tails.get(key) === run && state.tails.delete(key)));
+    }
   } catch (error) {
     if (failureKind(error) === "poison") throw error;
-    retry.push(...batch);
+    state.halted = true;
+    state.retry.push(...batch);
   }
-  state.sending = false;
-  if (retry.length === 0) return schedule(state, ctx);
-  retry.sort((a, b) => a.id - b.id);
+  await Promise.all(runs);
+  state.inFlight--;
+  if (state.halted) {
+    if (state.inFlight === 0) requeue(state, ctx);
+    return;
+  }
+  schedule(state, ctx);
+}
+
+/** Every round ended after a failure: the records to retry go back to the head of the queue, in order; reconnect. */
+function requeue(state: State, ctx: Ctx): void {
+  const retry = state.retry.sort((a, b) => a.id - b.id);
+  state.retry = [];
+  state.broken.clear();
+  state.halted = false;
   state.queue.unshift(...retry);
   state.queuedBytes += retry.reduce((n, p) => n + p.record.value.byteLength, 0);
   state.partitions.clear();
@@ -233,10 +281,15 @@ async function sendNext(state: State, ctx: Ctx): Promise<void> {
 
 /**
  * Produces one partition's runs one after the other. Records that cannot be produced for good are failed; after a
- * retriable error the run and those after it go to `retry` (unsent, so that order is kept).
+ * retriable error (here or in an earlier run of the partition) the run and those after it are retried, unsent, so
+ * that order is kept.
  */
-async function produceInOrder(state: State, ctx: Ctx, chunks: Pending[][], retry: Pending[]): Promise<void> {
+async function produceInOrder(state: State, ctx: Ctx, key: string, chunks: Pending[][]): Promise<void> {
   for (let i = 0; i < chunks.length; i++) {
+    if (state.broken.has(key)) {
+      state.retry.push(...chunks.slice(i).flat());
+      return;
+    }
     let error: unknown;
     try {
       await produce(state, ctx, chunks[i]);
@@ -252,7 +305,9 @@ async function produceInOrder(state: State, ctx: Ctx, chunks: Pending[][], retry
         error = e;
       }
     }
-    retry.push(...chunks.slice(i).flat());
+    state.broken.add(key);
+    state.halted = true;
+    state.retry.push(...chunks.slice(i).flat());
     return;
   }
 }
