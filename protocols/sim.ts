@@ -24,6 +24,8 @@ export interface CaServerStats {
   pvs: number;
   /** the TCP/UDP port served. */
   port: number;
+  /** why the latest client was dropped (its address and the protocol violation), "" if none was. */
+  lastDrop: string;
 }
 
 /** The CA server actor (`actors/sim/ca_server.ts`). */

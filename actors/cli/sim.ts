@@ -18,7 +18,8 @@ Runs a simulated neutron instrument (BIFROST-like), each part an actor under a s
       MOTOR.VAL (mm, writable)  MOTOR.RBV (moves at MOTOR.VELO mm/s, writable)  MOTOR.DMOV (1 = done)
       CHOPPER:SPEED (Hz)  CHOPPER:TDC (ns, array of the latest top-dead-centre times)
       BEAM:CURRENT (mA, writable)  SHUTTER (enum Closed/Open, writable)  SAMPLE:NAME (string, writable)
-      PULSE:COUNT (long, +1 per pulse)  STATUS:MSG (char waveform)  LOAD:S<i>, LOAD:A<i> (benchmark load)
+      PULSE:COUNT (long, +1 per pulse)  STATUS:MSG (char waveform, writable)  RUN:NUMBER (long, writable)
+      DETECTOR:THRESHOLD (short, writable)  LOAD:S<i>, LOAD:A<i> (benchmark load)
     Every PV has units, limits, alarm status/severity and EPICS timestamps; all DBR types are served.
   * a detector sending ESS readout packets over UDP, 14 pulses per second: CAEN/BIFROST readouts to the detector
     EFU and beam monitor (CBM) readouts to the monitor EFU. Time-of-flight peaks move with the sample temperature

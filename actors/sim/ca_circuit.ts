@@ -43,6 +43,10 @@ interface Channel {
   subs: Map<number, Subscription>;
 }
 
+function addr(a: Deno.NetAddr): string {
+  return `${a.hostname}:${a.port}`;
+}
+
 /** A protocol violation: answered with CA_PROTO_ERROR, then the circuit is closed. */
 class Violation extends Error {
   constructor(readonly counter: string, readonly eca: number, message: string, readonly cid = 0xffffffff) {
@@ -69,6 +73,7 @@ export class CaCircuit {
     readonly counters: CaCounters,
     readonly tcpPort: number,
     readonly maxPayload: number,
+    readonly onDrop: (why: string) => void = () => {},
   ) {}
 
   /** Serves the client until it disconnects or breaks the protocol; never throws. */
@@ -87,6 +92,7 @@ export class CaCircuit {
         const v = error instanceof Violation ? error : new Violation("tcp.malformed", ECA.INTERNAL, error.message);
         this.counters[v.counter] = (this.counters[v.counter] ?? 0) + 1;
         this.counters["tcp.clientsDropped"]++;
+        this.onDrop(`${this.conn.remoteAddr.transport === "tcp" ? addr(this.conn.remoteAddr) : "?"}: ${v.message}`);
         await this.#sendLast(encodeMessage(CMD.ERROR, 0, 0, v.cid, v.eca, stringPayload(`nxflow sim: ${v.message}`)));
       }
     } finally {

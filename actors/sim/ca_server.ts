@@ -44,6 +44,7 @@ interface State {
   /** [0] is the beacon timer. */
   timers: ReturnType<typeof setTimeout>[];
   beacon: number;
+  lastDrop: string;
 }
 
 const COUNTERS = [
@@ -75,7 +76,8 @@ async function accept(s: State): Promise<void> {
       return; // listener closed
     }
     s.counters["tcp.clients"]++;
-    const circuit = new CaCircuit(conn, s.instrument.pvs, s.counters, s.port, s.config.maxPayload);
+    const drop = (why: string) => (s.lastDrop = why);
+    const circuit = new CaCircuit(conn, s.instrument.pvs, s.counters, s.port, s.config.maxPayload, drop);
     s.circuits.add(circuit);
     circuit.run().finally(() => s.circuits.delete(circuit));
   }
@@ -164,6 +166,7 @@ export default defineActor<CaServerProtocol, CaServerConfig, State>({
       counters: Object.fromEntries(COUNTERS.map((c) => [c, 0])),
       timers: [],
       beacon: 0,
+      lastDrop: "",
     };
     accept(s);
     serveUdp(s);
@@ -184,6 +187,7 @@ export default defineActor<CaServerProtocol, CaServerConfig, State>({
       clients: s.circuits.size,
       pvs: s.instrument.pvs.names().length,
       port: s.port,
+      lastDrop: s.lastDrop,
     }),
   },
   terminate(s) {

@@ -12,7 +12,9 @@
  * | `SHUTTER` | enum Closed/Open, writable | no neutrons reach the detector while Closed |
  * | `SAMPLE:NAME` | string, writable | |
  * | `PULSE:COUNT` | long | pulses since start (one update per pulse: a gap-free sequence) |
- * | `STATUS:MSG` | char[256] | a status text as a char waveform |
+ * | `STATUS:MSG` | char[256], writable | a status text as a char waveform |
+ * | `RUN:NUMBER` | long, writable | |
+ * | `DETECTOR:THRESHOLD` | short, ADC, writable | 0..4095 |
  * | `LOAD:S<i>`, `LOAD:A<i>` | double, double[L] | benchmark load: `loadPvs` scalars and `loadArrays` arrays, each updated at `loadHz` |
  *
  * Pure model: the CA server actor calls `pulse` at 14 Hz and `load` at `loadHz`.
@@ -114,7 +116,17 @@ export function createInstrument(c: InstrumentConfig): Instrument {
   pvs.add({ name: `${p}SAMPLE:NAME`, type: "string", value: "vanadium", writable: true });
   const count = pvs.add({ name: `${p}PULSE:COUNT`, type: "long", limits: { upperDisp: 2 ** 31 - 1, lowerDisp: 0 } });
   const message = new TextEncoder().encode("running: 14 Hz, shutter open");
-  pvs.add({ name: `${p}STATUS:MSG`, type: "char", count: 256, value: [...message, 0] });
+  pvs.add({ name: `${p}STATUS:MSG`, type: "char", count: 256, value: [...message, 0], writable: true });
+  pvs.add({ name: `${p}RUN:NUMBER`, type: "long", value: 1, writable: true });
+  const threshold = pvs.add({
+    name: `${p}DETECTOR:THRESHOLD`,
+    type: "short",
+    units: "ADC",
+    value: 100,
+    limits: { upperDisp: 4095, lowerDisp: 0, upperCtrl: 4095, lowerCtrl: 0 },
+    writable: true,
+  });
+  threshold.onPut = (v) => inRange(threshold, v) && (threshold.set(v), true);
 
   const scalars = Array.from({ length: c.loadPvs }, (_, i) => pvs.add({ name: `${p}LOAD:S${i}`, type: "double" }));
   const arrays = Array.from(

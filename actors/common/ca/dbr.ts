@@ -280,9 +280,9 @@ export function decodeDbr(dbr: number, count: number, bytes: Uint8Array, littleE
   if (!parsed) throw new RangeError(`DBR type ${dbr} is not supported`);
   const { type, cls } = parsed;
   const at = valueOffset(type, cls);
-  if (bytes.length < at + count * SIZE[type]) {
-    throw new RangeError(`DBR type ${dbr} × ${count} needs ${at + count * SIZE[type]} bytes, got ${bytes.length}`);
-  }
+  // libca sends a single DBR_STRING put as its characters and NUL only (padded to 8), not all 40 bytes
+  const need = at + (type === "string" && count > 0 ? (count - 1) * MAX_STRING + 1 : count * SIZE[type]);
+  if (bytes.length < need) throw new RangeError(`DBR type ${dbr} × ${count} needs ${need} bytes, got ${bytes.length}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: DecodedDbr = { type, cls, values: decodeValues(type, count, bytes, at, littleEndian) };
   if (cls === "plain") return out;
