@@ -131,7 +131,13 @@ export function createInstrument(c: InstrumentConfig): Instrument {
   const scalars = Array.from({ length: c.loadPvs }, (_, i) => pvs.add({ name: `${p}LOAD:S${i}`, type: "double" }));
   const arrays = Array.from(
     { length: c.loadArrays },
-    (_, i) => pvs.add({ name: `${p}LOAD:A${i}`, type: "double", count: c.loadArrayLength, value: [] }),
+    (_, i) =>
+      pvs.add({
+        name: `${p}LOAD:A${i}`,
+        type: "double",
+        count: c.loadArrayLength,
+        value: new Array(c.loadArrayLength).fill(0),
+      }),
   );
   let loads = 0;
   let lastNs = 0n;
