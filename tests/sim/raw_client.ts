@@ -85,6 +85,14 @@ export class RawCaClient {
     return decodeDbr(m.dataType, m.count, m.payload);
   }
 
+  /** Writes `payload` (a DBR of type `dbr`, `count` elements) with WRITE_NOTIFY; resolves with the ECA status. */
+  async writeNotify(sid: number, dbr: number, count: number, payload: Uint8Array): Promise<number> {
+    const ioid = this.#nextId++;
+    const reply = this.#reply(CMD.WRITE_NOTIFY, ioid);
+    await this.send(encodeMessage(CMD.WRITE_NOTIFY, dbr, count, sid, ioid, payload));
+    return (await reply).p1;
+  }
+
   /** Subscribes with mask VALUE|ALARM; `each` gets every update. */
   async monitor(sid: number, dbr: number, each: (d: DecodedDbr) => void): Promise<void> {
     const id = this.#nextId++;
