@@ -11,7 +11,6 @@
  * @module
  */
 import { dbrType, decodeDbr, formatValue, parseDbrType, parseValue, readCString } from "../common/ca/dbr.ts";
-import { encodeDbr } from "../common/ca/dbr.ts";
 import {
   CA_MINOR,
   CaFrameError,
@@ -20,6 +19,7 @@ import {
   CMD,
   DO_REPLY,
   ECA,
+  encodeDbrMessage,
   encodeMessage,
   stringPayload,
 } from "../common/ca/messages.ts";
@@ -127,9 +127,10 @@ export class CaCircuit {
     return { dbr: m.dataType, count: m.count };
   }
 
-  #data(pv: Pv, dbr: number, requested: number): { count: number; payload: Uint8Array } {
+  /** A reply or update carrying the PV's values as `dbr` (`requested` 0 = its current count). */
+  #data(command: number, pv: Pv, dbr: number, requested: number, p1: number, p2: number): Uint8Array {
     const count = requested === 0 ? pv.count : requested;
-    return { count, payload: encodeDbr(dbr, pv.type, pv.values, count, pv.meta) };
+    return encodeDbrMessage(command, dbr, count, p1, p2, pv.type, pv.values, pv.meta);
   }
 
   #handle(m: CaMessage): void {
@@ -160,10 +161,9 @@ export class CaCircuit {
       case CMD.READ_NOTIFY: {
         const ch = this.#channel(m);
         const { dbr, count } = this.#type(m, ch);
-        const data = this.#data(ch.pv, dbr, count);
         this.counters["reads"]++;
         const p1 = m.command === CMD.READ ? m.p1 : ECA.NORMAL;
-        return this.#send(encodeMessage(m.command, dbr, data.count, p1, m.p2, data.payload));
+        return this.#send(this.#data(m.command, ch.pv, dbr, count, p1, m.p2));
       }
       case CMD.WRITE:
       case CMD.WRITE_NOTIFY:
@@ -251,10 +251,7 @@ export class CaCircuit {
     if (ch.subs.has(m.p2)) ch.subs.get(m.p2)!.stop();
     const mask = new DataView(m.payload.buffer, m.payload.byteOffset).getUint16(12);
     const id = m.p2;
-    const update = (pv: Pv) => {
-      const data = this.#data(pv, dbr, count);
-      this.#sendUpdate(id, encodeMessage(CMD.EVENT_ADD, dbr, data.count, ECA.NORMAL, id, data.payload));
-    };
+    const update = (pv: Pv) => this.#sendUpdate(id, this.#data(CMD.EVENT_ADD, pv, dbr, count, ECA.NORMAL, id));
     const stop = ch.pv.listen((pv, changed) => {
       if (changed & mask) update(pv);
     });

@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { CA_TYPES, type DbrMeta, dbrType, decodeDbr, encodeDbr, valueOffset } from "../../actors/common/ca/dbr.ts";
-import { CaFrameError, CaStreamSplitter, encodeMessage, parseDatagram } from "../../actors/common/ca/messages.ts";
+import {
+  CaFrameError,
+  CaStreamSplitter,
+  encodeDbrMessage,
+  encodeMessage,
+  parseDatagram,
+} from "../../actors/common/ca/messages.ts";
 
 // [valueOffset, size(1)] for types 7..34, from the reference table
 const TABLE: Record<number, [number, number]> = {
@@ -111,6 +117,11 @@ Deno.test("CA messages frame with extended headers, however the stream is cut, a
     splitter.push(stream.subarray(0, cut), each);
     splitter.push(stream.subarray(cut), each);
     assert.deepEqual(got, [[15, 1, 8], [1, 100_000, 800_000], [15, 1, 8]], `cut at ${cut}`);
+  }
+  for (const n of [1, 2048, 10_000]) {
+    const values = Float64Array.from({ length: n }, (_, i) => i / 3);
+    const one = encodeDbrMessage(1, 20, n, 1, 42, "double", values, META);
+    assert.deepEqual(one, encodeMessage(1, 20, n, 1, 42, encodeDbr(20, "double", values, n, META)), `${n} doubles`);
   }
   const bad = encodeMessage(15, 20, 1, 7, 9);
   new DataView(bad.buffer).setUint16(2, 3);

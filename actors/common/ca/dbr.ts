@@ -204,7 +204,8 @@ function readNumber(view: DataView, at: number, type: CaType, le: boolean): numb
 
 /**
  * Encodes a DBR of number `dbr` with `count` elements (zero-filled past the values given), converting from the PV's
- * `native` values (numbers, or strings for a string PV); big-endian, zero-padded to 8.
+ * `native` values (numbers, or strings for a string PV); big-endian, zero-padded to 8. `headroom` bytes are left
+ * free in front (for a message header, so that a reply takes one allocation).
  */
 export function encodeDbr(
   dbr: number,
@@ -212,12 +213,14 @@ export function encodeDbr(
   values: ArrayLike<number> | readonly string[],
   count: number,
   meta: DbrMeta,
+  headroom = 0,
 ): Uint8Array {
   const parsed = parseDbrType(dbr);
   if (!parsed) throw new RangeError(`DBR type ${dbr} is not supported`);
   const { type, cls } = parsed;
-  const bytes = new Uint8Array(dbrBytes(type, cls, count));
-  const view = new DataView(bytes.buffer);
+  const whole = new Uint8Array(headroom + dbrBytes(type, cls, count));
+  const bytes = whole.subarray(headroom);
+  const view = new DataView(whole.buffer, headroom);
   if (cls !== "plain") {
     view.setInt16(0, meta.status);
     view.setInt16(2, meta.severity);
@@ -239,8 +242,24 @@ export function encodeDbr(
       writeNumber(view, g.limitsAt + i * SIZE[type], type, Number.isNaN(x) && !g.precision ? 0 : x, false);
     }
   }
-  const at = valueOffset(type, cls);
-  const n = Math.min(count, values.length);
+  writeValues(bytes, view, valueOffset(type, cls), type, native, values, Math.min(count, values.length), meta);
+  return whole;
+}
+
+function writeValues(
+  bytes: Uint8Array,
+  view: DataView,
+  at: number,
+  type: CaType,
+  native: CaType,
+  values: ArrayLike<number> | readonly string[],
+  n: number,
+  meta: DbrMeta,
+): void {
+  if (type === "double" && values instanceof Float64Array) {
+    for (let i = 0; i < n; i++) view.setFloat64(at + 8 * i, values[i]);
+    return;
+  }
   const size = SIZE[type];
   for (let i = 0; i < n; i++) {
     const v = values[i];
@@ -250,7 +269,6 @@ export function encodeDbr(
       writeNumber(view, at + i * size, type, Number.isNaN(x) && type !== "double" && type !== "float" ? 0 : x, false);
     }
   }
-  return bytes;
 }
 
 /** Decodes the values of a DBR: `count` elements of `type` from `at` (typed arrays are copies). */

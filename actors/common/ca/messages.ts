@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { pad8 } from "./dbr.ts";
+import { type CaType, type DbrMeta, encodeDbr, pad8 } from "./dbr.ts";
 
 /** CA command codes (`caProto.h`). */
 export const CMD = {
@@ -105,6 +105,33 @@ export function encodeMessage(
   }
   if (payload) bytes.set(payload, head);
   return bytes;
+}
+
+/**
+ * Encodes a message carrying a DBR (a read, monitor or write): header and {@linkcode encodeDbr}'s payload in one
+ * allocation.
+ */
+export function encodeDbrMessage(
+  command: number,
+  dbr: number,
+  count: number,
+  p1: number,
+  p2: number,
+  native: CaType,
+  values: ArrayLike<number> | readonly string[],
+  meta: DbrMeta,
+): Uint8Array {
+  const small = encodeDbr(dbr, native, values, count, meta, 16);
+  const size = small.length - 16;
+  if (size >= 0xffff || count >= 0xffff) return encodeMessage(command, dbr, count, p1, p2, small.subarray(16));
+  const view = new DataView(small.buffer);
+  view.setUint16(0, command);
+  view.setUint16(2, size);
+  view.setUint16(4, dbr);
+  view.setUint16(6, count);
+  view.setUint32(8, p1 >>> 0);
+  view.setUint32(12, p2 >>> 0);
+  return small;
 }
 
 /** A string payload: UTF-8, NUL-terminated, padded to 8. */
