@@ -15,6 +15,7 @@ import { readCString } from "../common/ca/dbr.ts";
 import { defineActor } from "../runtime/actor.ts";
 import { CaCircuit, type CaCounters } from "./ca_circuit.ts";
 import { createInstrument, type Instrument, type InstrumentConfig } from "./instrument.ts";
+import { nowNs } from "./pv.ts";
 
 /** Configuration of the CA server. */
 export interface CaServerConfig extends InstrumentConfig {
@@ -173,7 +174,7 @@ export default defineActor<CaServerProtocol, CaServerConfig, State>({
     beacons(s);
     const instrument = ctx.port("instrument");
     s.timers.push(setInterval(() => {
-      s.instrument.pulse(BigInt(Date.now()) * 1_000_000n);
+      s.instrument.pulse(nowNs());
       instrument.post(s.instrument.state());
     }, 1000 / config.pulseHz));
     if (config.loadHz > 0 && config.loadPvs + config.loadArrays > 0) {

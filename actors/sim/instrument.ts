@@ -23,7 +23,7 @@
  */
 import type { InstrumentState } from "../../protocols/sim.ts";
 import { seededRandom } from "../common/seeded_random.ts";
-import { type Pv, PvDirectory } from "./pv.ts";
+import { nowNs, type Pv, PvDirectory } from "./pv.ts";
 
 /** What to serve. */
 export interface InstrumentConfig {
@@ -171,9 +171,9 @@ export function createInstrument(c: InstrumentConfig): Instrument {
     },
     load() {
       loads++;
-      const nowNs = BigInt(Date.now()) * 1_000_000n;
-      for (let i = 0; i < scalars.length; i++) scalars[i].set(loads + i, undefined, nowNs);
-      for (const a of arrays) a.set(new Float64Array(c.loadArrayLength).fill(loads), undefined, nowNs);
+      const at = nowNs();
+      for (let i = 0; i < scalars.length; i++) scalars[i].set(loads + i, undefined, at);
+      for (const a of arrays) a.set(new Float64Array(c.loadArrayLength).fill(loads), undefined, at);
     },
     state: () => ({
       type: "state",

@@ -13,6 +13,13 @@ export const SEVERITY = { NONE: 0, MINOR: 1, MAJOR: 2, INVALID: 3 } as const;
 /** Alarm statuses used here (`alarm.h`). */
 export const STATUS = { NONE: 0, HIHI: 3, HIGH: 4, LOLO: 5, LOW: 6, UDF: 17 } as const;
 
+/** Now, ns since the epoch, with sub-millisecond resolution (so that puts within one millisecond differ). */
+export function nowNs(): bigint {
+  const ms = performance.timeOrigin + performance.now();
+  const whole = Math.floor(ms);
+  return BigInt(whole) * 1_000_000n + BigInt(Math.floor((ms - whole) * 1e6));
+}
+
 /** Values of a PV: numbers (whatever the numeric native type) or strings. */
 export type PvValues = Float64Array | string[];
 
@@ -67,7 +74,7 @@ export class Pv {
     this.meta = {
       status: STATUS.NONE,
       severity: SEVERITY.NONE,
-      timestampNs: BigInt(Date.now()) * 1_000_000n,
+      timestampNs: nowNs(),
       units: spec.units ?? "",
       precision: spec.precision ?? 0,
       limits: { ...NO_LIMITS, ...spec.limits },
@@ -106,7 +113,7 @@ export class Pv {
   set(
     values: PvValues | number | string,
     alarm?: { status: number; severity: number },
-    timestampNs = BigInt(Date.now()) * 1_000_000n,
+    timestampNs = nowNs(),
   ): void {
     const next: PvValues = typeof values === "number"
       ? Float64Array.of(values)
