@@ -55,6 +55,8 @@ export interface DetectorStats {
   monitorEvents: number;
   /** send errors (e.g. no route), counted and skipped. */
   sendErrors: number;
+  /** pulses not sent because the previous one was still being sent (the machine cannot keep up with the rate). */
+  skippedPulses: number;
   /** the latest pulses, oldest first (at most 256). */
   recent: PulseRecord[];
   /** the state the latest pulse was shaped by. */

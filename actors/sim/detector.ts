@@ -148,6 +148,7 @@ export default defineActor<DetectorProtocol, DetectorActorConfig, State>({
       detectorEvents: 0,
       monitorEvents: 0,
       sendErrors: 0,
+      skippedPulses: 0,
       recent: [],
       state: { type: "state", temperatureK: 295, beamCurrentMa: 2, shutterOpen: true },
       timer: 0 as unknown as ReturnType<typeof setInterval>,
@@ -155,7 +156,7 @@ export default defineActor<DetectorProtocol, DetectorActorConfig, State>({
     ctx.port("instrument").onMessage((state: InstrumentState) => void (s.state = state));
     let busy = false;
     s.timer = setInterval(() => {
-      if (busy) return; // a pulse still being sent: skip this one rather than pile up
+      if (busy) return void s.skippedPulses++; // a pulse still being sent: skip this one rather than pile up
       busy = true;
       pulse(s).finally(() => (busy = false));
     }, 1000 / config.pulseHz);
@@ -169,6 +170,7 @@ export default defineActor<DetectorProtocol, DetectorActorConfig, State>({
       detectorEvents: s.detectorEvents,
       monitorEvents: s.monitorEvents,
       sendErrors: s.sendErrors,
+      skippedPulses: s.skippedPulses,
       recent: [...s.recent],
       state: s.state,
     }),
