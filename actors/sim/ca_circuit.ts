@@ -6,7 +6,8 @@
  * counted, answered with CA_PROTO_ERROR and the circuit closed; nothing a client sends can throw out of `run`.
  *
  * Replies are queued and written in batches. When a slow client lets more than `HIGH_WATER` bytes pile up (or
- * between EVENTS_OFF and EVENTS_ON), only the newest update of each monitor is kept, and the others are counted.
+ * between EVENTS_OFF and EVENTS_ON), only the newest update of each monitor is kept, and the others are counted; a
+ * client that lets `MAX_QUEUED` bytes of replies pile up is dropped.
  *
  * @module
  */
@@ -26,6 +27,8 @@ import {
 import type { Pv, PvDirectory, PvValues } from "./pv.ts";
 
 const HIGH_WATER = 4 << 20;
+/** A client that lets this much pile up (replies it does not read) is dropped. */
+const MAX_QUEUED = 64 << 20;
 
 /** The server's counters, by name (shared by its circuits). */
 export type CaCounters = Record<string, number>;
@@ -84,7 +87,7 @@ export class CaCircuit {
     try {
       for (;;) {
         const n = await this.conn.read(buffer);
-        if (n === null) break;
+        if (n === null || this.#closed) break;
         splitter.push(buffer.subarray(0, n), (m) => this.#handle(m));
       }
     } catch (error) {
@@ -92,7 +95,7 @@ export class CaCircuit {
         const v = error instanceof Violation ? error : new Violation("tcp.malformed", ECA.INTERNAL, error.message);
         this.counters[v.counter] = (this.counters[v.counter] ?? 0) + 1;
         this.counters["tcp.clientsDropped"]++;
-        this.onDrop(`${this.conn.remoteAddr.transport === "tcp" ? addr(this.conn.remoteAddr) : "?"}: ${v.message}`);
+        this.onDrop(`${addr(this.conn.remoteAddr as Deno.NetAddr)}: ${v.message}`);
         await this.#sendLast(encodeMessage(CMD.ERROR, 0, 0, v.cid, v.eca, stringPayload(`nxflow sim: ${v.message}`)));
       }
     } finally {
@@ -134,6 +137,7 @@ export class CaCircuit {
   }
 
   #handle(m: CaMessage): void {
+    if (this.#closed) return; // dropped while the rest of its last read waited
     this.counters["tcp.messages"]++;
     switch (m.command) {
       case CMD.VERSION:
@@ -271,6 +275,12 @@ export class CaCircuit {
 
   #send(bytes: Uint8Array): void {
     if (this.#closed) return;
+    if (this.#queued > MAX_QUEUED) {
+      this.counters["tcp.slowClients"]++;
+      this.counters["tcp.clientsDropped"]++;
+      this.onDrop(`${addr(this.conn.remoteAddr as Deno.NetAddr)}: more than ${MAX_QUEUED} bytes unread`);
+      return this.close();
+    }
     this.#queue.push(bytes);
     this.#queued += bytes.length;
     this.#flushSoon();

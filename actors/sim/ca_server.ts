@@ -56,6 +56,7 @@ const COUNTERS = [
   "tcp.unknownCommands",
   "tcp.badIds",
   "tcp.createFailed",
+  "tcp.slowClients",
   "udp.datagrams",
   "udp.malformed",
   "udp.searches",

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { dbrType } from "../../actors/common/ca/dbr.ts";
 import { CMD, encodeMessage, stringPayload } from "../../actors/common/ca/messages.ts";
 import { seededRandom } from "../../actors/common/seeded_random.ts";
+import { eventually } from "../_harness/wait.ts";
 import { RawCaClient } from "./raw_client.ts";
 import { startSim } from "./sim_harness.ts";
 
@@ -81,6 +82,31 @@ Deno.test("the CA server counts and drops malformed clients and keeps serving th
     assert.ok(!sim.process.lines.some((l) => /root\/sim\/ca.*(crash|restart|fail)/i.test(l)), "no restart");
   } finally {
     watcher.close();
+    await sim.stop();
+  }
+});
+
+Deno.test("a client that does not read its replies is dropped before they pile up", async () => {
+  const sim = await startSim(["--load-arrays=1", "--load-array-len=100000", "--load-hz=1"]);
+  const greedy = await RawCaClient.connect(sim.port);
+  try {
+    const { sid } = await greedy.create("SIM:LOAD:A0");
+    // 200 reads of 800 kB each, never read back: 160 MB of replies
+    const reads = Array.from({ length: 200 }, (_, i) => encodeMessage(CMD.READ_NOTIFY, 6, 0, sid, 1000 + i));
+    for (const r of reads) await greedy.send(r).catch(() => {});
+    const stats = await eventually(
+      "the greedy client dropped",
+      () => sim.stats<{ counters: Record<string, number>; lastDrop: string }>("sim/ca"),
+      (s) => s.counters["tcp.slowClients"] === 1,
+      30_000,
+    );
+    assert.match(stats.lastDrop, /bytes unread/);
+    const other = await RawCaClient.connect(sim.port);
+    const temp = await other.create("SIM:TEMP");
+    assert.equal((await other.read(temp.sid, dbrType("double", "time"))).values.length, 1);
+    other.close();
+  } finally {
+    greedy.close();
     await sim.stop();
   }
 });
