@@ -1,9 +1,12 @@
 /**
  * `nxflow sim` from the command line: `--help` explains it, bad options are usage errors, and `caget SIM:TEMP`
- * (pyepics, libca) answers while it runs.
+ * (pyepics, libca) answers while it runs; `nxflow start` runs the same role from `roles.sim` of a configuration.
  */
 import assert from "node:assert/strict";
-import { runNxflow } from "../_harness/process.ts";
+import { dbrType } from "../../actors/common/ca/dbr.ts";
+import { freePort } from "../_harness/ioc.ts";
+import { reap, runNxflow, spawnNxflow } from "../_harness/process.ts";
+import { RawCaClient } from "./raw_client.ts";
 import { pyepicsPython, startSim } from "./sim_harness.ts";
 
 Deno.test("nxflow sim --help explains the PVs, the detector and every option", async () => {
@@ -34,5 +37,24 @@ Deno.test("caget SIM:TEMP answers while nxflow sim runs", async () => {
     assert.ok(kelvin > 290 && kelvin < 300, `SIM:TEMP = ${kelvin}`);
   } finally {
     await sim.stop();
+  }
+});
+
+Deno.test("nxflow start runs roles.sim from a configuration file", async () => {
+  const port = freePort();
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  const sim = { enabled: true, caHost: "127.0.0.1", caPort: port, detectorPort: -1, monitorPort: -1, prefix: "LAB:" };
+  await Deno.writeTextFile(file, JSON.stringify({ roles: { sim } }));
+  const p = spawnNxflow(["start", "--config", file, "--admin-port", "0"]);
+  try {
+    await p.line(/root\/sim\/ca: started/, 60_000);
+    const client = await RawCaClient.connect(port);
+    const temp = await client.create("LAB:TEMP");
+    const read = await client.read(temp.sid, dbrType("double", "ctrl"));
+    assert.deepEqual([read.units, read.precision], ["K", 3]);
+    client.close();
+  } finally {
+    await reap(p);
+    await Deno.remove(file);
   }
 });
