@@ -33,21 +33,11 @@ const MAX_QUEUED = 64 << 20;
 /** The server's counters, by name (shared by its circuits). */
 export type CaCounters = Record<string, number>;
 
-interface Subscription {
-  dbr: number;
-  count: number;
-  mask: number;
-  stop: () => void;
-}
-
 interface Channel {
   cid: number;
   pv: Pv;
-  subs: Map<number, Subscription>;
-}
-
-function addr(a: Deno.NetAddr): string {
-  return `${a.hostname}:${a.port}`;
+  /** each monitor's removal, by subscription id. */
+  subs: Map<number, () => void>;
 }
 
 /** A protocol violation: answered with CA_PROTO_ERROR, then the circuit is closed. */
@@ -67,8 +57,8 @@ export class CaCircuit {
   #paused = false;
   #closed = false;
   #nextSid = 1;
-  clientName = "";
-  hostName = "";
+  #clientName = "";
+  #hostName = "";
 
   constructor(
     readonly conn: Deno.Conn,
@@ -95,7 +85,7 @@ export class CaCircuit {
         const v = error instanceof Violation ? error : new Violation("tcp.malformed", ECA.INTERNAL, error.message);
         this.counters[v.counter] = (this.counters[v.counter] ?? 0) + 1;
         this.counters["tcp.clientsDropped"]++;
-        this.onDrop(`${addr(this.conn.remoteAddr as Deno.NetAddr)}: ${v.message}`);
+        this.onDrop(`${this.#who()}: ${v.message}`);
         await this.#sendLast(encodeMessage(CMD.ERROR, 0, 0, v.cid, v.eca, stringPayload(`nxflow sim: ${v.message}`)));
       }
     } finally {
@@ -107,11 +97,17 @@ export class CaCircuit {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const ch of this.#channels.values()) for (const sub of ch.subs.values()) sub.stop();
+    for (const ch of this.#channels.values()) for (const stop of ch.subs.values()) stop();
     this.#channels.clear();
     try {
       this.conn.close();
     } catch { /* closed already */ }
+  }
+
+  /** The client as it named itself (CLIENT_NAME@HOST_NAME) and its address. */
+  #who(): string {
+    const a = this.conn.remoteAddr as Deno.NetAddr;
+    return `${this.#clientName || "?"}@${this.#hostName || "?"} (${a.hostname}:${a.port})`;
   }
 
   #channel(m: CaMessage): Channel {
@@ -143,10 +139,10 @@ export class CaCircuit {
       case CMD.VERSION:
         return;
       case CMD.CLIENT_NAME:
-        this.clientName = readCString(m.payload, 0, m.payload.length);
+        this.#clientName = readCString(m.payload, 0, m.payload.length);
         return;
       case CMD.HOST_NAME:
-        this.hostName = readCString(m.payload, 0, m.payload.length);
+        this.#hostName = readCString(m.payload, 0, m.payload.length);
         return;
       case CMD.ECHO:
       case CMD.READ_SYNC:
@@ -157,7 +153,7 @@ export class CaCircuit {
         return this.#create(m);
       case CMD.CLEAR_CHANNEL: {
         const ch = this.#channel(m);
-        for (const sub of ch.subs.values()) sub.stop();
+        for (const stop of ch.subs.values()) stop();
         this.#channels.delete(m.p1);
         return this.#send(encodeMessage(CMD.CLEAR_CHANNEL, 0, 0, m.p1, ch.cid));
       }
@@ -176,9 +172,9 @@ export class CaCircuit {
         return this.#subscribe(m);
       case CMD.EVENT_CANCEL: {
         const ch = this.#channel(m);
-        const sub = ch.subs.get(m.p2);
-        if (!sub) throw new Violation("tcp.badIds", ECA.BADMONID, `bad monitor id ${m.p2}`, ch.cid);
-        sub.stop();
+        const stop = ch.subs.get(m.p2);
+        if (!stop) throw new Violation("tcp.badIds", ECA.BADMONID, `bad monitor id ${m.p2}`, ch.cid);
+        stop();
         ch.subs.delete(m.p2);
         this.#squashed.delete(m.p2);
         return this.#send(encodeMessage(CMD.EVENT_ADD, m.dataType, m.count, m.p1, m.p2));
@@ -252,14 +248,14 @@ export class CaCircuit {
     const ch = this.#channel(m);
     if (m.payload.length < 16) throw new Violation("tcp.malformed", ECA.INTERNAL, "EVENT_ADD without its 16 bytes");
     const { dbr, count } = this.#type(m, ch);
-    if (ch.subs.has(m.p2)) ch.subs.get(m.p2)!.stop();
+    ch.subs.get(m.p2)?.();
     const mask = new DataView(m.payload.buffer, m.payload.byteOffset).getUint16(12);
     const id = m.p2;
     const update = (pv: Pv) => this.#sendUpdate(id, this.#data(CMD.EVENT_ADD, pv, dbr, count, ECA.NORMAL, id));
     const stop = ch.pv.listen((pv, changed) => {
       if (changed & mask) update(pv);
     });
-    ch.subs.set(id, { dbr, count, mask, stop });
+    ch.subs.set(id, stop);
     update(ch.pv);
   }
 
@@ -278,7 +274,7 @@ export class CaCircuit {
     if (this.#queued > MAX_QUEUED) {
       this.counters["tcp.slowClients"]++;
       this.counters["tcp.clientsDropped"]++;
-      this.onDrop(`${addr(this.conn.remoteAddr as Deno.NetAddr)}: more than ${MAX_QUEUED} bytes unread`);
+      this.onDrop(`${this.#who()}: more than ${MAX_QUEUED} bytes unread`);
       return this.close();
     }
     this.#queue.push(bytes);
