@@ -20,6 +20,7 @@ import {
   type Fault,
   FAULT_COUNTER,
   type PacketHeader,
+  pulseHeader,
   readoutsPerPacket,
   spoil,
 } from "./readout_packets.ts";
@@ -117,21 +118,10 @@ export async function generate(o: GeneratorOptions, onEvent?: ExpectedEvent): Pr
     for (let i = 0; i < o.packets; i++) {
       const pulseIndex = Math.floor(i / perPulse);
       const pulse = addNs(start.high, start.low, pulseIndex * periodNs);
-      const prev = addNs(pulse.high, pulse.low, -periodNs);
       summary.pulses = pulseIndex + 1;
       const fault = o.faults.find((f) => (i + 1) % f.every === 0)?.fault;
       if (fault === "seqgap") seq++;
-      const h: PacketHeader = {
-        version: o.version,
-        type: family.type,
-        outputQueue: 0,
-        timeSource: 0,
-        seq: (fault && fault !== "seqgap" ? seq : seq++) >>> 0,
-        pulseHigh: pulse.high,
-        pulseLow: pulse.low,
-        prevPulseHigh: prev.high,
-        prevPulseLow: prev.low,
-      };
+      const h = pulseHeader(family.type, o.version, fault && fault !== "seqgap" ? seq : seq++, pulse, periodNs);
       const from = next;
       const count = Math.min(perPacket, events.pixel.length - from);
       next = from + count >= events.pixel.length ? 0 : from + count;

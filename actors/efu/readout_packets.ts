@@ -95,6 +95,50 @@ export function buildPacket(
   return { packet: out, written: (offset - size) / family.readoutBytes };
 }
 
+/** The header of a packet of the pulse at `pulse` (ESS time), the previous pulse one period earlier. */
+export function pulseHeader(
+  type: number,
+  version: 0 | 1,
+  seq: number,
+  pulse: { high: number; low: number },
+  periodNs: number,
+): PacketHeader {
+  const prev = addNs(pulse.high, pulse.low, -periodNs);
+  return {
+    version,
+    type,
+    outputQueue: 0,
+    timeSource: 0,
+    seq: seq >>> 0,
+    pulseHigh: pulse.high,
+    pulseLow: pulse.low,
+    prevPulseHigh: prev.high,
+    prevPulseLow: prev.low,
+  };
+}
+
+/**
+ * Builds the packets of one pulse holding the events [0, n) of `pixel`/`tof`, at most `perPacket` readouts each
+ * ({@linkcode buildPacket}), numbered from `h.seq` on. Returns them and how many readouts they hold.
+ */
+export function buildPulse(
+  family: FamilyInstance,
+  h: PacketHeader,
+  pixel: ArrayLike<number>,
+  tof: ArrayLike<number>,
+  n: number,
+  perPacket: number,
+): { packets: Uint8Array[]; written: number } {
+  const packets: Uint8Array[] = [];
+  let written = 0;
+  for (let from = 0, seq = h.seq; from < n; from += perPacket, seq++) {
+    const b = buildPacket(family, { ...h, seq: seq >>> 0 }, pixel, tof, from, Math.min(from + perPacket, n));
+    packets.push(b.packet);
+    written += b.written;
+  }
+  return { packets, written };
+}
+
 /** Spoils a built packet with `fault`; returns the bytes to send (a seqgap is made by the caller's numbering). */
 export function spoil(packet: Uint8Array, fault: Fault): Uint8Array {
   const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);

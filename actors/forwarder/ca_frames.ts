@@ -11,66 +11,32 @@
  *
  * @module
  */
+import { CA_TYPES as WIRE_TYPES, dbrType, decodeDbr } from "../common/ca/dbr.ts";
 import type { CaType, CaUpdate } from "./ca_client.ts";
 
 /** CA types by the index frames carry (`DBR_TIME_<type>` − 14). */
-export const CA_TYPES: readonly CaType[] = ["string", "short", "float", "enum", "char", "long", "double"];
+export const CA_TYPES: readonly CaType[] = WIRE_TYPES;
 /** the kind byte of a connection frame (an update's is 2). */
 export const CONNECTION = 1;
 
 const UPDATE_HEAD = 4 + 1 + 4 + 1 + 1 + 4;
-const EPICS_EPOCH_S = 631_152_000n;
-/** offset of the value in `dbr_time_<type>` and the element size. */
-const LAYOUT: Record<CaType, [number, number]> = {
-  string: [12, 40],
-  short: [14, 2],
-  float: [12, 4],
-  enum: [14, 2],
-  char: [15, 1],
-  long: [12, 4],
-  double: [16, 8],
-};
-const ARRAYS = [null, Int16Array, Float32Array, Uint16Array, Uint8Array, Int32Array, Float64Array] as const;
-const utf8 = new TextDecoder();
 
 /** A decoded frame. */
 export type Frame =
   | { kind: "connection"; id: number; connected: boolean }
   | { kind: "update"; id: number; update: CaUpdate };
 
-function decodeString(bytes: Uint8Array, offset: number): string {
-  const end = bytes.indexOf(0, offset);
-  return utf8.decode(bytes.subarray(offset, end < 0 || end > offset + 40 ? offset + 40 : end));
-}
-
-/** Decodes a `dbr_time_<type>` struct of `count` elements (the values are copied out of `bytes`). */
+/**
+ * Decodes a host-order (little-endian) `dbr_time_<type>` struct of `count` elements, with the CA codec shared with
+ * the sim's CA server (`actors/common/ca/dbr.ts`); the values are copied out of `bytes`.
+ */
 export function decodeTimeDbr(type: CaType, count: number, bytes: Uint8Array): CaUpdate {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const [at, size] = LAYOUT[type];
-  const seconds = BigInt(view.getUint32(4, true)) + EPICS_EPOCH_S;
-  const timestampNs = seconds * 1_000_000_000n + BigInt(view.getUint32(8, true));
-  const head = { type, status: view.getInt16(0, true), severity: view.getInt16(2, true), timestampNs };
+  const d = decodeDbr(dbrType(type, "time"), count, bytes, true);
+  const head = { type, status: d.status!, severity: d.severity!, timestampNs: d.timestampNs! };
   const array = count > 1;
-  if (type === "string") {
-    const all = Array.from({ length: count }, (_, i) => decodeString(bytes, at + i * size));
-    return { ...head, array, value: array ? all : all[0] ?? "" };
-  }
-  if (!array) {
-    const value = type === "double"
-      ? view.getFloat64(at, true)
-      : type === "float"
-      ? view.getFloat32(at, true)
-      : type === "long"
-      ? view.getInt32(at, true)
-      : type === "short"
-      ? view.getInt16(at, true)
-      : type === "enum"
-      ? view.getUint16(at, true)
-      : view.getUint8(at);
-    return { ...head, array, value: count === 0 ? 0 : value };
-  }
-  const body = bytes.slice(at, at + count * size).buffer;
-  return { ...head, array, value: new ARRAYS[CA_TYPES.indexOf(type)]!(body) };
+  if (array) return { ...head, array, value: d.values };
+  const first = d.values[0];
+  return { ...head, array, value: first ?? (type === "string" ? "" : 0) };
 }
 
 /** Decodes the frame in `bytes` (without its length field). */
