@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import { produceRecords } from "../../../actors/broker/client.ts";
 import type { ProduceRecord } from "../../../protocols/broker.ts";
 import { ev44 } from "../../../schemas/ev44/codec.ts";
