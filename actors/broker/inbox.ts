@@ -73,7 +73,8 @@ export class ConsumerInbox {
         this.#chain = this.#chain.then(() => this.#handle(m));
         return;
       case "endOfPartition":
-        this.handlers.onEndOfPartition?.(m.topic, m.partition, m.offset);
+        // after the batches before it are handled (they may arrive in the same turn, and are handled in order)
+        this.#chain = this.#chain.then(() => this.handlers.onEndOfPartition?.(m.topic, m.partition, m.offset));
         return;
     }
   }

@@ -15,11 +15,17 @@ import { eventually } from "../_harness/wait.ts";
 const TOTAL = 100_000;
 const SEGMENTS = 10;
 
-/** Crashes an actor through the fault-injection API, waiting for it to run first (it may be restarting). */
+/**
+ * Crashes an actor through the fault-injection API, waiting for it to run first (it may be restarting) and then for
+ * the crash to be seen (a busy worker takes the fault after the task it is in: injecting again before that would
+ * hit the same incarnation).
+ */
 async function crash(system: ActorSystem, id: string): Promise<void> {
   const host = system.find(id);
   await eventually(`${id} running`, () => Promise.resolve(host.state), (s) => s === "running", 20_000);
+  const before = host.restarts;
   system.inject(id, "crash");
+  await eventually(`${id} crashed`, () => Promise.resolve(host.restarts), (n) => n > before, 20_000);
 }
 
 Deno.test("delivery across producer and consumer actor crashes", async (t) => {
