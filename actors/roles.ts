@@ -13,6 +13,7 @@ import type { ActorSystem } from "./runtime/system.ts";
 import { demo } from "./demo/role.ts";
 import { efu } from "./efu/role.ts";
 import { forwarder } from "./forwarder/role.ts";
+import { histogrammer } from "./histogrammer/role.ts";
 import { writer } from "./writer/role.ts";
 
 /** A role of the `start` command. */
@@ -39,4 +40,5 @@ export const ROLES: readonly Role<never>[] = [
   efu as Role<never>,
   forwarder as Role<never>,
   writer as Role<never>,
+  histogrammer as Role<never>,
 ];

@@ -1,0 +1,54 @@
+/**
+ * `nxflow histogrammer`: runs the histogrammer role alone, with just-bin-it's topic option names, until SIGINT or
+ * SIGTERM. The same as `nxflow start` with only `roles.histogrammer` enabled; the configuration file (`--config`)
+ * may hold its settings in `roles.histogrammer`, and the flags override them.
+ *
+ * @module
+ */
+import { HISTOGRAMMER_DEFAULTS as d, HISTOGRAMMER_FLAGS, histogrammerFlagsToSection } from "../histogrammer/role.ts";
+import type { Command } from "./command.ts";
+import { runStart } from "./start.ts";
+
+const HELP = `Usage: nxflow histogrammer [options]
+
+Live histograms of neutron events, driven like ESS just-bin-it: JSON commands on the config topic start, reset and
+stop histograms of ev44/ev42 event topics, published as hs01 (default), hs00 or da00 every publish interval and once
+more when they finish. Commands (see README, "Histogrammer"):
+  {"cmd": "config", "msg_id": "1", "start": MS, "stop": MS | "interval": S,
+   "input_schema": "ev44"|"ev42", "output_schema": "hs01"|"hs00"|"da00", "histograms": [
+     {"type": "hist1d", "data_brokers": ["host:9092"], "data_topics": ["det_events"], "topic": "det_hist",
+      "tof_range": [0, 100000000], "num_bins": 50, "det_range": [1, 4096], "source": "det", "id": "h1"},
+     {"type": "hist2d", ..., "tof_range": [LO, HI], "det_range": [LO, HI], "num_bins": [NTOF, NDET]},
+     {"type": "dethist", ..., "det_range": [FIRST_ID, LAST], "width": W, "height": H},
+     {"type": "roihist", ..., "left_edges": [ID, ...], "width": W}]}
+  {"cmd": "reset_counts"}    {"cmd": "stop"}
+A new config finishes the histograms of the previous one. Commands with a msg_id are answered on the response
+topic: {"msg_id": ..., "response": "ACK"} or {"msg_id": ..., "response": "ERR", "message": ...}. A crashed
+histogram actor reads its window again from Kafka, so its counts stay exact.
+
+Histogrammer options (defaults in brackets):
+  --config-topic T            JSON commands, read from the end [${d.configTopic}]
+  --response-topic T          ACK/ERR responses; "" for none [${d.responseTopic}]
+  --hb-topic T                x5f2 heartbeats; "" for none [${d.hbTopic}]
+  --heartbeat-interval-ms N   heartbeat period [${d.heartbeatIntervalMs}]
+  --publish-interval-ms N     histogram publishing period [${d.publishIntervalMs}]
+  --service-id ID             x5f2 service_id [${d.serviceId}]
+
+Kafka and process options (as for nxflow start):
+  --config FILE               configuration file; its roles.histogrammer section is the base for the flags above
+  --brokers HOST:PORT,...     default: the configuration's, else a local Kafka that nxflow starts
+  --client-id ID  --sasl MECHANISM  --sasl-username NAME  --sasl-password-file FILE
+  --tls  --tls-ca-file FILE  --tls-cert-file FILE  --tls-key-file FILE
+  --admin-port N  --no-admin  --admin-host HOST  --enable-fault-injection  --log-format text|json
+
+Example:
+  nxflow histogrammer --brokers kafka1:9092 --config-topic loki_hist_commands --response-topic loki_hist_responses`;
+
+/** The `histogrammer` command. */
+export const histogrammerCommand: Command = {
+  name: "histogrammer",
+  summary: "live histograms driven by just-bin-it's JSON commands (hs01/hs00/da00)",
+  help: HELP,
+  run: (args) =>
+    runStart(args, { role: "histogrammer", flags: HISTOGRAMMER_FLAGS, section: histogrammerFlagsToSection }),
+};
