@@ -48,15 +48,22 @@ const REQUIRED: Record<HistogramType, string[]> = {
 export const MAX_BINS = 1 << 26;
 
 /**
- * The `msg_id` of a command text, when it is a JSON object with one: so a command refused for any reason can still
- * be answered.
+ * The `msg_id` of a command text, so that a command refused for any reason can still be answered: from the JSON
+ * object, or, for text that is not JSON, from a `"msg_id": "..."` (or a number) found in it.
  */
 export function msgIdOf(text: string): string | null {
   try {
     const o = JSON.parse(text);
     return o && typeof o === "object" && "msg_id" in o && o.msg_id !== null ? String(o.msg_id) : null;
   } catch {
-    return null;
+    const found = /"msg_id"\s*:\s*(?:"((?:[^"\\]|\\.)*)"|(-?\d+(?:\.\d+)?))/.exec(text);
+    if (!found) return null;
+    if (found[2] !== undefined) return found[2];
+    try {
+      return JSON.parse(`"${found[1]}"`);
+    } catch {
+      return found[1];
+    }
   }
 }
 
