@@ -3,10 +3,16 @@
  * SIGTERM. The same as `nxflow start` with only `roles.histogrammer` enabled; the configuration file (`--config`)
  * may hold its settings in `roles.histogrammer`, and the flags override them.
  *
+ * With `--send JSON` it is a client instead: it sends one command to the config topic and prints the response.
+ *
  * @module
  */
+import { parseArgs } from "node:util";
+import { causeOf } from "../broker/admin.ts";
 import { HISTOGRAMMER_DEFAULTS as d, HISTOGRAMMER_FLAGS, histogrammerFlagsToSection } from "../histogrammer/role.ts";
-import type { Command } from "./command.ts";
+import { type Command, UsageError } from "./command.ts";
+import { converse, JOB_EXIT } from "./job_watch.ts";
+import { checkKafkaSection, connectKafka, KAFKA_DEFAULTS } from "./kafka_config.ts";
 import { runStart } from "./start.ts";
 
 const HELP = `Usage: nxflow histogrammer [options]
@@ -41,8 +47,14 @@ Kafka and process options (as for nxflow start):
   --tls  --tls-ca-file FILE  --tls-cert-file FILE  --tls-key-file FILE
   --admin-port N  --no-admin  --admin-host HOST  --enable-fault-injection  --log-format text|json
 
-Example:
-  nxflow histogrammer --brokers kafka1:9092 --config-topic loki_hist_commands --response-topic loki_hist_responses`;
+Client mode: send one command and print the response (a msg_id is added when the command has none):
+  --send JSON                 the command; with --brokers, --config-topic and --response-topic as above
+  --timeout-ms N              give up waiting for the response after this long [10000]
+  Exit codes: 0 ACK, 1 ERR, 3 no response.
+
+Examples:
+  nxflow histogrammer --brokers kafka1:9092 --config-topic loki_hist_commands --response-topic loki_hist_responses
+  nxflow histogrammer --brokers kafka1:9092 --send '{"cmd": "stop"}'`;
 
 /** The `histogrammer` command. */
 export const histogrammerCommand: Command = {
@@ -50,5 +62,62 @@ export const histogrammerCommand: Command = {
   summary: "live histograms driven by just-bin-it's JSON commands (hs01/hs00/da00)",
   help: HELP,
   run: (args) =>
-    runStart(args, { role: "histogrammer", flags: HISTOGRAMMER_FLAGS, section: histogrammerFlagsToSection }),
+    args.some((a) => a === "--send" || a.startsWith("--send="))
+      ? send(args)
+      : runStart(args, { role: "histogrammer", flags: HISTOGRAMMER_FLAGS, section: histogrammerFlagsToSection }),
 };
+
+/** Client mode: sends one command to the config topic and waits for its response. */
+async function send(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      send: { type: "string" },
+      brokers: { type: "string" },
+      "config-topic": { type: "string", default: d.configTopic },
+      "response-topic": { type: "string", default: d.responseTopic },
+      "timeout-ms": { type: "string", default: "10000" },
+    },
+  });
+  let command: Record<string, unknown>;
+  try {
+    command = JSON.parse(values.send!);
+  } catch (error) {
+    throw new UsageError(`--send must be a JSON command: ${(error as Error).message}`);
+  }
+  if (!command || typeof command !== "object" || Array.isArray(command)) {
+    throw new UsageError("--send must be a JSON object");
+  }
+  const msgId = String(command.msg_id ?? crypto.randomUUID());
+  const timeoutMs = Number(values["timeout-ms"]);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new UsageError("--timeout-ms takes whole milliseconds");
+  const kafka = { ...KAFKA_DEFAULTS, clientId: "nxflow-histogrammer-client" };
+  if (values.brokers) kafka.brokers = values.brokers.split(",").map((b) => b.trim()).filter(Boolean);
+  try {
+    const connection = await connectKafka(checkKafkaSection(kafka, "the command line"), (line) => {
+      console.error(`nxflow histogrammer: ${line}`);
+    });
+    const text = JSON.stringify({ ...command, msg_id: msgId });
+    console.log(`sent to ${values["config-topic"]}: ${text}`);
+    return await converse(connection, {
+      topic: values["config-topic"]!,
+      value: new TextEncoder().encode(text),
+      read: { topics: [values["response-topic"]!], require: values["config-topic"] },
+      timeoutMs,
+      noAnswer: `: is a histogrammer reading ${values["config-topic"]}?`,
+    }, (bytes) => {
+      let r: { msg_id?: unknown; response?: string; message?: string };
+      try {
+        r = JSON.parse(new TextDecoder().decode(bytes));
+      } catch {
+        return {};
+      }
+      if (r.msg_id !== msgId) return {};
+      const line = `${r.response}${r.message ? `: ${r.message}` : ""}`;
+      return { line, exitCode: r.response === "ACK" ? JOB_EXIT.ok : JOB_EXIT.failed };
+    });
+  } catch (error) {
+    console.error(`nxflow histogrammer: ${causeOf(error)}`);
+    return JOB_EXIT.failed;
+  }
+}

@@ -2,14 +2,16 @@
  * The run manager: the part of the histogrammer on the main thread, next to the supervisors, because it starts and
  * stops children (as the file writer's job manager does). On the command actor's notices it starts one subtree per
  * input of a `config` under `runs` (after finishing the previous config's, as just-bin-it does), passes
- * `reset_counts` to every binner, and finishes them all on `stop`. It keeps the positions of each binner's resets, and
+ * `reset_counts` to every binner, and finishes them all on `stop`. It creates missing output topics first, and a run
+ * whose input topic does not exist is not started (logged as an error). It keeps the positions of each binner's resets, and
  * hands them back when a binner restarts, so a restart does not count again what a reset removed.
  *
  * @module
  */
 import type { Position } from "../../protocols/broker.ts";
-import type { BinnerProtocol, ControlProtocol, RunPlan } from "../../protocols/histogrammer.ts";
+import type { BinnerConfig, BinnerProtocol, ControlProtocol, RunPlan } from "../../protocols/histogrammer.ts";
 import type { Log } from "../cli/log.ts";
+import { BrokerAdmin } from "../broker/admin.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import { runChildId, runTree } from "./tree.ts";
 
@@ -52,6 +54,11 @@ export class RunManager {
     const runs = this.system.supervisor(`${this.base}/runs`);
     for (const [i, binner] of plan.binners.entries()) {
       const id = runChildId(plan.seq, i);
+      const missing = await this.#prepareTopics(binner);
+      if (missing.length) {
+        this.log("error", `${this.base}/runs/${id}`, `not started: no input topic ${missing.join(", ")}`);
+        continue;
+      }
       await runs.startChild(runTree(id, binner));
       this.#runs.add(id);
       const ref = this.#binner(id);
@@ -64,6 +71,19 @@ export class RunManager {
       // its first hello came before this listener: answer it now (a second restore is harmless)
       ref.send({ type: "restore", resetAt: [] });
       this.log("info", ref.path, `counting ${binner.histograms.map((h) => h.id || h.type).join(", ")}`);
+    }
+  }
+
+  /** Creates the missing output topics; returns the input topics that do not exist. */
+  async #prepareTopics(binner: BinnerConfig): Promise<string[]> {
+    const admin = await BrokerAdmin.connect(binner.connection);
+    try {
+      await admin.createTopics([...new Set(binner.histograms.map((h) => h.topic))].map((topic) => ({ topic })));
+      const inputs = [...new Set(binner.histograms.flatMap((h) => h.dataTopics))];
+      const exists = await Promise.all(inputs.map((t) => admin.topicExists(t)));
+      return inputs.filter((_, i) => !exists[i]);
+    } finally {
+      await admin.close();
     }
   }
 
