@@ -11,8 +11,9 @@
  *   y = ⌊i / width⌋; published with shape `[width, height]` (x is the slow axis), as just-bin-it does.
  * - **roihist**: rows of `width` ids starting at each of `left_edges`; shape `[width, rows]`.
  *
- * A bin index is estimated as numpy estimates it, `⌊(x − lo) / (hi − lo) · n⌋`, and corrected by one step against the
- * float64 edges, so every event lands in the bin numpy puts it in, edges that are not whole numbers included.
+ * A bin index is estimated as `⌊(x − lo) · n / (hi − lo)⌋` (one multiplication) and corrected by one step against the
+ * float64 edges, as numpy corrects its own estimate, so every event lands in the bin whose edges hold it, the bin numpy
+ * puts it in, edges that are not whole numbers included.
  *
  * @module
  */
@@ -60,12 +61,13 @@ class Linear {
   readonly edges: Float64Array;
   readonly lo: number;
   readonly hi: number;
-  readonly span: number;
+  /** bins per unit: n / (hi − lo). */
+  readonly scale: number;
   constructor(lo: number, hi: number, readonly n: number) {
     this.edges = linearEdges(lo, hi, n);
     this.lo = this.edges[0];
     this.hi = this.edges[n];
-    this.span = this.hi - this.lo;
+    this.scale = n / (this.hi - this.lo);
   }
 }
 
@@ -100,7 +102,7 @@ class Hist1d implements Histogram {
   }
   add(tof: Values, det: Values | undefined, n: number): number {
     const bins = this.#bins, edges = this.#tof.edges, nb = this.#tof.n, last = nb - 1;
-    const lo = this.#tof.lo, hi = this.#tof.hi, span = this.#tof.span;
+    const lo = this.#tof.lo, hi = this.#tof.hi, scale = this.#tof.scale;
     const dl = this.spec.detRange?.[0] ?? -Infinity, dh = this.spec.detRange?.[1] ?? Infinity;
     const filter = this.spec.detRange !== undefined;
     let counted = 0;
@@ -111,7 +113,7 @@ class Hist1d implements Histogram {
         const d = det![i];
         if (d < dl || d > dh) continue;
       }
-      let b = ((x - lo) / span * nb) | 0;
+      let b = ((x - lo) * scale) | 0;
       if (b > last) b = last;
       if (x < edges[b]) b--;
       else if (b < last && x >= edges[b + 1]) b++;
@@ -150,18 +152,18 @@ class Hist2d implements Histogram {
   add(tof: Values, det: Values | undefined, n: number): number {
     const bins = this.#bins;
     const te = this.#tof.edges, tn = this.#tof.n, tLast = tn - 1, tlo = this.#tof.lo, thi = this.#tof.hi;
-    const tspan = this.#tof.span;
+    const ts = this.#tof.scale;
     const de = this.#det.edges, dn = this.#det.n, dLast = dn - 1, dlo = this.#det.lo, dhi = this.#det.hi;
-    const dspan = this.#det.span;
+    const ds = this.#det.scale;
     let counted = 0;
     for (let i = 0; i < n; i++) {
       const x = tof[i], y = det![i];
       if (x < tlo || x > thi || y < dlo || y > dhi) continue;
-      let a = ((x - tlo) / tspan * tn) | 0;
+      let a = ((x - tlo) * ts) | 0;
       if (a > tLast) a = tLast;
       if (x < te[a]) a--;
       else if (a < tLast && x >= te[a + 1]) a++;
-      let b = ((y - dlo) / dspan * dn) | 0;
+      let b = ((y - dlo) * ds) | 0;
       if (b > dLast) b = dLast;
       if (y < de[b]) b--;
       else if (b < dLast && y >= de[b + 1]) b++;
