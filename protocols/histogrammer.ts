@@ -72,6 +72,9 @@ export interface BinnerStats {
   /** records seen again after a consumer restart, recognised by their offsets and skipped. */
   duplicates: number;
   published: number;
+  /** wall-clock ms when the first and the newest message were counted (0: none yet). */
+  firstCountedMs: number;
+  lastCountedMs: number;
   state: "INITIALISED" | "COUNTING" | "FINISHED" | "ERROR";
 }
 
@@ -135,4 +138,15 @@ export interface ControlProtocol {
     | { type: "stop" }
     | { type: "log"; level: "info" | "warn" | "error"; message: string };
   ports: { batches: ConsumerLink; records: ProducerLink };
+}
+
+/** The histogrammer benchmark's sender (`scripts/bench/support/ev44_sender.ts`): produces ev44 through an outbox. */
+export interface Ev44SenderProtocol {
+  in: None;
+  requests: {
+    /** produces `messages` ev44 messages of `events` random events each; replies once all are acknowledged. */
+    run: { request: { topic: string; messages: number; events: number }; reply: { ms: number; failed: number } };
+  };
+  out: None;
+  ports: { records: ProducerLink };
 }

@@ -78,6 +78,8 @@ export default defineActor<BinnerProtocol, BinnerConfig, State>({
         outsideWindow: 0,
         duplicates: 0,
         published: 0,
+        firstCountedMs: 0,
+        lastCountedMs: 0,
         state: "INITIALISED",
       },
     };
@@ -178,6 +180,8 @@ function onBatch(state: State, ctx: Ctx, batch: InboxBatch): void {
       state.stats.events += counted;
     }
     state.stats.state = "COUNTING";
+    state.stats.lastCountedMs = Date.now();
+    state.stats.firstCountedMs ||= state.stats.lastCountedMs;
   }
   if (past) {
     void finish(state).then(() => ctx.emit({ type: "finished" }));
