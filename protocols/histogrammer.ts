@@ -59,6 +59,8 @@ export interface BinnerConfig {
   publishMs: number;
   /** wall-clock leeway after `stopMs` with no data before finishing. @default 5000 */
   leewayMs?: number;
+  /** why this input cannot be counted: the binner publishes ERROR once and finishes (the run has no consumer). */
+  error?: string;
 }
 
 /** Figures of a binner. */

@@ -7,6 +7,8 @@
  * - **Window.** Records whose Kafka timestamp is before `startMs` are skipped; one after `stopMs` is skipped and
  *   finishes the histograms (after the rest of its batch). With no data and the wall clock past `stopMs` + leeway
  *   (once the consumer reached the end of the topic), they finish too.
+ * - **Error.** A binner configured with an `error` (its input topic does not exist) publishes each histogram once
+ *   with state ERROR and the `error_message`; `finish` then waits for Kafka's acknowledgement.
  * - **Exact after a crash.** A restarted binner starts from zero, and its new inbox makes the consumer read the window
  *   again from `startMs` (the consumer starts afresh when its downstream restarts), so the counts come back exactly.
  *   Offsets already counted by this incarnation are skipped, so a consumer restart counts nothing twice. A
@@ -83,6 +85,14 @@ export default defineActor<BinnerProtocol, BinnerConfig, State>({
         state: "INITIALISED",
       },
     };
+    if (config.error !== undefined) {
+      // a run that cannot count (its input is missing): one ERROR message per histogram, as just-bin-it sends
+      for (const s of state.slots) s.state = "ERROR";
+      state.finished = true;
+      state.stats.state = "ERROR";
+      publish(state);
+      return state;
+    }
     state.restored = new Promise((resolve) => state.restore = resolve);
     ctx.emit({ type: "hello" });
     new ConsumerInbox(ctx.port("batches"), {
@@ -115,7 +125,10 @@ export default defineActor<BinnerProtocol, BinnerConfig, State>({
       await finish(state);
       return null;
     },
-    stats: (state) => ({ ...state.stats, state: state.finished ? "FINISHED" : state.stats.state }),
+    stats: (state) => ({
+      ...state.stats,
+      state: state.finished && !state.config.error ? "FINISHED" : state.stats.state,
+    }),
   },
   async terminate(state) {
     clearInterval(state.timer);
@@ -225,6 +238,7 @@ function publish(state: State): void {
       sum: s.sum,
       diff: s.diff,
       rate: s.rate,
+      ...(s.state === "ERROR" ? { error_message: config.error } : {}),
     };
     const record: ProduceRecord = {
       topic: s.h.spec.topic,

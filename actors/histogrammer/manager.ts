@@ -2,8 +2,8 @@
  * The run manager: the part of the histogrammer on the main thread, next to the supervisors, because it starts and
  * stops children (as the file writer's job manager does). On the command actor's notices it starts one subtree per
  * input of a `config` under `runs` (after finishing the previous config's, as just-bin-it does), passes
- * `reset_counts` to every binner, and finishes them all on `stop`. It creates missing output topics first, and a run
- * whose input topic does not exist is not started (logged as an error). It keeps the positions of each binner's resets, and
+ * `reset_counts` to every binner, and finishes them all on `stop`. It creates missing output topics first; a run whose
+ * input topic does not exist only publishes its histograms once with state ERROR (as just-bin-it does). It keeps the positions of each binner's resets, and
  * hands them back when a binner restarts, so a restart does not count again what a reset removed.
  *
  * @module
@@ -52,12 +52,15 @@ export class RunManager {
 
   async #start(plan: RunPlan): Promise<void> {
     const runs = this.system.supervisor(`${this.base}/runs`);
-    for (const [i, binner] of plan.binners.entries()) {
+    for (let [i, binner] of plan.binners.entries()) {
       const id = runChildId(plan.seq, i);
       const missing = await this.#prepareTopics(binner);
       if (missing.length) {
-        this.log("error", `${this.base}/runs/${id}`, `not started: no input topic ${missing.join(", ")}`);
-        continue;
+        binner = {
+          ...binner,
+          error: `Cannot read ${missing.join(", ")}: no such topic on ${binner.connection.brokers}`,
+        };
+        this.log("error", `${this.base}/runs/${id}`, binner.error!);
       }
       await runs.startChild(runTree(id, binner));
       this.#runs.add(id);
@@ -68,6 +71,12 @@ export class RunManager {
         else if (m.type === "log") this.log(m.level, ref.path, m.message);
         else this.#chain = this.#chain.then(() => this.#remove(id));
       });
+      if (binner.error !== undefined) {
+        // it published its ERROR messages at start: remove the run once Kafka has them
+        await ref.request("finish", null, { timeoutMs: 10_000 }).catch(() => {});
+        await this.#remove(id);
+        continue;
+      }
       // its first hello came before this listener: answer it now (a second restore is harmless)
       ref.send({ type: "restore", resetAt: [] });
       this.log("info", ref.path, `counting ${binner.histograms.map((h) => h.id || h.type).join(", ")}`);

@@ -20,7 +20,7 @@ import type { ConnectionOptions } from "../../protocols/broker.ts";
 import type { BinnerConfig, ControlConfig } from "../../protocols/histogrammer.ts";
 import type { ConsumerConfig } from "../broker/consumer.ts";
 import type { ProducerConfig } from "../broker/producer.ts";
-import type { SupervisorSpec } from "../runtime/child_spec.ts";
+import type { ActorSpec, SupervisorSpec } from "../runtime/child_spec.ts";
 
 const HERE = new URL("./", import.meta.url);
 const BROKER = new URL("../broker/", import.meta.url);
@@ -59,9 +59,20 @@ export function runChildId(seq: number, index: number): string {
   return `run${seq}-${index}`;
 }
 
-/** The subtree that counts one input. */
+/** The subtree that counts one input (without a consumer when the binner only reports an error). */
 export function runTree(id: string, binner: BinnerConfig): SupervisorSpec {
   const topics = [...new Set(binner.histograms.flatMap((h) => h.dataTopics))];
+  const data: ActorSpec = {
+    id: "data",
+    module: new URL("consumer.ts", BROKER),
+    config: {
+      connection: binner.connection,
+      topics: topics.map((topic) => ({ topic })),
+      start: { timestampMs: binner.startMs },
+      maxBytesPerPartition: 8 * 1024 * 1024,
+    } satisfies ConsumerConfig,
+  };
+  const reads = binner.error === undefined;
   return {
     id,
     strategy: "oneForOne",
@@ -75,20 +86,11 @@ export function runTree(id: string, binner: BinnerConfig): SupervisorSpec {
         config: { connection: binner.connection } satisfies ProducerConfig,
       },
       { id: "binner", module: new URL("binner.ts", HERE), config: binner, shutdownMs: 3000 },
-      {
-        id: "data",
-        module: new URL("consumer.ts", BROKER),
-        config: {
-          connection: binner.connection,
-          topics: topics.map((topic) => ({ topic })),
-          start: { timestampMs: binner.startMs },
-          maxBytesPerPartition: 8 * 1024 * 1024,
-        } satisfies ConsumerConfig,
-      },
+      ...(reads ? [data] : []),
     ],
     channels: [
       { name: "records", between: ["binner", "producer"] },
-      { name: "batches", between: ["data", "binner"] },
+      ...(reads ? [{ name: "batches", between: ["data", "binner"] as [string, string] }] : []),
     ],
   };
 }

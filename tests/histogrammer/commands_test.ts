@@ -130,6 +130,19 @@ Deno.test("histogrammer: bad commands, start/stop, interval and heartbeats on a 
       assert.ok(outs.length >= 2, "published while running and once more when finished");
     });
 
+    await t.step(
+      "an input topic that does not exist: ACK, then the histogram in state ERROR with the reason",
+      async () => {
+        const missing = { ...hist("missing"), data_topics: ["no_such_topic_here"] };
+        await rig.command({ cmd: "config", msg_id: "m", input_schema: "ev44", histograms: [missing] });
+        assert.equal((await rig.response("m")).response, "ACK");
+        const outs = await eventually("ERROR", () => outputsOf(rig, "missing"), (o) => o.length > 0);
+        assert.equal(outs[0].info.state, "ERROR");
+        assert.match(outs[0].info.error_message, /no_such_topic_here/);
+        await eventually("the run removed", () => rig.manager.running, (runs) => runs.length === 0);
+      },
+    );
+
     await t.step("x5f2 heartbeats: just-bin-it's service id and an empty status", async () => {
       const beats = await eventually("heartbeats", () => rig.seen(rig.topics.heartbeat), (b) => b.length >= 3);
       const m = x5f2.decode(beats[0].value);
