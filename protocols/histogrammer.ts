@@ -104,8 +104,6 @@ export interface BinnerProtocol {
 
 /** A checked `config` command, split into what each binner runs. */
 export interface RunPlan {
-  /** a number unique in this process, for the subtree ids. */
-  seq: number;
   binners: BinnerConfig[];
 }
 

@@ -20,7 +20,6 @@ interface State {
   config: ControlConfig;
   outbox: ProducerOutbox;
   timer: ReturnType<typeof setInterval> | undefined;
-  seq: number;
   stats: ControlStats;
 }
 
@@ -32,7 +31,6 @@ export default defineActor<ControlProtocol, ControlConfig, State>({
       config,
       outbox: new ProducerOutbox(ctx.port("records")),
       timer: undefined,
-      seq: 0,
       stats: { commands: 0, acked: 0, rejected: 0, heartbeats: 0 },
     };
     new ConsumerInbox(ctx.port("batches"), {
@@ -61,7 +59,7 @@ function onCommand(state: State, ctx: Ctx, text: string): void {
   try {
     const command = parseCommand(text, now);
     if (command.cmd === "config") {
-      ctx.emit({ type: "run", plan: { seq: ++state.seq, binners: plan(state, command, now) } });
+      ctx.emit({ type: "run", plan: { binners: plan(state, command, now) } });
     } else if (command.cmd === "reset_counts") ctx.emit({ type: "reset" });
     else ctx.emit({ type: "stop" });
     state.stats.acked++;

@@ -21,6 +21,8 @@ export class RunManager {
   readonly #runs = new Set<string>();
   readonly #resetAt = new Map<string, Position[]>();
   #chain: Promise<void> = Promise.resolve();
+  /** configs started so far, for the subtree ids. */
+  #seq = 0;
 
   /** @param base the histogrammer subtree's path, e.g. `root/histogrammer`. */
   constructor(readonly system: ActorSystem, readonly base: string, readonly log: Log) {
@@ -52,8 +54,9 @@ export class RunManager {
 
   async #start(plan: RunPlan): Promise<void> {
     const runs = this.system.supervisor(`${this.base}/runs`);
+    const seq = ++this.#seq;
     for (let [i, binner] of plan.binners.entries()) {
-      const id = runChildId(plan.seq, i);
+      const id = runChildId(seq, i);
       const missing = await this.#prepareTopics(binner);
       if (missing.length) {
         binner = {

@@ -51,7 +51,7 @@ export function histogramMessage(
         ...common,
         current_shape: h.shape,
         data_type: "ArrayULong",
-        data: { value: BigUint64Array.from(counts, (c) => BigInt(c)) },
+        data: { value: new BigUint64Array(int64(counts).buffer) },
       });
   }
   return h.float
@@ -60,8 +60,19 @@ export function histogramMessage(
       ...common,
       current_shape: h.shape,
       data_type: "ArrayLong",
-      data: { value: BigInt64Array.from(counts, (c) => BigInt(c)) },
+      data: { value: int64(counts) },
     });
+}
+
+/** Whole counts (below 2^53) as int64, written as two 32-bit halves (no BigInt per bin). */
+function int64(counts: Float64Array): BigInt64Array {
+  const out = new BigInt64Array(counts.length), words = new Uint32Array(out.buffer);
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i];
+    words[2 * i] = c % 4294967296; // little-endian: low word first
+    words[2 * i + 1] = Math.floor(c / 4294967296);
+  }
+  return out;
 }
 
 /**
@@ -74,7 +85,7 @@ function da00Message(h: Histogram, nowNs: bigint): Uint8Array {
   const axes = image ? [h.axes[1], h.axes[0]] : h.axes;
   const shape = image ? [h.shape[1], h.shape[0]] : h.shape;
   const counts = image ? h.image() : h.counts();
-  const signal = BigInt64Array.from(counts, (c) => BigInt(c));
+  const signal = int64(counts);
   return da00.encode({
     source_name: h.spec.id || "just-bin-it",
     timestamp: nowNs,

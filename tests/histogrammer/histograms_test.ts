@@ -5,7 +5,10 @@
 import assert from "node:assert/strict";
 import type { HistogramSpec } from "../../protocols/histogrammer.ts";
 import { CommandError, parseCommand } from "../../actors/histogrammer/commands.ts";
-import { createHistogram, linearEdges } from "../../actors/histogrammer/histograms.ts";
+import { createHistogram, type Histogram, linearEdges } from "../../actors/histogrammer/histograms.ts";
+import { histogramMessage } from "../../actors/histogrammer/output.ts";
+import { da00 } from "../../schemas/da00/codec.ts";
+import { hs01 } from "../../schemas/hs01/codec.ts";
 
 const base = { dataBrokers: ["b:9092"], dataTopics: ["t"], topic: "o", source: "", id: "" };
 const bin = (spec: HistogramSpec, tof: number[], det: number[] = []) => {
@@ -75,4 +78,24 @@ Deno.test("commands: just-bin-it's defaults, interval, and refusals", () => {
     { cmd: "config", histograms: [{ ...h, type: "dethist", det_range: [1, 2], width: 1e5, height: 1e5 }] },
     /bins/,
   );
+});
+
+Deno.test("hs01/da00 int64 counts are exact above 2^32", () => {
+  const counts = Float64Array.from([0, 1, 2 ** 32 + 5, 2 ** 53 - 1]);
+  const h: Histogram = {
+    spec: { ...base, type: "hist1d", tofRange: [0, 4], numBins: [4] },
+    shape: [4],
+    axes: [{ name: "tof", edges: linearEdges(0, 4, 4), unit: "ns" }],
+    float: false,
+    add: () => 0,
+    counts: () => counts,
+    reset: () => {},
+  };
+  const info = { id: "", state: "COUNTING" as const, last_pulse_time: 0, sum: 0, diff: 0, rate: 0 };
+  const m = hs01.decode(histogramMessage("hs01", h, info, 1n));
+  assert.ok(m.data_type === "ArrayLong");
+  assert.deepEqual(Array.from(m.data.value!), [0n, 1n, 2n ** 32n + 5n, 2n ** 53n - 1n]);
+  const d = da00.decode(histogramMessage("da00", h, info, 1n));
+  const signal = d.data.find((v) => v.name === "signal")!;
+  assert.deepEqual(Array.from(new BigInt64Array(signal.data.slice().buffer)), [0n, 1n, 2n ** 32n + 5n, 2n ** 53n - 1n]);
 });
