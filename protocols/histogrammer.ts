@@ -150,3 +150,16 @@ export interface Ev44SenderProtocol {
   out: None;
   ports: { records: ProducerLink };
 }
+
+/** The client actor of `nxflow histogrammer --send` (`actors/histogrammer/client.ts`). */
+export interface ClientProtocol {
+  in: None;
+  requests: {
+    /** produces one command text; replies once Kafka acknowledged it (or with the reason it could not). */
+    send: { request: { topic: string; text: string }; reply: { error?: string } };
+    /** the texts read from the response topic so far. */
+    responses: { request: null; reply: string[] };
+  };
+  out: None;
+  ports: { records: ProducerLink; batches: ConsumerLink };
+}

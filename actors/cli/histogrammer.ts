@@ -8,10 +8,15 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import type { ConnectionOptions } from "../../protocols/broker.ts";
+import type { ClientProtocol } from "../../protocols/histogrammer.ts";
 import { causeOf } from "../broker/admin.ts";
+import type { ConsumerConfig } from "../broker/consumer.ts";
+import type { ProducerConfig } from "../broker/producer.ts";
+import type { SupervisorSpec } from "../runtime/child_spec.ts";
+import { ActorSystem } from "../runtime/system.ts";
 import { HISTOGRAMMER_DEFAULTS as d, HISTOGRAMMER_FLAGS, histogrammerFlagsToSection } from "../histogrammer/role.ts";
 import { type Command, UsageError } from "./command.ts";
-import { converse, JOB_EXIT } from "./job_watch.ts";
 import { checkKafkaSection, connectKafka, KAFKA_DEFAULTS } from "./kafka_config.ts";
 import { runStart } from "./start.ts";
 
@@ -88,36 +93,75 @@ async function send(args: string[]): Promise<number> {
   if (!command || typeof command !== "object" || Array.isArray(command)) {
     throw new UsageError("--send must be a JSON object");
   }
-  const msgId = String(command.msg_id ?? crypto.randomUUID());
   const timeoutMs = Number(values["timeout-ms"]);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new UsageError("--timeout-ms takes whole milliseconds");
   const kafka = { ...KAFKA_DEFAULTS, clientId: "nxflow-histogrammer-client" };
   if (values.brokers) kafka.brokers = values.brokers.split(",").map((b) => b.trim()).filter(Boolean);
+  const msgId = String(command.msg_id ?? crypto.randomUUID());
+  const text = JSON.stringify({ ...command, msg_id: msgId });
   try {
     const connection = await connectKafka(checkKafkaSection(kafka, "the command line"), (line) => {
       console.error(`nxflow histogrammer: ${line}`);
     });
-    const text = JSON.stringify({ ...command, msg_id: msgId });
-    console.log(`sent to ${values["config-topic"]}: ${text}`);
-    return await converse(connection, {
-      topic: values["config-topic"]!,
-      value: new TextEncoder().encode(text),
-      read: { topics: [values["response-topic"]!], require: values["config-topic"] },
-      timeoutMs,
-      noAnswer: `: is a histogrammer reading ${values["config-topic"]}?`,
-    }, (bytes) => {
-      let r: { msg_id?: unknown; response?: string; message?: string };
-      try {
-        r = JSON.parse(new TextDecoder().decode(bytes));
-      } catch {
-        return {};
+    const system = await ActorSystem.start(clientTree(connection, values["response-topic"]!, Date.now()));
+    try {
+      const client = system.ref<ClientProtocol>("client");
+      const sent = await client.request("send", { topic: values["config-topic"]!, text }, { timeoutMs });
+      if (sent.error) throw new Error(`cannot send to ${values["config-topic"]}: ${sent.error}`);
+      console.log(`sent to ${values["config-topic"]}: ${text}`);
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        for (const t of await client.request("responses", null)) {
+          const r = parseResponse(t);
+          if (r?.msg_id !== msgId) continue;
+          console.log(`${r.response}${r.message ? `: ${r.message}` : ""}`);
+          return r.response === "ACK" ? 0 : 1;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      if (r.msg_id !== msgId) return {};
-      const line = `${r.response}${r.message ? `: ${r.message}` : ""}`;
-      return { line, exitCode: r.response === "ACK" ? JOB_EXIT.ok : JOB_EXIT.failed };
-    });
+      console.error(
+        `nxflow histogrammer: no response on ${values["response-topic"]} within ${timeoutMs} ms: ` +
+          `is a histogrammer reading ${values["config-topic"]}?`,
+      );
+      return 3;
+    } finally {
+      await system.stop();
+    }
   } catch (error) {
     console.error(`nxflow histogrammer: ${causeOf(error)}`);
-    return JOB_EXIT.failed;
+    return 1;
   }
+}
+
+function parseResponse(text: string): { msg_id?: unknown; response?: string; message?: string } | null {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** The client's actors: a producer, a consumer of the response topic from `fromMs`, and the client between them. */
+function clientTree(connection: ConnectionOptions, responseTopic: string, fromMs: number): SupervisorSpec {
+  const broker = new URL("../broker/", import.meta.url);
+  return {
+    id: "root",
+    children: [
+      { id: "producer", module: new URL("producer.ts", broker), config: { connection } satisfies ProducerConfig },
+      {
+        id: "responses",
+        module: new URL("consumer.ts", broker),
+        config: {
+          connection,
+          topics: [{ topic: responseTopic }],
+          start: { timestampMs: fromMs },
+        } satisfies ConsumerConfig,
+      },
+      { id: "client", module: new URL("../histogrammer/client.ts", import.meta.url) },
+    ],
+    channels: [
+      { name: "records", between: ["client", "producer"] },
+      { name: "batches", between: ["responses", "client"] },
+    ],
+  };
 }
