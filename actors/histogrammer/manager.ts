@@ -41,7 +41,13 @@ export class RunManager {
 
   async #act(m: Exclude<ControlProtocol["out"], { type: "log" }>): Promise<void> {
     if (m.type === "reset") {
-      for (const id of this.#runs) this.#binner(id).send({ type: "reset" });
+      for (const id of this.#runs) {
+        try {
+          this.#binner(id).send({ type: "reset" });
+        } catch (error) {
+          this.log("warn", `${this.base}/runs/${id}`, `cannot reset: ${(error as Error).message}`);
+        }
+      }
       return;
     }
     await this.#finishAll();
@@ -99,11 +105,14 @@ export class RunManager {
     }
   }
 
+  /** Publishes the final histograms of every run and removes them (also runs whose subtree already gave up). */
   async #finishAll(): Promise<void> {
     await Promise.all([...this.#runs].map(async (id) => {
-      await this.#binner(id).request("finish", null, { timeoutMs: 10_000 }).catch((error) =>
-        this.log("warn", `${this.base}/runs/${id}`, `no final histograms: ${(error as Error).message}`)
-      );
+      try {
+        await this.#binner(id).request("finish", null, { timeoutMs: 10_000 });
+      } catch (error) {
+        this.log("warn", `${this.base}/runs/${id}`, `no final histograms: ${(error as Error).message}`);
+      }
       await this.#remove(id);
     }));
   }
@@ -111,6 +120,6 @@ export class RunManager {
   async #remove(id: string): Promise<void> {
     if (!this.#runs.delete(id)) return;
     this.#resetAt.delete(id);
-    await this.system.supervisor(`${this.base}/runs`).stopChild(id);
+    await this.system.supervisor(`${this.base}/runs`).stopChild(id).catch(() => false);
   }
 }
