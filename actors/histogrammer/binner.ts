@@ -36,9 +36,9 @@ interface Slot {
   state: HistogramState;
   sum: number;
   diff: number;
-  lastPulseNs: number;
+  lastPulseNs: bigint;
   /** pulse time at the previous publication, for `rate`. */
-  pulseAtPublishNs: number;
+  pulseAtPublishNs: bigint;
   rate: number;
 }
 
@@ -149,8 +149,8 @@ function slotOf(spec: HistogramSpec): Slot {
     state: "INITIALISED",
     sum: 0,
     diff: 0,
-    lastPulseNs: 0,
-    pulseAtPublishNs: 0,
+    lastPulseNs: 0n,
+    pulseAtPublishNs: 0n,
     rate: 0,
   };
 }
@@ -227,7 +227,7 @@ function publish(state: State): void {
   const now = Date.now();
   const { config } = state;
   for (const s of state.slots) {
-    const dt = (s.lastPulseNs - s.pulseAtPublishNs) / 1e9;
+    const dt = Number(s.lastPulseNs - s.pulseAtPublishNs) / 1e9;
     if (s.diff > 0 && dt > 0) s.rate = s.diff / dt;
     const info: HistogramInfo = {
       id: s.h.spec.id,

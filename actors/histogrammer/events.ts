@@ -15,8 +15,8 @@ export interface Events {
   tof: Values;
   /** may be shorter than `tof` (empty in monitor messages): histograms of ids count only events that have one. */
   det: Values;
-  /** ns since the epoch; 0 when the message has none. */
-  pulseNs: number;
+  /** ns since the epoch (exact); 0 when the message has none. */
+  pulseNs: bigint;
 }
 
 const EMPTY = new Int32Array(0);
@@ -26,10 +26,10 @@ export function decodeEvents(schema: InputSchema, bytes: Uint8Array): Events {
   if (schema === "ev44") {
     const m = ev44.decode(bytes);
     const tof = m.time_of_flight ?? EMPTY, det = m.pixel_id ?? EMPTY;
-    const pulse = m.reference_time.length ? Number(m.reference_time[0]) : 0;
+    const pulse = m.reference_time.length ? m.reference_time[0] : 0n;
     return { source: m.source_name, tof, det, pulseNs: pulse };
   }
   const m = ev42.decode(bytes);
   const tof = m.time_of_flight ?? new Uint32Array(0), det = m.detector_id ?? new Uint32Array(0);
-  return { source: m.source_name ?? "", tof, det, pulseNs: Number(m.pulse_time) };
+  return { source: m.source_name ?? "", tof, det, pulseNs: m.pulse_time };
 }

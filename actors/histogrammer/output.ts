@@ -21,8 +21,8 @@ export interface HistogramInfo {
   start?: number;
   stop?: number;
   state: HistogramState;
-  /** ns: the reference time of the newest message counted. */
-  last_pulse_time: number;
+  /** ns: the reference time of the newest message counted (written as an exact JSON integer). */
+  last_pulse_time: bigint;
   sum: number;
   diff: number;
   rate: number;
@@ -43,7 +43,7 @@ export function histogramMessage(
     bin_boundaries_type: "ArrayDouble" as const,
     bin_boundaries: { value: a.edges },
   }));
-  const common = { source: "just-bin-it", timestamp: nowNs, dim_metadata: dims, info: JSON.stringify(info) };
+  const common = { source: "just-bin-it", timestamp: nowNs, dim_metadata: dims, info: infoJson(info) };
   if (schema === "hs00") {
     return h.float
       ? hs00.encode({ ...common, current_shape: h.shape, data_type: "ArrayDouble", data: { value: counts } })
@@ -62,6 +62,11 @@ export function histogramMessage(
       data_type: "ArrayLong",
       data: { value: int64(counts) },
     });
+}
+
+/** The info as JSON, its 64-bit integers exact. */
+export function infoJson(info: HistogramInfo): string {
+  return JSON.stringify(info, (_k, v) => typeof v === "bigint" ? `\u0000${v}` : v).replace(/"\\u0000(-?\d+)"/g, "$1");
 }
 
 /** Whole counts (below 2^53) as int64, written as two 32-bit halves (no BigInt per bin). */

@@ -91,7 +91,7 @@ Deno.test("hs01/da00 int64 counts are exact above 2^32", () => {
     counts: () => counts,
     reset: () => {},
   };
-  const info = { id: "", state: "COUNTING" as const, last_pulse_time: 0, sum: 0, diff: 0, rate: 0 };
+  const info = { id: "", state: "COUNTING" as const, last_pulse_time: 0n, sum: 0, diff: 0, rate: 0 };
   const m = hs01.decode(histogramMessage("hs01", h, info, 1n));
   assert.ok(m.data_type === "ArrayLong");
   assert.deepEqual(Array.from(m.data.value!), [0n, 1n, 2n ** 32n + 5n, 2n ** 53n - 1n]);
