@@ -2,7 +2,7 @@
  * Crashes mid-count leave the final counts exact, against a real Kafka: the binner (which holds the counts) and the
  * data consumer are crashed by the runtime's fault injection while events arrive; the FINISHED histograms still equal
  * numpy's of every event produced, once each. A binner crash after a `reset_counts` does not bring back what the
- * reset removed.
+ * reset removed. A crash of the command actor leaves the running histograms alone.
  */
 import assert from "node:assert/strict";
 import { hs01 } from "../../schemas/hs01/codec.ts";
@@ -123,6 +123,28 @@ Deno.test("histogrammer: crashes mid-count leave the final counts exact", async 
       );
       await finishAndCheck("reset", all[0], all[1]);
     });
+
+    await t.step(
+      "a crash of the command actor: the running histograms go on, and commands are answered again",
+      async () => {
+        const path = await run("ctl");
+        const [tof] = await produce(rig, 40, 3);
+        await eventually("counted", () => newest(rig), (f) => f.get("tof-ctl")?.sum === counted(tof));
+        rig.system.inject("root/histogrammer/control", "crash");
+        await eventually(
+          "restarted",
+          () => rig.logs,
+          (l) => l.some((x) => x.includes("exited root/histogrammer/control crash")),
+        );
+        await rig.listening();
+        const [tof2] = await produce(rig, 41, 3);
+        assert.deepEqual(rig.manager.running, [path.split("/").at(-1)]);
+        await eventually("counted on", () => newest(rig), (f) => f.get("tof-ctl")?.sum === counted([...tof, ...tof2]));
+        await rig.command({ cmd: "reset_counts", msg_id: "after-crash" });
+        assert.equal((await rig.response("after-crash")).response, "ACK");
+        await eventually("reset", () => newest(rig), (f) => f.get("tof-ctl")?.sum === 0);
+      },
+    );
   } finally {
     await rig.stop();
     await kafka.stop();

@@ -30,6 +30,8 @@ export interface Rig {
   /** topic names of this rig: commands, responses, heartbeat, events (2 partitions), out, out2. */
   topics: { commands: string; responses: string; heartbeat: string; events: string; out: string; out2: string };
   logs: string[];
+  /** Pings until the command actor answers: it reads the config topic from its end (again after a restart). */
+  listening(): Promise<void>;
   /** Produces a command (an object is JSON-encoded; a string is sent as is). */
   command(body: unknown): Promise<void>;
   /** Produces event messages to the events topic. */
@@ -111,16 +113,21 @@ export async function startRig(connection: ConnectionOptions, publishMs = 300): 
   const command = async (text: string): Promise<void> =>
     void await probe.request("produce", { topic: topics.commands, value: new TextEncoder().encode(text) });
   let pings = 0;
-  await eventually(
-    "an answer to a ping",
-    async () => {
-      await command(JSON.stringify({ cmd: "ping", msg_id: `ping-${pings++}` }));
-      await new Promise((r) => setTimeout(r, 500));
-      return await responses();
-    },
-    (r) => r.length > 0,
-    60_000,
-  );
+  const listening = async () => {
+    const answered = (r: { msg_id: string }[]) => r.filter((x) => x.msg_id.startsWith("ping-")).length;
+    const before = answered(await responses());
+    await eventually(
+      "an answer to a ping",
+      async () => {
+        await command(JSON.stringify({ cmd: "ping", msg_id: `ping-${pings++}` }));
+        await new Promise((r) => setTimeout(r, 500));
+        return await responses();
+      },
+      (r) => answered(r) > before,
+      60_000,
+    );
+  };
+  await listening();
   return {
     system,
     probe,
@@ -128,6 +135,7 @@ export async function startRig(connection: ConnectionOptions, publishMs = 300): 
     connection,
     topics,
     logs,
+    listening,
     command: (body) => command(typeof body === "string" ? body : JSON.stringify(body)),
     async produce(records) {
       await probe.request("produceMany", records.map((r) => ({ topic: topics.events, ...r })));
