@@ -14,6 +14,7 @@ import { demo } from "./demo/role.ts";
 import { efu } from "./efu/role.ts";
 import { forwarder } from "./forwarder/role.ts";
 import { sim } from "./sim/role.ts";
+import { histogrammer } from "./histogrammer/role.ts";
 import { writer } from "./writer/role.ts";
 
 /** A role of the `start` command. */
@@ -41,4 +42,5 @@ export const ROLES: readonly Role<never>[] = [
   forwarder as Role<never>,
   writer as Role<never>,
   sim as Role<never>,
+  histogrammer as Role<never>,
 ];

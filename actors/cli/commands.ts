@@ -11,6 +11,7 @@ import { efuCommand } from "./efu.ts";
 import { encode } from "./encode.ts";
 import { forwarderCommand } from "./forwarder.ts";
 import { forwarderConfigCommand } from "./forwarder_config.ts";
+import { histogrammerCommand } from "./histogrammer.ts";
 import { inspect } from "./inspect.ts";
 import { jobCommand } from "./job.ts";
 import { readoutGen } from "./readout_gen.ts";
@@ -31,4 +32,5 @@ export const COMMANDS: readonly Command[] = [
   jobCommand,
   writerCommand,
   simCommand,
+  histogrammerCommand,
 ];
