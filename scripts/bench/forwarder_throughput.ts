@@ -91,6 +91,7 @@ try {
     groups: GROUPS,
     serviceId: "bench",
     ca: ioc.client,
+    pva: { addrList: "127.0.0.1:9" },
     streams,
     version: "bench",
   }));

@@ -24,14 +24,14 @@ function nxflow(args: string[], output: "piped" | "null" = "piped", command = "f
 Deno.test("nxflow forwarder rejects bad options and a bad streams file with exit code 2", async () => {
   const file = await Deno.makeTempFile({ suffix: ".json" });
   try {
-    await Deno.writeTextFile(file, JSON.stringify([{ channel: "PV:A", schema: "f144", topic: "t", protocol: "PVA" }]));
+    await Deno.writeTextFile(file, JSON.stringify([{ channel: "PV:A", schema: "f144", topic: "t", protocol: "FAKE" }]));
     const base = ["--output-broker", "127.0.0.1:9", "--config-topic", "c", "--status-topic", "s"];
     for (
       const [args, message] of [
         [["--output-broker", "127.0.0.1:9", "--config-topic", "c"], "--status-topic is required"],
         [[...base, "--groups", "0"], "--groups 0"],
         [[...base, "--status-topic", "other:1/s"], "must be the output broker"],
-        [[...base, "--streams", file], "pvAccess is not supported"],
+        [[...base, "--streams", file], "protocol FAKE is not supported"],
       ] as const
     ) {
       const out = await nxflow([...args]).output();
@@ -57,7 +57,10 @@ Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the stream
   const probes = await startProbes(kafka.connection, ["cli_data", "start_data"]);
   const settings = await Deno.makeTempFile({ suffix: ".json" });
   try {
-    await Deno.writeTextFile(file, JSON.stringify([{ channel: "SIMPLE:DOUBLE", schema: "f144", topic: "cli_data" }]));
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify([{ channel: "SIMPLE:DOUBLE", schema: "f144", topic: "cli_data", protocol: "CA" }]),
+    );
     child = nxflow([
       ...["--output-broker", kafka.bootstrap, "--config-topic", "cli_config", "--status-topic", "cli_status"],
       ...["--streams", file, "--groups", "1", "--ca-addr-list", "127.0.0.1", "--ca-server-port", String(ioc.port)],
@@ -88,7 +91,10 @@ Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the stream
     child.kill("SIGTERM");
     assert.equal((await child.status).code, 0);
 
-    await Deno.writeTextFile(file, JSON.stringify([{ channel: "SIMPLE:LONG", schema: "f144", topic: "start_data" }]));
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify([{ channel: "SIMPLE:LONG", schema: "f144", topic: "start_data", protocol: "CA" }]),
+    );
     await Deno.writeTextFile(
       settings,
       JSON.stringify({
