@@ -186,3 +186,24 @@ export interface CommandSenderProtocol {
   out: None;
   ports: { records: ProducerLink };
 }
+
+/** What the storage reader found: the stream set of the last fc00 on the storage topic. */
+export interface StoredStreams {
+  /** null when the topic holds no fc00. */
+  streams: Stream[] | null;
+  /** records that were not fc00 (skipped). */
+  junk: number;
+  /** streams of the stored message that could not be applied, with the reason. */
+  skipped: string[];
+}
+
+/** The storage topic reader of `nxflow forwarder-config list` (`actors/forwarder/storage_reader.ts`). */
+export interface StorageReaderProtocol {
+  in: None;
+  requests: {
+    /** replies once partition 0 of the storage topic was read to its end. */
+    list: { request: null; reply: StoredStreams };
+  };
+  out: None;
+  ports: { batches: ConsumerLink };
+}

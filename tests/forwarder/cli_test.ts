@@ -1,6 +1,7 @@
 /**
  * `nxflow forwarder` and `nxflow start` with the forwarder role, as processes: bad options fail loudly; with a
- * streams file both forward a put and stop on SIGTERM; `nxflow forwarder-config add` adds a PV to a running one.
+ * streams file both forward a put and stop on SIGTERM; `nxflow forwarder-config add --protocol ca` adds a PV to a
+ * running one and `forwarder-config list` shows the stored streams (JSON and table).
  */
 import assert from "node:assert/strict";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
@@ -52,7 +53,9 @@ Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the stream
   const file = await Deno.makeTempFile({ suffix: ".json" });
   let child: Deno.ChildProcess | null = null;
   const admin = await BrokerAdmin.connect(kafka.connection);
-  await admin.createTopics(["cli_config", "cli_status", "cli_data", "start_data"].map((topic) => ({ topic })));
+  await admin.createTopics(
+    ["cli_config", "cli_status", "cli_storage", "cli_data", "start_data"].map((topic) => ({ topic })),
+  );
   await admin.close();
   const probes = await startProbes(kafka.connection, ["cli_data", "start_data"]);
   const settings = await Deno.makeTempFile({ suffix: ".json" });
@@ -63,6 +66,7 @@ Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the stream
     );
     child = nxflow([
       ...["--output-broker", kafka.bootstrap, "--config-topic", "cli_config", "--status-topic", "cli_status"],
+      ...["--storage-topic", "cli_storage"],
       ...["--streams", file, "--groups", "1", "--ca-addr-list", "127.0.0.1", "--ca-server-port", String(ioc.port)],
     ], "null");
     const probe = probes.ref<ProbeProtocol>("probe");
@@ -78,7 +82,7 @@ Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the stream
     const add = await nxflow(
       [
         ...["add", "--broker", kafka.bootstrap, "--topic", "cli_config"],
-        ...["--channel", "SIMPLE:DOUBLE2", "--schema", "f144", "--output-topic", "cli_data"],
+        ...["--channel", "SIMPLE:DOUBLE2", "--schema", "f144", "--output-topic", "cli_data", "--protocol", "ca"],
       ],
       "piped",
       "forwarder-config",
@@ -88,6 +92,17 @@ Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the stream
       await ioc.set("DOUBLE2", 1.125);
       return await seen();
     }, (all) => all.some((d) => d.id === "f144" && d.key === "SIMPLE:DOUBLE2" && d.message.value.value === 1.125));
+    const listArgs = ["list", "--broker", kafka.bootstrap, "--storage-topic", "cli_storage"];
+    const listed = await nxflow([...listArgs, "--json"], "piped", "forwarder-config").output();
+    assert.equal(listed.code, 0, new TextDecoder().decode(listed.stderr));
+    const streams = JSON.parse(new TextDecoder().decode(listed.stdout));
+    assert.deepEqual(streams.map((s: { channel: string; protocol: string }) => `${s.channel} ${s.protocol}`).sort(), [
+      "SIMPLE:DOUBLE CA",
+      "SIMPLE:DOUBLE2 CA",
+    ]);
+    const text = new TextDecoder().decode((await nxflow(listArgs, "piped", "forwarder-config").output()).stdout);
+    assert.match(text, /^CHANNEL\s+PROTOCOL\s+SCHEMA\s+TOPIC\s+PERIODIC\n/);
+    assert.match(text, /SIMPLE:DOUBLE2\s+CA\s+f144\s+cli_data\s+no/);
     child.kill("SIGTERM");
     assert.equal((await child.status).code, 0);
 
