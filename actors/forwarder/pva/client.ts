@@ -10,6 +10,7 @@
 import type { PvaUpdate } from "../../../protocols/forwarder.ts";
 import { type ConnectionOptions, PvaConnection } from "./connection.ts";
 import { toUpdate, UnsupportedTypeError } from "./normative.ts";
+import type { PvStructure } from "./types.ts";
 import { parseAddrList, PvaSearcher, type SearchTiming } from "./search.ts";
 
 /** Where and how to look for PVs. */
@@ -36,6 +37,8 @@ interface Watched {
   conn: PvaConnection | null;
   cid: number;
   connected: boolean;
+  /** `display.units` as first seen (requested once with the monitor; f144 has no units field). */
+  units: string | null;
 }
 
 /** Counters of a client. */
@@ -65,7 +68,7 @@ export class PvaClient {
   /** Monitors `pv` (now or whenever it appears). */
   monitor(pv: string, handlers: PvaHandlers): { close(): void } {
     this.stop(pv);
-    this.watched.set(pv, { handlers, conn: null, cid: 0, connected: false });
+    this.watched.set(pv, { handlers, conn: null, cid: 0, connected: false, units: null });
     this.searcher.search(pv);
     return { close: () => this.stop(pv) };
   }
@@ -106,6 +109,7 @@ export class PvaClient {
             w.connected = true;
             w.handlers.onConnection(true);
           }
+          this.checkUnits(pv, w, value);
           try {
             w.handlers.onUpdate(toUpdate(pv, type, value));
           } catch (error) {
@@ -117,6 +121,14 @@ export class PvaClient {
         onLost: (reason) => this.lost(pv, w, reason),
       });
     });
+  }
+
+  /** Logs a change of `display.units` (not forwarded, as in ESS's forwarder). */
+  private checkUnits(pv: string, w: Watched, value: PvStructure): void {
+    const units = (value.display as PvStructure | undefined)?.units;
+    if (typeof units !== "string" || units === w.units) return;
+    if (w.units !== null) this.log(`display units of ${pv} changed from "${w.units}" to "${units}" (not forwarded)`);
+    w.units = units;
   }
 
   private connection(host: string, port: number): Promise<PvaConnection | null> {

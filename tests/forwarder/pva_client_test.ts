@@ -1,0 +1,133 @@
+/**
+ * The pvAccess client on its own (`actors/forwarder/pva/client.ts`): against a real p4p server that posts as fast as
+ * it can (the pipelined window only moves on with the client's acks), and against servers that break the protocol
+ * (raw sockets sending a bad frame or an unknown type code after a correct handshake): those are counted and the
+ * channel reconnects, and nothing throws.
+ */
+import assert from "node:assert/strict";
+import { PvaClient } from "../../actors/forwarder/pva/client.ts";
+import { startP4p } from "../_harness/p4p.ts";
+import { eventually } from "../_harness/wait.ts";
+
+Deno.test("pva client: a storming p4p server keeps sending past the monitor window because the client acks", async () => {
+  const server = await startP4p({ prefix: "STORM:", scalars: 4 });
+  const client = new PvaClient({ addrList: server.addrList, connection: { queueSize: 4 } });
+  const counts = new Map<string, number>();
+  try {
+    for (let i = 0; i < 4; i++) {
+      const pv = `STORM:BENCH${i}`;
+      client.monitor(pv, {
+        onConnection: () => {},
+        onUpdate: () => counts.set(pv, (counts.get(pv) ?? 0) + 1),
+        onError: (m) => assert.fail(m),
+      });
+    }
+    await eventually("4 connected", () => Promise.resolve(counts.size), (n) => n === 4);
+    const reply = await server.command({ op: "storm", seconds: 1, scalars: 4 });
+    const posted = Number(reply.split(" ")[1]);
+    await new Promise((r) => setTimeout(r, 500));
+    const got = [...counts.values()].reduce((a, b) => a + b, 0);
+    assert.ok(got > 4 * 4 * 4, `only ${got} updates of ${posted} posts: the window did not move`);
+    assert.ok(got <= posted + 4, `${got} updates for ${posted} posts`);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+/** A server that answers every search for any name and then speaks a scripted TCP conversation. */
+function brokenServer(afterHandshake: (init: Uint8Array) => Uint8Array) {
+  const tcp = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const tcpPort = (tcp.addr as Deno.NetAddr).port;
+  const udp = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+  let connections = 0;
+  (async () => {
+    try {
+      for (;;) {
+        const [d, from] = await udp.receive();
+        if (d.length < 8 || d[3] !== 3) continue;
+        const v = new DataView(d.buffer, d.byteOffset);
+        const seq = v.getUint32(8, true);
+        const replyPort = v.getUint16(32, true);
+        const nameAt = 34 + 5 + 2;
+        const id = v.getUint32(nameAt, true);
+        const body = [...new Array(12).fill(1), ...le32(seq), ...new Array(16).fill(0), tcpPort & 255, tcpPort >> 8];
+        body.push(3, ...new TextEncoder().encode("tcp"), 1, 1, 0, ...le32(id));
+        const msg = new Uint8Array([0xca, 2, 0x40, 4, ...le32(body.length), ...body]);
+        await udp.send(msg, { transport: "udp", hostname: (from as Deno.NetAddr).hostname, port: replyPort });
+      }
+    } catch { /* closed */ }
+  })();
+  (async () => {
+    for await (const conn of tcp) {
+      connections++;
+      (async () => {
+        const hello = [0xca, 2, 0x41, 2, 0, 0, 0, 0];
+        const validation = [0xca, 2, 0x40, 1, 8, 0, 0, 0, 0, 0, 1, 0, 0xff, 0x7f, 1, 0];
+        await conn.write(new Uint8Array([...hello, ...validation]));
+        const buf = new Uint8Array(4096);
+        await conn.read(buf); // the client's validation
+        await conn.write(new Uint8Array([0xca, 2, 0x40, 9, 1, 0, 0, 0, 0xff])); // validated
+        const n = await conn.read(buf); // CREATE_CHANNEL
+        if (n && buf[3] === 7) {
+          const cid = [...buf.subarray(10, 14)];
+          await conn.write(new Uint8Array([0xca, 2, 0x40, 7, 9, 0, 0, 0, ...cid, 5, 0, 0, 0, 0xff]));
+          await conn.read(buf); // MONITOR INIT
+          await conn.write(afterHandshake(buf));
+        }
+        await conn.read(buf).catch(() => null);
+        conn.close();
+      })().catch(() => {});
+    }
+  })();
+  return {
+    addrList: `127.0.0.1:${(udp.addr as Deno.NetAddr).port}`,
+    connections: () => connections,
+    close() {
+      tcp.close();
+      udp.close();
+    },
+  };
+}
+
+function le32(n: number): number[] {
+  return [n & 255, (n >> 8) & 255, (n >> 16) & 255, (n >>> 24) & 255];
+}
+
+/** A MONITOR message from the server. */
+function monitorMsg(payload: number[]): Uint8Array {
+  return new Uint8Array([0xca, 2, 0x40, 0x0d, ...le32(payload.length), ...payload]);
+}
+
+/** The MONITOR INIT reply's ioid, taken from the client's INIT (sid u32 at 8, ioid u32 at 12). */
+function ioidOf(init: Uint8Array): number[] {
+  return [...init.subarray(12, 16)];
+}
+
+for (
+  const [what, reply] of [
+    ["a bad magic byte", () => new Uint8Array([0xcb, 2, 0x40, 0x0d, 0, 0, 0, 0])],
+    ["an unknown type code", (init: Uint8Array) => monitorMsg([...ioidOf(init), 0x08, 0xff, 0xe5])],
+    [
+      "a truncated update",
+      (init: Uint8Array) =>
+        new Uint8Array([
+          ...monitorMsg([...ioidOf(init), 0x08, 0xff, 0x80, 0, 1, 5, ...new TextEncoder().encode("value"), 0x43]),
+          ...monitorMsg([...ioidOf(init), 0, 1, 2, 0]),
+        ]),
+    ],
+  ] as [string, (init: Uint8Array) => Uint8Array][]
+) {
+  Deno.test(`pva client: a server sending ${what} is counted and the channel reconnects`, async () => {
+    const server = brokenServer(reply);
+    const client = new PvaClient({ addrList: server.addrList, search: { firstMs: 50, maxMs: 200 } });
+    try {
+      client.monitor("BROKEN", { onConnection: () => {}, onUpdate: () => {}, onError: () => {} });
+      await eventually("two protocol errors", () => Promise.resolve(client.stats()), (s) => s.protocolErrors >= 2);
+      assert.ok(server.connections() >= 2, "the client connected again");
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+}
