@@ -9,9 +9,9 @@ Prints `ready` once serving, then reads one JSON command per line on stdin and a
   {"op": "post", "name": N, "value": V, "seconds": S, "nanoseconds": NS, "severity": SEV, "status": ST,
    "message": M}                        alarm and time fields optional (time defaults to now)
   {"op": "add", "name": N, "type": "d"}  serve a new NTScalar (a PV that appears late)
-  {"op": "storm", "seconds": S, "scalars": N, "array": true|false}
-                                         post to BENCH0..N-1 (or ARRAY) as fast as possible for S seconds and
-                                         answer `ok <posts>`
+  {"op": "storm", "seconds": S, "scalars": N, "array": true|false, "hz": R}
+                                         post to BENCH0..N-1 (or ARRAY) for S seconds, as fast as possible or
+                                         at most R posts/s, and answer `ok <posts>`
 """
 
 import json
@@ -92,8 +92,14 @@ def storm(c, pvs):
     names = ["ARRAY"] if c.get("array") else ["BENCH%d" % i for i in range(c["scalars"])]
     targets = [pvs[n] for n in names]
     array = [float(i) for i in range(2048)]
+    gap = 1.0 / c["hz"] if c.get("hz") else 0.0
+    due = time.time()
     while time.time() < end:
         for pv, nt in targets:
+            if gap:
+                while time.time() < due:
+                    pass
+                due += gap
             pv.post(nt.wrap(array if c.get("array") else float(posts), timestamp=time.time()))
             posts += 1
     return "ok %d" % posts
