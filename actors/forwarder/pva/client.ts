@@ -62,7 +62,7 @@ export class PvaClient {
     this.searcher = new PvaSearcher(targets, (name, host, port) => this.found(name, host, port), {
       firstMs: env.search?.firstMs ?? 250,
       maxMs: env.search?.maxMs ?? 5000,
-    });
+    }, log);
   }
 
   /** Monitors `pv` (now or whenever it appears). */

@@ -48,6 +48,8 @@ export class PvaSearcher {
   private nextId = 1;
   private sequence = 1;
   private closed = false;
+  /** targets whose last search could not be sent (logged once until a send works again). */
+  private failing = new Set<SearchTarget>();
   /** datagrams that could not be decoded. */
   badDatagrams = 0;
 
@@ -55,6 +57,7 @@ export class PvaSearcher {
     private targets: SearchTarget[],
     private onFound: (name: string, host: string, port: number) => void,
     private timing: Required<SearchTiming> = { firstMs: 250, maxMs: 5000 },
+    private log: (message: string) => void = () => {},
   ) {
     this.socket = Deno.listenDatagram({ hostname: "0.0.0.0", port: 0, transport: "udp" });
     this.timer = setInterval(() => this.flush(), 50);
@@ -103,7 +106,13 @@ export class PvaSearcher {
       }
       const datagram = searchMessage(this.sequence++, port, batch);
       for (const t of this.targets) {
-        this.socket.send(datagram, { transport: "udp", hostname: t.host, port: t.port }).catch(() => {});
+        this.socket.send(datagram, { transport: "udp", hostname: t.host, port: t.port }).then(
+          () => this.failing.delete(t),
+          (error) => {
+            if (!this.closed && !this.failing.has(t)) this.log(`PVA search to ${t.host}:${t.port} failed: ${error}`);
+            this.failing.add(t);
+          },
+        );
       }
     }
   }
