@@ -1,7 +1,8 @@
 /**
  * The forwarder over pvAccess, end to end: a real p4p (pvxs) server on 127.0.0.1, a real Kafka, the forwarder's
  * actor tree with a CA IOC beside it, output decoded with nxflow's codecs and with ESS's Python package
- * (`streaming_data_types`, via tests/schemas/sdt_bridge.py). One setup, steps in order.
+ * (`streaming_data_types`, via tests/schemas/sdt_bridge.py); periodic re-sends and the timestamp filter included.
+ * One setup, steps in order.
  */
 import assert from "node:assert/strict";
 import { fc00, parseJsonForm } from "../../schemas/mod.ts";
@@ -58,7 +59,7 @@ Deno.test("forwarder over pvAccess: p4p NTScalar/NTScalarArray/NTEnum/NTTable to
     setup = await startSetup({
       pvaAddrList: server.addrList,
       streams: [
-        ...Object.keys(TYPES).map((c) => stream(`SCALAR_${c}`, "f144")),
+        ...Object.keys(TYPES).map((c) => ({ ...stream(`SCALAR_${c}`, "f144"), periodic: c === "I" ? 1 : 0 })),
         stream("SCALAR_d", "f142"),
         stream("ARRAY", "f144"),
         stream("ENUM", "f144"),
@@ -66,6 +67,7 @@ Deno.test("forwarder over pvAccess: p4p NTScalar/NTScalarArray/NTEnum/NTTable to
         stream("STR", "f144"),
         stream("SIMPLE:DOUBLE", "f144", "CA"),
       ],
+      periodMs: 1000,
     });
     const s = setup;
     const seconds = Math.floor(Date.now() / 1000);
@@ -150,9 +152,18 @@ Deno.test("forwarder over pvAccess: p4p NTScalar/NTScalarArray/NTEnum/NTTable to
           (st) => st.processingErrors >= 1,
         );
         assert.ok(stats.processingErrors >= 1);
+        assert.ok(stats.droppedTimestamps >= 1, "p4p's initial values (EPICS time 0) fail the timestamp filter");
         assert.ok(!(await s.seen()).some((d) => d.id === "f144" && d.key === P + "STR"));
       },
     );
+
+    await t.step("a periodic PVA stream is re-sent with the wall-clock time as Kafka timestamp", async () => {
+      const d = await s.waitFor(
+        "periodic re-send",
+        (d) => f144Of("SCALAR_I", (d) => d.timestampMs - Number(d.message.timestamp / 1_000_000n) > 500)(d),
+      );
+      assert.equal(d.message.value_type, "UInt");
+    });
 
     await t.step("ESS's Python package reads every PVA record as nxflow does", async () => {
       const raw = await s.probe.request("seen", null);
