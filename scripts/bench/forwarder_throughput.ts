@@ -9,7 +9,7 @@
  *
  * Goals from the issue: ≥ 1e5 scalar updates/s; the 2,048-double PV at 10 kHz sustained. When the source's rate is
  * below the goal, the source (one Python thread) is the limit, and the figures say so. PVA monitors are pipelined
- * (window 8): a forwarder that falls behind makes the server squash updates, seen as a share forwarded below 1.
+ * (window 32): a forwarder that falls behind makes the server squash updates, seen as a share forwarded below 1.
  *
  * Each phase also reports the 1-minute load average before it; the counts at each stage (updates sent by the IOC,
  * received by the monitor groups, dropped by the timestamp filter; records forwarded by the serialiser and
