@@ -1,12 +1,14 @@
 /**
  * `nxflow forwarder` and `nxflow start` with the forwarder role, as processes: bad options fail loudly; with a
- * streams file both forward a put and stop on SIGTERM; `nxflow forwarder-config add --protocol ca` adds a PV to a
- * running one and `forwarder-config list` shows the stored streams (JSON and table).
+ * streams file both forward a CA put and a PVA post (p4p; a stream without protocol is PVA) and stop on SIGTERM;
+ * `nxflow forwarder-config add --protocol ca` adds a PV to a running one and `forwarder-config list` shows the
+ * stored streams (JSON and table).
  */
 import assert from "node:assert/strict";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import { startIoc } from "../_harness/ioc.ts";
 import { startKafka } from "../_harness/kafka.ts";
+import { startP4p, type TestP4p } from "../_harness/p4p.ts";
 import { decode, startProbes } from "./harness.ts";
 import type { ProbeProtocol } from "../_fixtures/actors/kafka_probe.ts";
 import { eventually } from "../_harness/wait.ts";
@@ -59,15 +61,21 @@ Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the stream
   await admin.close();
   const probes = await startProbes(kafka.connection, ["cli_data", "start_data"]);
   const settings = await Deno.makeTempFile({ suffix: ".json" });
+  let pva: TestP4p | null = null;
   try {
+    pva = await startP4p({ prefix: "CLI:" });
     await Deno.writeTextFile(
       file,
-      JSON.stringify([{ channel: "SIMPLE:DOUBLE", schema: "f144", topic: "cli_data", protocol: "CA" }]),
+      JSON.stringify([
+        { channel: "SIMPLE:DOUBLE", schema: "f144", topic: "cli_data", protocol: "CA" },
+        { channel: "CLI:SCALAR_d", schema: "f144", topic: "cli_data" },
+      ]),
     );
     child = nxflow([
       ...["--output-broker", kafka.bootstrap, "--config-topic", "cli_config", "--status-topic", "cli_status"],
       ...["--storage-topic", "cli_storage"],
       ...["--streams", file, "--groups", "1", "--ca-addr-list", "127.0.0.1", "--ca-server-port", String(ioc.port)],
+      ...["--pva-addr-list", pva.addrList],
     ], "null");
     const probe = probes.ref<ProbeProtocol>("probe");
     const seen = async () => (await probe.request("seen", null)).map(decode);
@@ -79,6 +87,11 @@ Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the stream
     );
     await ioc.set("DOUBLE", 2.75);
     await eventually("f144 2.75", seen, (all) => all.some((d) => d.id === "f144" && d.message.value.value === 2.75));
+    const server = pva;
+    await eventually("PVA f144 of the streams file's stream without protocol", async () => {
+      await server.post({ name: "SCALAR_d", value: 6.5 });
+      return await seen();
+    }, (all) => all.some((d) => d.id === "f144" && d.key === "CLI:SCALAR_d" && d.message.value.value === 6.5));
     const add = await nxflow(
       [
         ...["add", "--broker", kafka.bootstrap, "--topic", "cli_config"],
@@ -97,6 +110,7 @@ Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the stream
     assert.equal(listed.code, 0, new TextDecoder().decode(listed.stderr));
     const streams = JSON.parse(new TextDecoder().decode(listed.stdout));
     assert.deepEqual(streams.map((s: { channel: string; protocol: string }) => `${s.channel} ${s.protocol}`).sort(), [
+      "CLI:SCALAR_d PVA",
       "SIMPLE:DOUBLE CA",
       "SIMPLE:DOUBLE2 CA",
     ]);
@@ -108,7 +122,10 @@ Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the stream
 
     await Deno.writeTextFile(
       file,
-      JSON.stringify([{ channel: "SIMPLE:LONG", schema: "f144", topic: "start_data", protocol: "CA" }]),
+      JSON.stringify([
+        { channel: "SIMPLE:LONG", schema: "f144", topic: "start_data", protocol: "CA" },
+        { channel: "CLI:SCALAR_i", schema: "f144", topic: "start_data", protocol: "PVA" },
+      ]),
     );
     await Deno.writeTextFile(
       settings,
@@ -123,6 +140,7 @@ Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the stream
             streams: file,
             groups: 1,
             caServerPort: ioc.port,
+            pvaAddrList: pva.addrList,
           },
         },
       }),
@@ -137,6 +155,11 @@ Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the stream
       (all) => all.some((d) => d.id === "f144" && d.key === "SIMPLE:LONG" && d.message.value.value === 77),
       60_000,
     );
+    const server2 = pva;
+    await eventually("PVA f144 via start", async () => {
+      await server2.post({ name: "SCALAR_i", value: 31 });
+      return await seen();
+    }, (all) => all.some((d) => d.id === "f144" && d.key === "CLI:SCALAR_i" && d.message.value.value === 31));
     child.kill("SIGTERM");
     assert.equal((await child.status).code, 0);
     child = null;
@@ -146,6 +169,7 @@ Deno.test("nxflow forwarder and nxflow start (forwarder role) forward the stream
       await child.status;
     }
     await probes.stop();
+    await pva?.stop();
     await ioc.stop();
     await kafka.stop();
     await Deno.remove(file);
