@@ -90,12 +90,18 @@ export type PvEvent =
   /** a PVA channel that is up but cannot be forwarded (an unsupported type, a protocol error); counted. */
   | { type: "error"; pv: string; message: string };
 
-/** Monitor group `<i>` → serialiser, over channel `pvs_<i>`. */
+/** Monitor group `<i>` ↔ serialiser, over channel `pvs_<i>`. */
 export type PvLink =
   /** a monitor group (re)started: its PVs are disconnected until they report again. */
   | { type: "hello" }
   /** what the group's PVs did since its last batch, in order (one message per batch read from its CA process). */
-  | { type: "events"; events: PvEvent[] };
+  | { type: "events"; events: PvEvent[] }
+  /**
+   * serialiser → group: `events` more events are done with and Kafka's producer has room. A group holds back its
+   * pvAccess acks while too many of its events are not done with, so a slow Kafka slows the PVA servers (they merge
+   * updates) instead of growing memory. (CA has no such flow control.)
+   */
+  | { type: "processed"; events: number };
 
 /** Config → serialiser, over channel `streams`. */
 export type StreamsLink =

@@ -8,6 +8,10 @@
  * protocol errors drop the connection and are counted, never the group.
  * Speaks protocols/forwarder.ts. Restart: permanent, with backoff.
  *
+ * Back-pressure: the serialiser answers each batch with `processed` once Kafka's producer has room; while more than
+ * 20,000 of the group's events are unanswered, the group holds back its pvAccess acks, so PVA servers stop at their
+ * monitor window and merge updates instead of memory growing here (a serialiser silent for 5 s is trusted again).
+ *
  * On start it says `hello` on both channels: the serialiser then reports the group's previous PVs as disconnected
  * until they report again, and the config actor answers with the group's assignment, which the group subscribes to.
  *
@@ -41,6 +45,21 @@ interface State {
   updates: number;
   /** events not yet posted; posted together in a microtask. */
   batch: PvEvent[];
+  /** events posted that the serialiser has not answered `processed` for yet. */
+  inFlight: number;
+  /** when the serialiser last answered, or when it started to owe an answer (ms). */
+  creditAt: number;
+}
+
+/** Above this many events in flight the group holds back its PVA acks (PVA servers then merge updates). */
+const MAX_IN_FLIGHT = 20_000;
+/** A serialiser silent this long while the group holds back (e.g. restarted, its credits lost) is trusted again. */
+const CREDIT_TIMEOUT_MS = 5000;
+
+function throttle(state: State): void {
+  const behind = state.inFlight > MAX_IN_FLIGHT && Date.now() - state.creditAt < CREDIT_TIMEOUT_MS;
+  if (!behind && state.inFlight > MAX_IN_FLIGHT) state.inFlight = 0;
+  state.pva?.setPaused(behind);
 }
 
 function report(state: State, event: PvEvent): void {
@@ -49,6 +68,9 @@ function report(state: State, event: PvEvent): void {
       const events = state.batch;
       state.batch = [];
       state.out.post({ type: "events", events });
+      if (state.inFlight === 0) state.creditAt = Date.now(); // nothing was owed: silence until now was no failure
+      state.inFlight += events.length;
+      if (state.inFlight > MAX_IN_FLIGHT) throttle(state);
     });
   }
   state.batch.push(event);
@@ -121,7 +143,16 @@ export default defineActor<MonitorProtocol, MonitorConfig, State>({
       connected: new Set(),
       updates: 0,
       batch: [],
+      inFlight: 0,
+      creditAt: Date.now(),
     };
+    out.onMessage((m) => {
+      if (m.type !== "processed") return;
+      state.inFlight = Math.max(0, state.inFlight - m.events);
+      state.creditAt = Date.now();
+      throttle(state);
+    });
+    setInterval(() => state.inFlight > MAX_IN_FLIGHT && throttle(state), 1000);
     control.onMessage((m) => {
       if (m.type === "assign") assign(state, m.pvs, m.pva ?? []);
     });

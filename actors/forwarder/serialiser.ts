@@ -15,6 +15,9 @@
  *   DISCONNECTED until they connect again;
  * - **periodic re-sends** of the last messages of streams marked periodic, every `periodMs`, Kafka timestamp = now.
  *
+ * Each batch of events is answered with `processed` once the producer's outbox has room (back-pressure for the
+ * groups' pvAccess monitors).
+ *
  * It also publishes **x5f2** status every `statusIntervalMs` and after each config change, and the whole stream set
  * to the storage topic after each change.
  *
@@ -199,6 +202,7 @@ function onUpdate(state: State, pv: string, u: CaUpdate | PvaUpdate, ctx: Ctx): 
 }
 
 function onPv(state: State, group: number, m: PvLink, ctx: Ctx): void {
+  if (m.type === "processed") return;
   if (m.type === "hello") {
     for (const [pv, s] of state.pvs) if (s.group === group) onConnection(state, pv, false, Date.now());
     return;
@@ -302,7 +306,15 @@ export default defineActor<SerialiserProtocol, SerialiserConfig, State>({
     });
     streams.post({ type: "hello" });
     const groups = Array.from({ length: config.groups }, (_, i) => ctx.port(`pvs_${i}`));
-    groups.forEach((port, i) => port.onMessage((m) => onPv(state, i, m, ctx)));
+    groups.forEach((port, i) =>
+      port.onMessage((m) => {
+        onPv(state, i, m, ctx);
+        if (m.type !== "events") return;
+        const credit = () => port.post({ type: "processed", events: m.events.length });
+        if (outbox.full) outbox.ready().then(credit);
+        else credit();
+      })
+    );
     // a monitor group that is down cannot report: its PVs count as disconnected until it says hello again
     setInterval(() => groups.forEach((port, i) => port.connected || onPv(state, i, { type: "hello" }, ctx)), 100);
     setInterval(() => sendStatus(state), state.config.statusIntervalMs);

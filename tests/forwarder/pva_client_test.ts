@@ -1,8 +1,8 @@
 /**
  * The pvAccess client on its own (`actors/forwarder/pva/client.ts`): against a real p4p server that posts as fast as
- * it can (the pipelined window only moves on with the client's acks), and against servers that break the protocol
- * (raw sockets sending a bad frame or an unknown type code after a correct handshake): those are counted and the
- * channel reconnects, and nothing throws.
+ * it can (the pipelined window only moves on with the client's acks; held acks stop it), and against servers that
+ * break the protocol (raw sockets sending a bad frame, an unknown type code or a truncated update after a correct
+ * handshake): those are counted and the channel reconnects, and nothing throws.
  */
 import assert from "node:assert/strict";
 import { PvaClient } from "../../actors/forwarder/pva/client.ts";
@@ -29,6 +29,33 @@ Deno.test("pva client: a storming p4p server keeps sending past the monitor wind
     const got = [...counts.values()].reduce((a, b) => a + b, 0);
     assert.ok(got > 4 * 4 * 4, `only ${got} updates of ${posted} posts: the window did not move`);
     assert.ok(got <= posted + 4, `${got} updates for ${posted} posts`);
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("pva client: while paused the server stops at the monitor window; resumed, updates flow again", async () => {
+  const server = await startP4p({ prefix: "HOLD:", scalars: 1 });
+  const client = new PvaClient({ addrList: server.addrList, connection: { queueSize: 4 } });
+  let updates = 0;
+  try {
+    client.monitor("HOLD:BENCH0", {
+      onConnection: () => {},
+      onUpdate: () => updates++,
+      onError: (m) => assert.fail(m),
+    });
+    await eventually("connected", () => Promise.resolve(updates), (n) => n >= 1);
+    client.setPaused(true);
+    const before = updates;
+    const posted = Number((await server.command({ op: "storm", seconds: 0.5, scalars: 1 })).split(" ")[1]);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(posted > 100, `p4p posted only ${posted}`);
+    assert.ok(updates - before <= 4, `${updates - before} updates arrived while paused (window 4)`);
+    client.setPaused(false);
+    const held = updates;
+    await server.command({ op: "storm", seconds: 0.5, scalars: 1 });
+    await eventually("updates again", () => Promise.resolve(updates), (n) => n > held + 8);
   } finally {
     client.close();
     await server.stop();

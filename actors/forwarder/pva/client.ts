@@ -54,6 +54,7 @@ export class PvaClient {
   private watched = new Map<string, Watched>();
   private connections = new Map<string, Promise<PvaConnection | null>>();
   private closed = false;
+  private paused = false;
   private counts = { protocolErrors: 0, unsupported: 0 };
 
   /** @throws {TypeError} for a malformed address list. */
@@ -71,6 +72,16 @@ export class PvaClient {
     this.watched.set(pv, { handlers, conn: null, cid: 0, connected: false, units: null });
     this.searcher.search(pv);
     return { close: () => this.stop(pv) };
+  }
+
+  /**
+   * Holds back (true) or releases (false) the monitors' flow-control acks on every connection: while held, each server
+   * sends at most its window (32 updates per PV) and merges further changes on its side.
+   */
+  setPaused(paused: boolean): void {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    for (const c of this.connections.values()) c.then((conn) => conn?.setPaused(paused));
   }
 
   /** Counters so far. */
@@ -137,6 +148,7 @@ export class PvaClient {
     if (known) return known;
     const opening = PvaConnection.open(host, port, this.env.connection).then((conn) => {
       conn.closed.then((reason) => this.dropped(key, conn, reason));
+      conn.setPaused(this.paused);
       return conn;
     }, (error) => {
       this.connections.delete(key);

@@ -76,6 +76,8 @@ export class PvaConnection {
   readonly closed: Promise<string> = new Promise((r) => this.resolveClosed = r);
   /** updates received (all channels). */
   updates = 0;
+  /** hold back monitor acks (the consumer of the updates is behind): servers stop at their window. */
+  private paused = false;
 
   private constructor(private conn: Deno.TcpConn, readonly key: string, private options: Required<ConnectionOptions>) {
     this.timer = setInterval(() => this.tick(), Math.min(1000, options.echoMs));
@@ -245,11 +247,24 @@ export class PvaConnection {
     readPartial(r, ch.type, changed, ch.value, this.cache);
     r.bitSet(); // overrun
     this.updates++;
-    if (++ch.unacked >= Math.max(1, this.options.queueSize >> 1)) {
-      this.send(monitorAckMessage(this.le, ch.sid, ch.ioid, ch.unacked));
-      ch.unacked = 0;
-    }
+    if (++ch.unacked >= Math.max(1, this.options.queueSize >> 1) && !this.paused) this.ack(ch);
     ch.events.onUpdate(ch.value, ch.type);
+  }
+
+  /**
+   * Holds back (true) or releases (false) the monitors' acks: while held, each server sends at most its window of
+   * updates per channel, then merges further changes on its side. Releasing acks what was held.
+   */
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    if (paused) return;
+    for (const ch of this.byIoid.values()) if (ch.unacked > 0) this.ack(ch);
+  }
+
+  private ack(ch: Channel): void {
+    if (ch.sid === null) return;
+    this.send(monitorAckMessage(this.le, ch.sid, ch.ioid, ch.unacked));
+    ch.unacked = 0;
   }
 
   private lose(ch: Channel, reason: string): void {
