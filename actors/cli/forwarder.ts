@@ -19,8 +19,8 @@ const HELP = `Usage: nxflow forwarder --config-topic [HOST:PORT/]TOPIC --status-
                          --output-broker HOST:PORT [options]
 
 Forwards EPICS PVs (pvAccess, in TypeScript; Channel Access via Debian's libca: apt-get install libca4.13.5) to
-Kafka as f144/f142/tdct (PVA NTTables as se00/senv) with al00 and ep01, configured by fc00 messages on the config topic (ADD, REMOVE with ? and * wildcards,
-REMOVEALL, REPLACE) and by a streams file. Status (x5f2) goes to the status topic every 4 s and after changes.
+Kafka as f144/f142/tdct (PVA NTTables as se00/senv) with al00 and ep01, configured by fc00 messages on the config
+topic (ADD, REMOVE with ? and * wildcards, REMOVEALL, REPLACE) and by a streams file. Status (x5f2) goes to the status topic every 4 s and after changes.
 
 Options:
   --config-topic ADDR      fc00 commands (the broker part, if given, must be the output broker)
@@ -37,7 +37,8 @@ Options:
   --pva-addr-list LIST     EPICS_PVA_ADDR_LIST: host[:port] to send PVA searches to (default: $EPICS_PVA_ADDR_LIST,
                            else 127.0.0.1; no broadcast unless a broadcast address is listed)
   --pva-broadcast-port N   EPICS_PVA_BROADCAST_PORT: search port of list entries without one (default 5076)
-  --groups N               PV monitor groups, each a Worker with a libca child process (default 4)
+  --groups N               PV monitor groups, each a Worker (with a libca child process once it has a CA PV)
+                           (default 4)
   --graphite HOST:PORT     send the serialiser's and config's stats to Carbon every 10 s as
                            nxflow.forwarder.<service id>.<actor>.<counter> (default off)
   --log-format text|json   (default text)
@@ -45,7 +46,7 @@ Options:
 Example:
   nxflow forwarder --output-broker localhost:9092 --config-topic forwarder_config \\
     --status-topic forwarder_status --storage-topic forwarder_storage --pv-update-period 10000 \\
-    --ca-addr-list "10.0.0.5 10.0.0.6"`;
+    --pva-addr-list "10.0.0.5 10.0.0.6:5076" --ca-addr-list "10.0.0.7"`;
 
 function numberOption(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
