@@ -234,13 +234,15 @@ export interface Frame {
   littleEndian: boolean;
   /** the header's size field (control messages) or the payload length. */
   size: number;
+  /** the payload; a view of the chunk given to {@linkcode FrameSplitter.push} unless the message was segmented. */
   payload: Uint8Array;
 }
 
 /**
  * Cuts a TCP byte stream into messages: decodes each header by its own byte-order bit, re-assembles segmented
  * messages, passes control messages through (also between segments). Throws {@linkcode PvaDecodeError} on a bad
- * magic byte, a message over {@linkcode MAX_MESSAGE} or an out-of-order segment.
+ * magic byte, a message over {@linkcode MAX_MESSAGE} or an out-of-order segment. A frame's payload may be a view of
+ * the chunk given to `push`: use it (or copy it) before that chunk's memory is reused.
  */
 export class FrameSplitter {
   private pending = new Uint8Array(0);
@@ -265,7 +267,7 @@ export class FrameSplitter {
       }
       if (size > MAX_MESSAGE) throw new PvaDecodeError(`message of ${size} bytes is too large`);
       if (data.length - at - 8 < size) break;
-      const payload = data.slice(at + 8, at + 8 + size);
+      const payload = data.subarray(at + 8, at + 8 + size);
       at += 8 + size;
       const whole = this.segment(flags & FLAG.segmentMask, payload);
       if (whole) frames.push({ command, control: false, littleEndian, size: whole.length, payload: whole });
@@ -281,12 +283,12 @@ export class FrameSplitter {
     }
     if (kind === FLAG.first) {
       if (this.segments) throw new PvaDecodeError("a first segment inside a segmented message");
-      this.segments = [payload];
+      this.segments = [payload.slice()];
       this.segmentBytes = payload.length;
       return null;
     }
     if (!this.segments) throw new PvaDecodeError("a segment without its first one");
-    this.segments.push(payload);
+    this.segments.push(payload.slice());
     this.segmentBytes += payload.length;
     if (this.segmentBytes > MAX_MESSAGE) throw new PvaDecodeError("segmented message is too large");
     if (kind === FLAG.last) {
