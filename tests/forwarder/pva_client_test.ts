@@ -1,12 +1,15 @@
 /**
- * The pvAccess client on its own (`actors/forwarder/pva/client.ts`): against a real p4p server that posts as fast as
+ * The pvAccess client on its own (`actors/forwarder/pva/client.ts`): against an IOC's QSRV (pythonSoftIOC's pvxs
+ * server: records with valueAlarm, display and control), against a real p4p server that posts as fast as
  * it can (the pipelined window only moves on with the client's acks; held acks stop it), and against servers that
  * break the protocol (raw sockets sending a bad frame, an unknown type code or a truncated update after a correct
  * handshake): those are counted and the channel reconnects, and nothing throws.
  */
 import assert from "node:assert/strict";
 import { PvaClient } from "../../actors/forwarder/pva/client.ts";
+import { startIoc } from "../_harness/ioc.ts";
 import { startP4p } from "../_harness/p4p.ts";
+import type { PvaUpdate } from "../../protocols/forwarder.ts";
 import { eventually } from "../_harness/wait.ts";
 
 Deno.test("pva client: a storming p4p server keeps sending past the monitor window because the client acks", async () => {
@@ -59,6 +62,43 @@ Deno.test("pva client: while paused the server stops at the monitor window; resu
   } finally {
     client.close();
     await server.stop();
+  }
+});
+
+Deno.test("pva client: an IOC's own pvAccess server (QSRV) gives its records' values, alarms and enum indices", async () => {
+  const ioc = await startIoc();
+  const client = new PvaClient({ addrList: ioc.pvaAddrList });
+  const last = new Map<string, PvaUpdate>();
+  try {
+    for (const pv of ["DOUBLE3", "ENUM", "DOUBLEARRAY"]) {
+      client.monitor(`SIMPLE:${pv}`, {
+        onConnection: () => {},
+        onUpdate: (u) => last.set(pv, u),
+        onError: assert.fail,
+      });
+    }
+    await eventually("3 connected", () => Promise.resolve(last.size), (n) => n === 3);
+    await ioc.set("DOUBLE3", 16);
+    await ioc.set("ENUM", 1);
+    await ioc.set("DOUBLEARRAY", [1.5, 2.5, 3.5]);
+    await eventually(
+      "updates",
+      () => Promise.resolve(last),
+      (m) => m.get("DOUBLE3")?.value === 16 && m.get("ENUM")?.value === 1,
+    );
+    const d = last.get("DOUBLE3")!;
+    assert.deepEqual([d.type, d.severity, d.message], ["double", 1, "HIGH"]);
+    assert.ok(Math.abs(Number(d.timestampNs / 1_000_000n) - Date.now()) < 60_000, "EPICS time since 1970, in ns");
+    await eventually(
+      "array",
+      () => Promise.resolve(last.get("DOUBLEARRAY")!),
+      (u) => (u.value as Float64Array).length === 3,
+    );
+    assert.deepEqual([...(last.get("DOUBLEARRAY")!.value as Float64Array)], [1.5, 2.5, 3.5]);
+    assert.equal(last.get("ENUM")!.type, "int");
+  } finally {
+    client.close();
+    await ioc.stop();
   }
 });
 
