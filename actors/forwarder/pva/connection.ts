@@ -74,8 +74,6 @@ export class PvaConnection {
   private resolveClosed!: (reason: string) => void;
   /** resolves with the reason once the connection is closed. */
   readonly closed: Promise<string> = new Promise((r) => this.resolveClosed = r);
-  /** updates received (all channels). */
-  updates = 0;
   /** hold back monitor acks (the consumer of the updates is behind): servers stop at their window. */
   private paused = false;
 
@@ -246,7 +244,6 @@ export class PvaConnection {
     const changed = r.bitSet();
     readPartial(r, ch.type, changed, ch.value, this.cache);
     r.bitSet(); // overrun
-    this.updates++;
     if (++ch.unacked >= Math.max(1, this.options.queueSize >> 1) && !this.paused) this.ack(ch);
     ch.events.onUpdate(ch.value, ch.type);
   }
