@@ -13,11 +13,58 @@ import type { CaUpdate } from "../actors/forwarder/ca_client.ts";
 import type { ConsumerLink, ProducerLink } from "./broker.ts";
 import type { None } from "./runtime.ts";
 
-/** An output schema the forwarder can publish for a CA PV. */
-export type OutputSchema = "f144" | "f142" | "tdct" | "al00" | "ep01";
+/** An output schema the forwarder can publish for a PV (the `nttable_*` ones for PVA NTTables only). */
+export type OutputSchema = "f144" | "f142" | "tdct" | "al00" | "ep01" | "nttable_se00" | "nttable_senv";
 
-/** The EPICS protocol of a stream (fc00's enum). Only CA is monitored; PVA and FAKE are rejected. */
+/** The EPICS protocol of a stream (fc00's enum; PVA when absent). CA and PVA are monitored; FAKE is rejected. */
 export type StreamProtocol = "PVA" | "CA" | "FAKE";
+
+/** A pvData scalar type, as a PVA update's value has it. */
+export type PvaScalarType =
+  | "boolean"
+  | "byte"
+  | "ubyte"
+  | "short"
+  | "ushort"
+  | "int"
+  | "uint"
+  | "long"
+  | "ulong"
+  | "float"
+  | "double"
+  | "string";
+
+/** The typed arrays PVA numeric arrays arrive as. */
+export type PvaArray =
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array;
+
+/** One pvAccess monitor update of a normative type, as the monitor group reads it (`actors/forwarder/pva/`). */
+export interface PvaUpdate {
+  protocol: "PVA";
+  /** NTScalar/NTScalarArray: the value's type; NTEnum: "int" (the index); NTTable: the `value` column's type. */
+  type: PvaScalarType;
+  /** a scalar, an array, or for NTTable the `value` column. */
+  value: number | bigint | boolean | string | PvaArray | string[] | boolean[];
+  /** whether the value is an array (NTScalarArray, NTTable). */
+  array: boolean;
+  /** NTTable only: the `timestamp` column, as int64. */
+  timestamps?: BigInt64Array;
+  /** EPICS alarm severity 0..3 (4 = undefined), status 0..7 and message (alarm_t). */
+  severity: number;
+  status: number;
+  message: string;
+  /** EPICS timestamp, ns since the Unix epoch. */
+  timestampNs: bigint;
+}
 
 /** One configured stream: a PV forwarded in one schema to one topic. */
 export interface Stream {
@@ -33,20 +80,28 @@ export interface Stream {
 export type AssignLink =
   /** a monitor group (re)started: the config actor answers with its current assignment. */
   | { type: "hello" }
-  /** the full set of PVs this group monitors. */
-  | { type: "assign"; pvs: string[] };
+  /** the full set of PVs this group monitors: `pvs` over Channel Access, `pva` over pvAccess. */
+  | { type: "assign"; pvs: string[]; pva: string[] };
 
 /** Something a PV did, as a monitor group reports it. */
 export type PvEvent =
   | { type: "connection"; pv: string; connected: boolean; timeMs: number }
-  | { type: "update"; pv: string; update: CaUpdate };
+  | { type: "update"; pv: string; update: CaUpdate | PvaUpdate }
+  /** a PVA channel that is up but cannot be forwarded (an unsupported type, a protocol error); counted. */
+  | { type: "error"; pv: string; message: string };
 
-/** Monitor group `<i>` → serialiser, over channel `pvs_<i>`. */
+/** Monitor group `<i>` ↔ serialiser, over channel `pvs_<i>`. */
 export type PvLink =
   /** a monitor group (re)started: its PVs are disconnected until they report again. */
   | { type: "hello" }
   /** what the group's PVs did since its last batch, in order (one message per batch read from its CA process). */
-  | { type: "events"; events: PvEvent[] };
+  | { type: "events"; events: PvEvent[] }
+  /**
+   * serialiser → group: `events` more events are done with and Kafka's producer has room. A group holds back its
+   * pvAccess acks while too many of its events are not done with, so a slow Kafka slows the PVA servers (they merge
+   * updates) instead of growing memory. (CA has no such flow control.)
+   */
+  | { type: "processed"; events: number };
 
 /** Config → serialiser, over channel `streams`. */
 export type StreamsLink =
@@ -84,6 +139,12 @@ export interface MonitorStats {
   pvs: number;
   connected: number;
   updates: number;
+  /** pvAccess: connections dropped for breaking the protocol (malformed frames, unknown types). */
+  pvaProtocolErrors: number;
+  /** pvAccess: undecodable search datagrams. */
+  pvaBadDatagrams: number;
+  /** pvAccess: updates of a type that cannot be forwarded (reported to the serialiser as errors). */
+  pvaUnsupported: number;
 }
 
 /** A PV monitor group (`actors/forwarder/pv_monitor.ts`). */
@@ -130,4 +191,25 @@ export interface CommandSenderProtocol {
   };
   out: None;
   ports: { records: ProducerLink };
+}
+
+/** What the storage reader found: the stream set of the last fc00 on the storage topic. */
+export interface StoredStreams {
+  /** null when the topic holds no fc00. */
+  streams: Stream[] | null;
+  /** records that were not fc00 (skipped). */
+  junk: number;
+  /** streams of the stored message that could not be applied, with the reason. */
+  skipped: string[];
+}
+
+/** The storage topic reader of `nxflow forwarder-config list` (`actors/forwarder/storage_reader.ts`). */
+export interface StorageReaderProtocol {
+  in: None;
+  requests: {
+    /** replies once partition 0 of the storage topic was read to its end. */
+    list: { request: null; reply: StoredStreams };
+  };
+  out: None;
+  ports: { batches: ConsumerLink };
 }

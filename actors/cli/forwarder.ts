@@ -21,9 +21,9 @@ const CLIENT_ID = "nxflow-forwarder";
 const HELP = `Usage: nxflow forwarder --config-topic [HOST:PORT/]TOPIC --status-topic [HOST:PORT/]TOPIC
                          [--brokers HOST:PORT,... | --output-broker HOST:PORT] [options]
 
-Forwards EPICS PVs (Channel Access, via Debian's libca: apt-get install libca4.13.5) to Kafka as f144/f142/tdct
-with al00 and ep01, configured by fc00 messages on the config topic (ADD, REMOVE with ? and * wildcards,
-REMOVEALL, REPLACE) and by a streams file. Status (x5f2) goes to the status topic every 4 s and after changes.
+Forwards EPICS PVs (pvAccess, in TypeScript; Channel Access via Debian's libca: apt-get install libca4.13.5) to
+Kafka as f144/f142/tdct (PVA NTTables as se00/senv) with al00 and ep01, configured by fc00 messages on the config
+topic (ADD, REMOVE with ? and * wildcards, REMOVEALL, REPLACE) and by a streams file. Status (x5f2) goes to the status topic every 4 s and after changes.
 
 Options:
   --config-topic ADDR      fc00 commands (the broker part, if given, must be one of --brokers)
@@ -32,10 +32,15 @@ Options:
   --skip-retrieval         do not restore from the storage topic
   --pv-update-period MS    re-send the last value of streams marked periodic at this period
   --service-id ID          in status and ep01 (default nxflow-forwarder-<pid>)
-  --streams FILE           JSON list of {"channel","schema","topic","protocol":"CA","periodic":0}
+  --streams FILE           JSON list of {"channel","schema","topic","protocol":"PVA","periodic":0}
+                           (protocol PVA or CA; PVA when absent, as in fc00)
   --ca-addr-list LIST      EPICS_CA_ADDR_LIST: where to search for PVs (default 127.0.0.1; no broadcast)
   --ca-server-port N       EPICS_CA_SERVER_PORT (default 5064)
-  --groups N               PV monitor groups, each a Worker with a libca child process (default 4)
+  --pva-addr-list LIST     EPICS_PVA_ADDR_LIST: host[:port] to send PVA searches to (default: $EPICS_PVA_ADDR_LIST,
+                           else 127.0.0.1; no broadcast unless a broadcast address is listed)
+  --pva-broadcast-port N   EPICS_PVA_BROADCAST_PORT: search port of list entries without one (default 5076)
+  --groups N               PV monitor groups, each a Worker (with a libca child process once it has a CA PV)
+                           (default 4)
   --graphite HOST:PORT     send the serialiser's and config's stats to Carbon every 10 s as
                            nxflow.forwarder.<service id>.<actor>.<counter> (default off)
   --log-format text|json   (default text)
@@ -46,7 +51,7 @@ The Kafka of the options carries the data and the config, status and storage top
 Example:
   nxflow forwarder --output-broker localhost:9092 --config-topic forwarder_config \\
     --status-topic forwarder_status --storage-topic forwarder_storage --pv-update-period 10000 \\
-    --ca-addr-list "10.0.0.5 10.0.0.6"`;
+    --pva-addr-list "10.0.0.5 10.0.0.6:5076" --ca-addr-list "10.0.0.7"`;
 
 function numberOption(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -80,6 +85,8 @@ async function run(args: string[]): Promise<number> {
       streams: { type: "string" },
       "ca-addr-list": { type: "string" },
       "ca-server-port": { type: "string" },
+      "pva-addr-list": { type: "string" },
+      "pva-broadcast-port": { type: "string" },
       groups: { type: "string" },
       graphite: { type: "string" },
       "log-format": { type: "string", default: "text" },
@@ -105,6 +112,8 @@ async function run(args: string[]): Promise<number> {
       serviceId: values["service-id"],
       caAddrList: values["ca-addr-list"],
       caServerPort: numberOption(values["ca-server-port"], "--ca-server-port"),
+      pvaAddrList: values["pva-addr-list"] ?? (Deno.env.get("EPICS_PVA_ADDR_LIST") || undefined),
+      pvaBroadcastPort: numberOption(values["pva-broadcast-port"], "--pva-broadcast-port"),
       groups: numberOption(values.groups, "--groups"),
       streamsJson,
       version: VERSION,

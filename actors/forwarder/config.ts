@@ -5,7 +5,8 @@
  * produced after this actor started is applied (anything else is counted and ignored; older commands were applied
  * before, by the incarnation that saw them, and are in the stored set: ESS's forwarder reads it from its end). After every
  * change it sends the whole set to the serialiser (channel `streams`, which persists it and sends status) and each
- * monitor group its share of the PVs (channels `assign_<i>`, PVs spread by a hash of the name).
+ * monitor group its share of the PVs (channels `assign_<i>`, PVs spread by a hash of the name), each with its
+ * protocol (CA or PVA).
  * Speaks protocols/forwarder.ts. Restart: permanent.
  *
  * @module
@@ -47,15 +48,20 @@ export function groupOf(pv: string, groups: number): number {
   return (h >>> 0) % groups;
 }
 
-function assignment(state: State, group: number): string[] {
-  const pvs = new Set(state.streams.map((s) => s.channel));
-  return [...pvs].filter((pv) => groupOf(pv, state.config.groups) === group);
+function assignment(state: State, group: number): AssignLink & { type: "assign" } {
+  const protocol = new Map(state.streams.map((s) => [s.channel, s.protocol]));
+  const mine = [...protocol.keys()].filter((pv) => groupOf(pv, state.config.groups) === group);
+  return {
+    type: "assign",
+    pvs: mine.filter((pv) => protocol.get(pv) === "CA"),
+    pva: mine.filter((pv) => protocol.get(pv) === "PVA"),
+  };
 }
 
 function publish(state: State, changed: boolean): void {
   state.stats.streams = state.streams.length;
   state.out.post({ type: "streams", streams: state.streams, changed });
-  state.groups.forEach((port, i) => port.post({ type: "assign", pvs: assignment(state, i) }));
+  state.groups.forEach((port, i) => port.post(assignment(state, i)));
 }
 
 function apply(state: State, change: ConfigChange, ctx: Ctx, origin: string): void {
@@ -129,7 +135,7 @@ export default defineActor<ConfigProtocol, ConfigActorConfig, State>({
     });
     state.groups.forEach((port, i) =>
       port.onMessage((m) => {
-        if (m.type === "hello" && state.stats.restored) port.post({ type: "assign", pvs: assignment(state, i) });
+        if (m.type === "hello" && state.stats.restored) port.post(assignment(state, i));
       })
     );
     new ConsumerInbox(ctx.port("batches"), {

@@ -3,14 +3,15 @@
  * streams file, and the Channel Access settings. Bad values stop the start with an error naming the option. The
  * Kafka connection comes from nxflow's Kafka options (`actors/cli/kafka_config.ts`), not from here.
  *
- * The streams file is JSON: a list of `{"channel", "schema", "topic", "protocol": "CA", "periodic": 0}` (protocol
- * and periodic optional), the same fields as an fc00 stream.
+ * The streams file is JSON: a list of `{"channel", "schema", "topic", "protocol": "PVA", "periodic": 0}` (protocol
+ * and periodic optional; protocol PVA or CA, PVA when absent as in fc00), the same fields as an fc00 stream.
  *
  * @module
  */
 import type { Stream } from "../../protocols/forwarder.ts";
 import type { ForwarderConfig } from "./tree.ts";
 import { applyChange, type ConfigChange } from "./streams.ts";
+import { parseAddrList } from "./pva/search.ts";
 
 /** The forwarder's options as the command line gives them. */
 export interface ForwarderOptions {
@@ -24,6 +25,10 @@ export interface ForwarderOptions {
   serviceId?: string;
   caAddrList?: string;
   caServerPort?: number;
+  /** `EPICS_PVA_ADDR_LIST`: where to search PVA PVs. @default "127.0.0.1" */
+  pvaAddrList?: string;
+  /** `EPICS_PVA_BROADCAST_PORT`: the default search port. @default 5076 */
+  pvaBroadcastPort?: number;
   groups?: number;
   /** the streams file's text. */
   streamsJson?: string;
@@ -52,7 +57,7 @@ export function streamsFromJson(text: string): Stream[] {
     throw new TypeError(`Cannot read the streams file: ${(error as Error).message}`);
   }
   if (!Array.isArray(list)) throw new TypeError("Cannot use the streams file: it must be a JSON list of streams");
-  const streams = list.map((s) => ({ protocol: "CA", periodic: 0, ...s })) as ConfigChange["streams"];
+  const streams = list.map((s) => ({ protocol: "PVA", periodic: 0, ...s })) as ConfigChange["streams"];
   const result = applyChange([], { change: "ADD", streams });
   if (result.skipped.length > 0) throw new TypeError(`Cannot use the streams file: ${result.skipped.join("; ")}`);
   return result.streams;
@@ -70,6 +75,12 @@ export function forwarderConfig(o: ForwarderOptions): Omit<ForwarderConfig, "kaf
   }
   const port = o.caServerPort ?? 5064;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`Cannot use --ca-server-port ${port}`);
+  const pvaPort = o.pvaBroadcastPort ?? 5076;
+  if (!Number.isInteger(pvaPort) || pvaPort < 1 || pvaPort > 65535) {
+    throw new RangeError(`Cannot use --pva-broadcast-port ${pvaPort}`);
+  }
+  const pva = { addrList: o.pvaAddrList ?? "127.0.0.1", broadcastPort: pvaPort };
+  parseAddrList(pva.addrList, pvaPort);
   return {
     configTopic: topicOf(o.configTopic, o.brokers, "--config-topic"),
     statusTopic: topicOf(o.statusTopic, o.brokers, "--status-topic"),
@@ -80,6 +91,7 @@ export function forwarderConfig(o: ForwarderOptions): Omit<ForwarderConfig, "kaf
     groups,
     serviceId: o.serviceId ?? `nxflow-forwarder-${Deno.pid}`,
     ca: { addrList: o.caAddrList ?? "127.0.0.1", autoAddrList: false, serverPort: port },
+    pva,
     streams: o.streamsJson ? streamsFromJson(o.streamsJson) : [],
     version: o.version,
   };

@@ -4,7 +4,8 @@
  *
  * Settings (defaults): `configTopic` ("forwarder_config"), `statusTopic` ("forwarder_status"), `storageTopic`
  * ("forwarder_storage"; "" for none), `skipRetrieval` (false), `pvUpdatePeriodMs` (0: no periodic re-sends),
- * `serviceId` ("": nxflow-forwarder-<pid>), `caAddrList` ("127.0.0.1"), `caServerPort` (5064), `groups` (4),
+ * `serviceId` ("": nxflow-forwarder-<pid>), `caAddrList` ("127.0.0.1"), `caServerPort` (5064), `pvaAddrList`
+ * ("127.0.0.1": where PVA searches go, `host[:port]`), `pvaBroadcastPort` (5076), `groups` (4),
  * `streams` ("": a JSON file of streams, see `options.ts`), `graphite` ("": off, else Carbon's "host:port").
  *
  * With Graphite on, the main thread sends the serialiser's and the config actor's stats every 10 s as
@@ -22,6 +23,7 @@ import { type Graphite, graphiteAddress, metricSegment, numericMetrics, startGra
 import type { Role } from "../roles.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import { streamsFromJson } from "./options.ts";
+import { parseAddrList } from "./pva/search.ts";
 import { forwarderTree } from "./tree.ts";
 
 const DEFAULTS = {
@@ -33,6 +35,8 @@ const DEFAULTS = {
   serviceId: "",
   caAddrList: "127.0.0.1",
   caServerPort: 5064,
+  pvaAddrList: "127.0.0.1",
+  pvaBroadcastPort: 5076,
   groups: 4,
   streams: "",
   graphite: "",
@@ -44,7 +48,7 @@ export type ForwarderRoleConfig = typeof DEFAULTS & { streamList: Stream[] };
 /** The forwarder role. */
 export const forwarder: Role<ForwarderRoleConfig> = {
   name: "forwarder",
-  summary: "EPICS PVs over Channel Access → f144/al00/ep01/tdct on Kafka, configured by fc00",
+  summary: "EPICS PVs over pvAccess and Channel Access → f144/al00/ep01/tdct/se00 on Kafka, configured by fc00",
   byDefault: false,
   kafka: true,
   check(section, where) {
@@ -59,6 +63,11 @@ export const forwarder: Role<ForwarderRoleConfig> = {
       throw new RangeError(`Cannot use ${where}.pvUpdatePeriodMs: 0 (off) or at least 10, got ${c.pvUpdatePeriodMs}`);
     }
     if (c.graphite) graphiteAddress(c.graphite, `${where}.graphite`);
+    try {
+      parseAddrList(c.pvaAddrList, c.pvaBroadcastPort);
+    } catch (error) {
+      throw new TypeError(`Cannot use ${where}.pvaAddrList: ${(error as Error).message}`);
+    }
     const streamList = c.streams ? streamsFromJson(Deno.readTextFileSync(c.streams)) : [];
     return { ...c, streamList };
   },
@@ -83,6 +92,7 @@ export const forwarder: Role<ForwarderRoleConfig> = {
       groups: c.groups,
       serviceId: serviceIdOf(c),
       ca: { addrList: c.caAddrList, serverPort: c.caServerPort },
+      pva: { addrList: c.pvaAddrList, broadcastPort: c.pvaBroadcastPort },
       streams: c.streamList,
       version: VERSION,
     }),

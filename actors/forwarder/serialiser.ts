@@ -5,12 +5,18 @@
  *
  * For each PV, for every stream configured on it (from the config actor, channel `streams`), all on the stream's
  * topic, keyed by the PV name:
- * - each monitor update as **f144**, **f142** or **tdct** (Kafka timestamp = EPICS time in ms), after the timestamp
+ * - each monitor update as **f144**, **f142** or **tdct**, and a PVA NTTable as **se00** or **senv** (streams
+ *   `nttable_se00`/`nttable_senv`) (Kafka timestamp = EPICS time in ms), after the timestamp
  *   sanity filter (drops updates older than the previous one, older than a year or over 10 minutes ahead; counted);
- * - **al00** when the (severity, status) pair changes (not for f142-only topics: f142 carries the alarm);
+ * - **al00** when the (severity, status) pair (CA) or the (severity, message) pair (PVA, with `alarm.message`)
+ *   changes (not for f142-only topics: f142 carries the alarm);
+ * - updates a group could not read (an unsupported PVA type) are counted as processing errors, logged once per PV;
  * - **ep01** on every connection change; a monitor group that restarts says `hello`, and its PVs are reported
  *   DISCONNECTED until they connect again;
  * - **periodic re-sends** of the last messages of streams marked periodic, every `periodMs`, Kafka timestamp = now.
+ *
+ * Each batch of events is answered with `processed` once the producer's outbox has room (back-pressure for the
+ * groups' pvAccess monitors).
  *
  * It also publishes **x5f2** status every `statusIntervalMs` and after each config change, and the whole stream set
  * to the storage topic after each change.
@@ -18,7 +24,7 @@
  * @module
  */
 import { hostname } from "node:os";
-import type { PvLink, SerialiserProtocol, SerialiserStats, Stream } from "../../protocols/forwarder.ts";
+import type { PvaUpdate, PvLink, SerialiserProtocol, SerialiserStats, Stream } from "../../protocols/forwarder.ts";
 import { x5f2 } from "../../schemas/mod.ts";
 import { ProducerOutbox } from "../broker/outbox.ts";
 import { type ActorContext, defineActor } from "../runtime/actor.ts";
@@ -33,6 +39,7 @@ import {
   statusJson,
   UnsupportedValueError,
 } from "./encode.ts";
+import { encodeAl00Pva, encodeF142Pva, encodeF144Pva, encodeTablePva, encodeTdctPva } from "./encode_pva.ts";
 
 /** Configuration of the serialiser. */
 export interface SerialiserConfig {
@@ -59,6 +66,8 @@ interface PvState {
   lastNs: bigint;
   alarm: string | null;
   tdctSequence: number;
+  /** se00/senv message counter. */
+  tableCounter: number;
   /** log a schema problem once per PV. */
   warned: boolean;
 }
@@ -98,7 +107,7 @@ function send(state: State, topic: string, pv: string, kind: string, value: Uint
 function pvState(state: State, pv: string, group: number): PvState {
   let s = state.pvs.get(pv);
   if (!s) {
-    s = { group, connected: false, lastNs: 0n, alarm: null, tdctSequence: 0, warned: false };
+    s = { group, connected: false, lastNs: 0n, alarm: null, tdctSequence: 0, tableCounter: 0, warned: false };
     state.pvs.set(pv, s);
   }
   s.group = group;
@@ -118,7 +127,7 @@ function onConnection(state: State, pv: string, connected: boolean, timeMs: numb
   for (const topic of topicsOf(streams)) send(state, topic, pv, "ep01", bytes, BigInt(timeMs) * 1_000_000n);
 }
 
-function passesFilter(state: State, s: PvState, u: CaUpdate, pv: string, ctx: Ctx): boolean {
+function passesFilter(state: State, s: PvState, u: CaUpdate | PvaUpdate, pv: string, ctx: Ctx): boolean {
   const now = BigInt(Date.now()) * 1_000_000n;
   const why = u.timestampNs < s.lastNs
     ? "older than the previous update"
@@ -133,7 +142,8 @@ function passesFilter(state: State, s: PvState, u: CaUpdate, pv: string, ctx: Ct
   return false;
 }
 
-function dataMessage(pv: string, stream: Stream, u: CaUpdate, s: PvState): Uint8Array | null {
+function dataMessage(pv: string, stream: Stream, u: CaUpdate | PvaUpdate, s: PvState): Uint8Array | null {
+  if ("protocol" in u) return pvaMessage(pv, stream, u, s);
   switch (stream.schema) {
     case "f144":
       return encodeF144(pv, u);
@@ -146,7 +156,30 @@ function dataMessage(pv: string, stream: Stream, u: CaUpdate, s: PvState): Uint8
   }
 }
 
-function onUpdate(state: State, pv: string, u: CaUpdate, ctx: Ctx): void {
+function pvaMessage(pv: string, stream: Stream, u: PvaUpdate, s: PvState): Uint8Array | null {
+  switch (stream.schema) {
+    case "f144":
+      return encodeF144Pva(pv, u);
+    case "f142":
+      return encodeF142Pva(pv, u);
+    case "tdct":
+      return encodeTdctPva(pv, u, s.tdctSequence++);
+    case "nttable_se00":
+      return encodeTablePva(pv, u, "se00", s.tableCounter++);
+    case "nttable_senv":
+      return encodeTablePva(pv, u, "senv", s.tableCounter++);
+    default:
+      return null;
+  }
+}
+
+function processingError(state: State, s: PvState, message: string, ctx: Ctx): void {
+  state.stats.processingErrors++;
+  if (!s.warned) ctx.emit({ type: "log", level: "warn", message });
+  s.warned = true;
+}
+
+function onUpdate(state: State, pv: string, u: CaUpdate | PvaUpdate, ctx: Ctx): void {
   const s = state.pvs.get(pv);
   const streams = state.byPv.get(pv);
   if (!s || !streams) return;
@@ -158,19 +191,18 @@ function onUpdate(state: State, pv: string, u: CaUpdate, ctx: Ctx): void {
       if (bytes) send(state, stream.topic, pv, stream.schema, bytes, u.timestampNs);
     } catch (error) {
       if (!(error instanceof UnsupportedValueError)) throw error;
-      state.stats.processingErrors++;
-      if (!s.warned) ctx.emit({ type: "log", level: "warn", message: error.message });
-      s.warned = true;
+      processingError(state, s, error.message, ctx);
     }
   }
-  const alarm = `${u.severity}|${u.status}`;
+  const alarm = "protocol" in u ? `${u.severity}|${u.message}` : `${u.severity}|${u.status}`;
   if (alarm === s.alarm) return;
   s.alarm = alarm;
-  const bytes = encodeAl00(pv, u.timestampNs, u.severity, u.status);
+  const bytes = "protocol" in u ? encodeAl00Pva(pv, u) : encodeAl00(pv, u.timestampNs, u.severity, u.status);
   for (const topic of topicsOf(streams, "f142")) send(state, topic, pv, "al00", bytes, u.timestampNs);
 }
 
 function onPv(state: State, group: number, m: PvLink, ctx: Ctx): void {
+  if (m.type === "processed") return;
   if (m.type === "hello") {
     for (const [pv, s] of state.pvs) if (s.group === group) onConnection(state, pv, false, Date.now());
     return;
@@ -178,7 +210,8 @@ function onPv(state: State, group: number, m: PvLink, ctx: Ctx): void {
   for (const e of m.events) {
     pvState(state, e.pv, group);
     if (e.type === "connection") onConnection(state, e.pv, e.connected, e.timeMs);
-    else onUpdate(state, e.pv, e.update, ctx);
+    else if (e.type === "update") onUpdate(state, e.pv, e.update, ctx);
+    else if (state.byPv.has(e.pv)) processingError(state, state.pvs.get(e.pv)!, e.message, ctx);
   }
 }
 
@@ -273,7 +306,15 @@ export default defineActor<SerialiserProtocol, SerialiserConfig, State>({
     });
     streams.post({ type: "hello" });
     const groups = Array.from({ length: config.groups }, (_, i) => ctx.port(`pvs_${i}`));
-    groups.forEach((port, i) => port.onMessage((m) => onPv(state, i, m, ctx)));
+    groups.forEach((port, i) =>
+      port.onMessage((m) => {
+        onPv(state, i, m, ctx);
+        if (m.type !== "events") return;
+        const credit = () => port.post({ type: "processed", events: m.events.length });
+        if (outbox.full) outbox.ready().then(credit);
+        else credit();
+      })
+    );
     // a monitor group that is down cannot report: its PVs count as disconnected until it says hello again
     setInterval(() => groups.forEach((port, i) => port.connected || onPv(state, i, { type: "hello" }, ctx)), 100);
     setInterval(() => sendStatus(state), state.config.statusIntervalMs);

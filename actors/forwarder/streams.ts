@@ -7,7 +7,9 @@
  * - `REMOVEALL`: the streams list is ignored;
  * - `REPLACE`: REMOVEALL, then ADD.
  *
- * Only CA is monitored: PVA streams are rejected ("pvAccess is not supported; use protocol CA"), as are FAKE ones.
+ * CA and PVA (the default: fc00's enum starts with PVA) are monitored; FAKE streams are rejected. A channel has one
+ * protocol: a stream naming another protocol than the channel's existing streams is skipped. The `nttable_se00` and
+ * `nttable_senv` schemas exist for PVA only, as in ESS's forwarder.
  *
  * @module
  */
@@ -16,6 +18,8 @@ import type { OutputSchema, Stream, StreamProtocol } from "../../protocols/forwa
 
 /** Output schemas a CA stream may use. */
 export const CA_SCHEMAS: readonly OutputSchema[] = ["f144", "f142", "tdct", "al00", "ep01"];
+/** Output schemas a PVA stream may use. */
+export const PVA_SCHEMAS: readonly OutputSchema[] = [...CA_SCHEMAS, "nttable_se00", "nttable_senv"];
 const PROTOCOLS: readonly StreamProtocol[] = ["PVA", "CA", "FAKE"];
 const CHANGES = ["ADD", "REMOVE", "REMOVEALL", "REPLACE"] as const;
 
@@ -56,16 +60,21 @@ export function decodeChange(bytes: Uint8Array): ConfigChange {
 export function checkStream(s: ConfigChange["streams"][number], current: readonly Stream[]): Stream | string {
   const name = JSON.stringify(s.channel ?? "");
   if (!s.channel || !s.schema || !s.topic) return `stream ${name}: channel, schema and topic are all required`;
-  if (s.protocol === "PVA") return `stream ${name}: pvAccess is not supported by nxflow's forwarder; use protocol CA`;
-  if (s.protocol !== "CA") return `stream ${name}: protocol ${s.protocol} is not supported; use CA`;
-  if (!CA_SCHEMAS.includes(s.schema as OutputSchema)) {
-    return `stream ${name}: schema "${s.schema}" is not supported for CA (use ${CA_SCHEMAS.join(", ")})`;
+  const protocol = s.protocol ?? "PVA";
+  if (protocol !== "CA" && protocol !== "PVA") {
+    return `stream ${name}: protocol ${protocol} is not supported; use PVA or CA`;
   }
+  const schemas = protocol === "CA" ? CA_SCHEMAS : PVA_SCHEMAS;
+  if (!schemas.includes(s.schema as OutputSchema)) {
+    return `stream ${name}: schema "${s.schema}" is not supported for ${protocol} (use ${schemas.join(", ")})`;
+  }
+  const other = current.find((c) => c.channel === s.channel && c.protocol !== protocol);
+  if (other) return `stream ${name}: the channel is already configured over ${other.protocol}, not ${protocol}`;
   const stream: Stream = {
     channel: s.channel,
     schema: s.schema as OutputSchema,
     topic: s.topic,
-    protocol: "CA",
+    protocol,
     periodic: s.periodic ?? 0,
   };
   if (current.some((c) => sameStream(c, stream))) return `stream ${name}: already configured, ignored`;

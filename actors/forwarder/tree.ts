@@ -7,7 +7,7 @@
  * ├─ serialiser          ─records→ producer; ←pvs_<i>─ monitor_<i>; ←streams─ config
  * ├─ config_consumer     config topic and storage topic partition 0, from the beginning ─batches→ config
  * ├─ config              ─assign_<i>→ monitor_<i>
- * └─ monitor_0..n-1      CA monitor groups (backoff: they depend on the IOCs and libca)
+ * └─ monitor_0..n-1      CA and PVA monitor groups (backoff: they depend on the IOCs and libca)
  * ```
  *
  * @module
@@ -18,6 +18,7 @@ import type { ChannelSpec, ChildSpec, SupervisorSpec } from "../runtime/child_sp
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import type { Stream } from "../../protocols/forwarder.ts";
 import type { CaEnvironment } from "./ca_client.ts";
+import type { PvaEnvironment } from "./pva/client.ts";
 import type { ConfigActorConfig } from "./config.ts";
 import type { MonitorConfig } from "./pv_monitor.ts";
 import type { SerialiserConfig } from "./serialiser.ts";
@@ -38,6 +39,7 @@ export interface ForwarderConfig {
   groups: number;
   serviceId: string;
   ca: CaEnvironment;
+  pva: PvaEnvironment;
   /** streams of the configuration file. */
   streams: Stream[];
   version: string;
@@ -90,7 +92,7 @@ export function forwarderTree(c: ForwarderConfig): SupervisorSpec {
     ...groups.map((i) => ({
       id: `monitor_${i}`,
       module: new URL("pv_monitor.ts", HERE),
-      config: { index: i, ca: c.ca } satisfies MonitorConfig,
+      config: { index: i, ca: c.ca, pva: c.pva } satisfies MonitorConfig,
       backoff: { initialMs: 100, maxMs: 5000 },
     })),
   ];

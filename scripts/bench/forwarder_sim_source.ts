@@ -78,6 +78,7 @@ try {
         groups: 4,
         serviceId: "bench-sim",
         ca: { addrList: "127.0.0.1", serverPort: port },
+        pva: { addrList: "127.0.0.1:9" },
         streams,
         version: "bench",
       }));

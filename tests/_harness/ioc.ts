@@ -48,6 +48,8 @@ export interface TestIoc {
   readonly port: number;
   /** the client settings that find this IOC and nothing else. */
   readonly client: CaEnvironment;
+  /** where the IOC's pvAccess server (QSRV, pvxs) answers searches: `127.0.0.1:<udp port>`. */
+  readonly pvaAddrList: string;
   /** Sets a record (name without prefix) to a value, as a put on the IOC would. */
   set(record: string, value: number | string | number[]): Promise<void>;
   /** Sends a raw command of the fixture (`storm S`, `wave S HZ`) and returns its answer. */
@@ -76,6 +78,7 @@ export async function startIoc(options: IocOptions = {}): Promise<TestIoc> {
   await ensureLibca();
   const prefix = options.prefix ?? "SIMPLE:";
   const port = options.port ?? freePort();
+  const pvaSearchPort = freePort();
   const args = [SCRIPT, "--prefix", prefix, "--scalars", String(options.scalars ?? 0)];
   if (options.minimal) args.push("--minimal");
   const env: Record<string, string> = {
@@ -88,7 +91,7 @@ export async function startIoc(options: IocOptions = {}): Promise<TestIoc> {
     EPICS_CAS_AUTO_BEACON_ADDR_LIST: "NO",
     EPICS_PVAS_INTF_ADDR_LIST: "127.0.0.1",
     EPICS_PVAS_SERVER_PORT: String(freePort()),
-    EPICS_PVAS_BROADCAST_PORT: String(freePort()),
+    EPICS_PVAS_BROADCAST_PORT: String(pvaSearchPort),
     EPICS_PVAS_BEACON_ADDR_LIST: "127.0.0.1",
     EPICS_PVAS_AUTO_BEACON_ADDR_LIST: "NO",
     PYTHONUNBUFFERED: "1",
@@ -149,6 +152,7 @@ export async function startIoc(options: IocOptions = {}): Promise<TestIoc> {
     prefix,
     port,
     client: { addrList: "127.0.0.1", serverPort: port },
+    pvaAddrList: `127.0.0.1:${pvaSearchPort}`,
     set: async (record, value) => void await command(`set ${record} ${JSON.stringify(value)}`),
     command,
     stop,

@@ -113,10 +113,10 @@ Deno.test("forwarder: IOC updates to f144/al00/ep01, fc00 config with storage, j
         await sendConfig(
           fc00.encode({
             config_change: "ADD",
-            streams: [{ ...stream("LONG", "f144"), protocol: "CA" }, { ...stream("ENUM", "f144"), protocol: "PVA" }],
+            streams: [{ ...stream("LONG", "f144"), protocol: "CA" }, { ...stream("ENUM", "f144"), protocol: "FAKE" }],
           }),
         );
-        await lastStatusLists(["DOUBLE", "DOUBLEARRAY", "DOUBLE3", "STR", "LONG"], "x5f2 after ADD (PVA rejected)");
+        await lastStatusLists(["DOUBLE", "DOUBLEARRAY", "DOUBLE3", "STR", "LONG"], "x5f2 after ADD (FAKE rejected)");
         await ioc.set("LONG", 42);
         await setup.waitFor("f144 LONG", isF144("LONG", (v) => v === 42));
         await sendConfig(

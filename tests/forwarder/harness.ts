@@ -51,6 +51,8 @@ export interface SetupOptions {
   streams?: Stream[];
   periodMs?: number;
   groups?: number;
+  /** where the forwarder searches PVA PVs (`host:port` list); nowhere useful when absent. */
+  pvaAddrList?: string;
   /** records put on the storage topic before the forwarder starts. */
   stored?: Uint8Array[];
 }
@@ -122,6 +124,7 @@ export async function startSetup(options: SetupOptions = {}): Promise<Setup> {
       groups: options.groups ?? 2,
       serviceId: "test-forwarder",
       ca: { addrList: `127.0.0.1:${ioc.port} 127.0.0.1:${latePort}`, serverPort: ioc.port },
+      pva: { addrList: options.pvaAddrList ?? "127.0.0.1:9" },
       streams: options.streams ?? [],
       version: "test",
     };
