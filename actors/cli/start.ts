@@ -25,7 +25,7 @@ and a loopback admin endpoint (GET /health, GET /tree, GET /stats, POST /chaos).
 Options:
   --config FILE              JSON configuration file (see README, "Configuration"); default: built-in defaults
   --brokers HOST:PORT,...    Kafka bootstrap servers; default: the configuration's, else a local Kafka that
-                             nxflow starts (Java 17 and Maven needed) and leaves running for the next start
+                             nxflow starts (fetching its jars, and a Java runtime if none) and keeps for the next start
   --client-id ID             Kafka client id (default nxflow)
   --sasl MECHANISM           plain, scram-sha-256 or scram-sha-512, with --sasl-username and
   --sasl-username NAME       --sasl-password-file FILE (the password is read from the file, never logged)

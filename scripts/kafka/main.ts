@@ -14,7 +14,8 @@ import { cacheRoot, installKafka } from "./install.ts";
 const HELP = `Usage: deno task kafka <command> [options]
 
 Commands:
-  install    resolve Apache Kafka's jars from Maven Central into ~/.cache/nxflow (once; quick afterwards)
+  install    fetch Apache Kafka's pinned jars from Maven Central into ~/.cache/nxflow, and a Java runtime when none
+             is installed (once; quick afterwards)
   start      start a local KRaft cluster on 127.0.0.1 and print its bootstrap address
   stop       stop it (controlled shutdown, then kill)
   status     print each node's address and whether it runs (exit code 3 when not running)
