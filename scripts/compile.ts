@@ -12,7 +12,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { gitCommit, VERSION } from "../actors/cli/version.ts";
+import { buildInfo as currentBuild } from "../actors/common/build_info.ts";
 
 const { values } = parseArgs({ args: Deno.args, options: { target: { type: "string" }, output: { type: "string" } } });
 const root = new URL("../", import.meta.url);
@@ -31,7 +31,7 @@ function actorModules(dir: URL): string[] {
 }
 
 await Deno.mkdir(new URL("dist/", root), { recursive: true });
-const buildInfo = { version: VERSION, commit: await gitCommit(), builtAt: new Date().toISOString() };
+const buildInfo = currentBuild();
 await Deno.writeTextFile(new URL("dist/build_info.json", root), JSON.stringify(buildInfo, null, 2) + "\n");
 
 const includes = [

