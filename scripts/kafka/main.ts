@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { LocalCluster } from "./cluster.ts";
 import { cacheRoot, installKafka } from "./install.ts";
 
-const HELP = `Usage: deno task kafka <command> [options]
+/** The usage text of the local Kafka commands. */
+export const HELP = `Usage: deno task kafka <command> [options]   (in a release or the binary: nxflow kafka <command>)
 
 Commands:
   install    fetch Apache Kafka's pinned jars from Maven Central into ~/.cache/nxflow, and a Java runtime when none
@@ -115,7 +116,8 @@ async function status(values: Record<string, string | boolean | undefined>): Pro
   return up ? 0 : 3;
 }
 
-async function main(args: string[]): Promise<number> {
+/** Runs one local Kafka command; resolves to the exit code. */
+export async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
