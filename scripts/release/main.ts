@@ -111,6 +111,8 @@ async function main(args: string[]): Promise<number> {
     log(`${name}: ${files} files of code, build ${VERSION}`);
     const entries = await fillCache(join(top, "bin", "deno"), join(top, "app"), join(top, "deno_dir"));
     log(`module cache filled from ${entries} modules with Deno ${DENO_RUNTIME.version}`);
+    const check = await run(join(top, "bin", "nxflow"), ["--version"], { env: { NXFLOW_BUILD_COMMIT: "" } });
+    if (!check.startsWith(`nxflow ${VERSION} `)) throw new Error(`the release's bin/nxflow --version says ${check}`);
     const kafka = await installKafka({ log });
     await copyTree(kafka.home, join(top, "kafka", `kafka-${kafka.version}`));
     await Deno.remove(join(top, "kafka", `kafka-${kafka.version}`, "run"), { recursive: true }).catch(() => {});
