@@ -46,7 +46,7 @@ function required(): Set<string> {
 function embedded(listing: string): string[] {
   const paths: string[] = [];
   const stack: string[] = [];
-  for (const line of listing.replace(/\x1b\[[0-9;]*m/g, "").split("\n")) {
+  for (const line of listing.split("\n")) { // NO_COLOR=1: plain text
     const m = /^([│ ]*)[├└]─[─┬] (.+?)(?: \([\d.]+[KMG]?B.*\))?$/.exec(line);
     if (!m) continue;
     const depth = m[1].length / 2;
