@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { VERSION } from "../../actors/common/build_info.ts";
 import { ev44 } from "../../schemas/mod.ts";
+import { aptInstall } from "../_harness/apt.ts";
 import { objectAt, readH5 } from "../_harness/h5py.ts";
 import { pathWithoutJava } from "./support.ts";
 
@@ -26,6 +27,9 @@ Deno.test({
   name: "the release runs with no network: --version, inspect --file, start with the local Kafka writing a run file",
   ignore: !(await canUnshare()) && (console.log("skipped: unshare -n is not permitted here (needs root)"), true),
   fn: async () => {
+    if (!(await new Deno.Command("sh", { args: ["-c", "command -v ip"], stdout: "null" }).output()).success) {
+      await aptInstall("iproute2"); // offline_run.sh brings loopback up with ip
+    }
     const tmp = await Deno.makeTempDir({ prefix: "nxflow-release-" });
     try {
       const built = await new Deno.Command(Deno.execPath(), {
