@@ -26,6 +26,7 @@ export type * from "./protocols/supervision.ts";
 export type { ActorProtocol, FaultKind } from "./protocols/runtime.ts";
 
 if (import.meta.main) {
-  const { main } = await import("./actors/cli/main.ts");
-  Deno.exit(await main(Deno.args));
+  const { runChildProgram } = await import("./actors/common/children.ts");
+  const child = await runChildProgram(Deno.args);
+  Deno.exit(child ?? await (await import("./actors/cli/main.ts")).main(Deno.args));
 }

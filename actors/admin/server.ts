@@ -9,6 +9,7 @@
  * | `GET /tree` | `TreeSnapshot`: every supervisor and actor with state, restarts, uptime and counters |
  * | `GET /stats?actor=A` | `ActorStatsReply`: actor A's (id or path) reply to its `stats` request |
  * | `GET /stats` | `AllStatsReply`: the stats of every running actor that has a `stats` request, by path |
+ * | `GET /metrics` | the same figures for Prometheus, in its text format (`metrics.ts`) |
  * | `POST /chaos` | `ChaosRequest` → `ChaosReply`; 403 unless started with fault injection enabled |
  *
  * `GET /stats?actor=A` fails with 404 for an unknown actor (the error lists them), 501 when A has no `stats` request,
@@ -34,6 +35,7 @@ import type { ActorSnapshot, SupervisorSnapshot } from "../../protocols/supervis
 import { RemoteError, RequestTimeoutError, UndeliverableError } from "../runtime/errors.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import type { Log } from "../cli/log.ts";
+import { ExitCounter, METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 
 /** Options of {@linkcode startAdminServer}. */
 export interface AdminOptions {
@@ -46,6 +48,8 @@ export interface AdminOptions {
   version: string;
   commit: string;
   log: Log;
+  /** the exits counted from the system's supervision events, for `GET /metrics`. */
+  exits?: ExitCounter;
 }
 
 /** A running admin server. */
@@ -59,11 +63,19 @@ export interface AdminServer {
 
 const MAX_BODY = 64 * 1024;
 const STATS_TIMEOUT_MS = 2000;
-const ROUTES = ["GET /health", "GET /tree", "GET /stats", "GET /stats?actor=<id or path>", "POST /chaos"];
+const ROUTES = [
+  "GET /health",
+  "GET /tree",
+  "GET /stats",
+  "GET /stats?actor=<id or path>",
+  "GET /metrics",
+  "POST /chaos",
+];
 
 /** Serves the admin routes for a running system. */
 export function startAdminServer(system: ActorSystem, options: AdminOptions): Promise<AdminServer> {
   let rejected = 0;
+  const exits = options.exits ?? new ExitCounter();
   const reply = (status: number, body: unknown) => {
     if (status >= 400) rejected++;
     return Response.json(body, { status });
@@ -82,6 +94,11 @@ export function startAdminServer(system: ActorSystem, options: AdminOptions): Pr
         const actor = searchParams.get("actor");
         if (actor === null) return reply(200, await allStats(system));
         return reply(...await actorStats(system, actor));
+      }
+      case "GET /metrics": {
+        const source = { snapshot: () => system.snapshot(), stats: () => allStats(system) };
+        const text = await renderMetrics(source, exits, { version: options.version, commit: options.commit });
+        return new Response(text, { headers: { "content-type": METRICS_CONTENT_TYPE } });
       }
       case "POST /chaos": {
         const [status, body] = await chaos(system, req, options);

@@ -14,6 +14,7 @@ import { forwarderConfigCommand } from "./forwarder_config.ts";
 import { histogrammerCommand } from "./histogrammer.ts";
 import { inspect } from "./inspect.ts";
 import { jobCommand } from "./job.ts";
+import { kafkaCommand } from "./kafka.ts";
 import { readoutGen } from "./readout_gen.ts";
 import { simCommand } from "./sim.ts";
 import { start } from "./start.ts";
@@ -33,4 +34,5 @@ export const COMMANDS: readonly Command[] = [
   writerCommand,
   simCommand,
   histogrammerCommand,
+  kafkaCommand,
 ];

@@ -6,7 +6,7 @@
 import type { Command } from "./command.ts";
 import { UsageError } from "./command.ts";
 import { COMMANDS } from "./commands.ts";
-import { gitCommit, VERSION } from "./version.ts";
+import { VERSION } from "./version.ts";
 import { EXIT_CODES } from "../runtime/system.ts";
 
 function overview(): string {
@@ -17,7 +17,7 @@ function overview(): string {
     "",
     "Usage: nxflow <command> [options]",
     "       nxflow <command> --help     options of one command",
-    "       nxflow --version            version and git commit",
+    "       nxflow --version            version and git commit (<version>+<commit>)",
     "",
     "Commands:",
     ...lines,
@@ -34,7 +34,7 @@ export async function main(args: string[]): Promise<number> {
     return first === undefined ? EXIT_CODES.usage : 0;
   }
   if (first === "--version" || first === "-V" || first === "version") {
-    console.log(`nxflow ${VERSION} (commit ${await gitCommit()}, deno ${Deno.version.deno})`);
+    console.log(`nxflow ${VERSION} (deno ${Deno.version.deno})`);
     return 0;
   }
   const command: Command | undefined = COMMANDS.find((c) => c.name === first);

@@ -5,6 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { ExitCounter } from "../admin/metrics.ts";
 import { startAdminServer } from "../admin/server.ts";
 import { ROLES } from "../roles.ts";
 import { ActorSystem, EXIT_CODES } from "../runtime/system.ts";
@@ -124,7 +125,7 @@ async function runConfigured(config: NxflowConfig, configFile: string | undefine
   const log = createLog(config.logFormat);
   const commit = await gitCommit();
   const roles = ROLES.filter((r) => r.name in config.roles);
-  log("info", "nxflow", `nxflow ${VERSION} (${commit}) starting roles: ${roles.map((r) => r.name).join(", ")}`, {
+  log("info", "nxflow", `nxflow ${VERSION} starting roles: ${roles.map((r) => r.name).join(", ")}`, {
     config: configFile ?? "built-in defaults",
   });
   let kafka = null;
@@ -135,6 +136,7 @@ async function runConfigured(config: NxflowConfig, configFile: string | undefine
     log("error", "nxflow", `cannot start: ${(error as Error).message}`);
     return 1;
   }
+  const exits = new ExitCounter();
   const system = await ActorSystem.start({
     id: "root",
     strategy: "oneForOne",
@@ -143,7 +145,10 @@ async function runConfigured(config: NxflowConfig, configFile: string | undefine
     children: roles.map((r) => r.tree(config.roles[r.name] as never, kafka)),
   }, {
     maxLeakedThreads: config.supervisor.maxLeakedThreads,
-    onEvent: (e) => logEvent(log, e),
+    onEvent: (e) => {
+      exits.record(e);
+      logEvent(log, e);
+    },
   });
   for (const r of roles) r.attach?.(system, config.roles[r.name] as never, log, kafka);
   const admin = !config.admin.enabled ? null : await startAdminServer(system, {
@@ -153,13 +158,14 @@ async function runConfigured(config: NxflowConfig, configFile: string | undefine
     version: VERSION,
     commit,
     log,
+    exits,
   });
   if (admin) {
     const chaos = config.faultInjection ? "enabled" : "disabled";
     log(
       "info",
       "admin",
-      `admin endpoint on ${admin.url} (GET /health, GET /tree, GET /stats; fault injection ${chaos})`,
+      `admin endpoint on ${admin.url} (GET /health, GET /tree, GET /stats, GET /metrics; fault injection ${chaos})`,
     );
   }
   const signal = await new Promise<string>((resolve) => {

@@ -30,6 +30,7 @@ Writer options (durations take ms, s, sec, m, min or h; defaults in brackets):
   --data-flush-interval D     the file is flushed and checkpointed this often [${d.dataFlushInterval}]
   --max-jobs N                jobs written at once; 1 behaves like kafka-to-nexus in a pool [${d.maxJobs}]
   --max-queued-bytes N        consumers pause above this many bytes read and not yet written [${d.maxQueuedBytes}]
+  --graphite HOST:PORT        send the handler's and each job's stats to Carbon every 10 s [off]
 
 Process options (as for nxflow start):
   --config FILE               configuration file; its roles.writer section is the base for the flags above, its

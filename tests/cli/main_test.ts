@@ -7,7 +7,7 @@ Deno.test("nxflow --version prints the version and the git commit", async () => 
   assert.equal(code, 0);
   assert.match(
     stdout,
-    new RegExp(`^nxflow ${denoJson.version.replaceAll(".", "\\.")} \\(commit [0-9a-f]{40}(-dirty)?, deno `),
+    new RegExp(`^nxflow ${denoJson.version.replaceAll(".", "\\.")}\\+[0-9a-f]{12}(\\.dirty)? \\(deno `),
   );
 });
 

@@ -62,8 +62,9 @@ Deno.test("writerSettings applies kafka-to-nexus's defaults", () => {
     dataFlushIntervalMs: 10_000,
     maxJobs: 1,
     maxQueuedBytes: 256 * 1024 * 1024,
+    graphite: "",
   });
-  assert.equal(Object.keys(WRITER_DEFAULTS).length, 10);
+  assert.equal(Object.keys(WRITER_DEFAULTS).length, 11);
 });
 
 Deno.test("writerSettings takes every setting, durations as text or ms", async () => {
@@ -80,6 +81,7 @@ Deno.test("writerSettings takes every setting, durations as text or ms", async (
       dataFlushInterval: "2s",
       maxJobs: 4,
       maxQueuedBytes: 64 * 1024 * 1024,
+      graphite: "localhost:2003",
     }, WHERE);
     assert.deepEqual(s, {
       jobPoolTopic: "pool",
@@ -92,6 +94,7 @@ Deno.test("writerSettings takes every setting, durations as text or ms", async (
       dataFlushIntervalMs: 2000,
       maxJobs: 4,
       maxQueuedBytes: 64 * 1024 * 1024,
+      graphite: "localhost:2003",
     });
   } finally {
     await Deno.remove(dir);
