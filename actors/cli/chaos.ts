@@ -19,7 +19,7 @@ Injects a fault into one actor of a running nxflow that was started with --enabl
   exit   the worker closes without any notice (detected by missed heartbeats, then restarted)
 
 Options:
-  --actor ID     actor id (unique in the tree) or path, e.g. counter or demo/counter
+  --actor ID     actor id (unique in the tree) or path, e.g. formation or efu/detector/formation
   --fault KIND   crash, hang or exit
   --admin URL    the instance's admin endpoint (default http://127.0.0.1:8790)
 

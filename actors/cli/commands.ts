@@ -14,6 +14,7 @@ import { forwarderConfigCommand } from "./forwarder_config.ts";
 import { inspect } from "./inspect.ts";
 import { jobCommand } from "./job.ts";
 import { readoutGen } from "./readout_gen.ts";
+import { runCommand } from "./run.ts";
 import { simCommand } from "./sim.ts";
 import { start } from "./start.ts";
 import { writerCommand } from "./writer.ts";
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   forwarderCommand,
   forwarderConfigCommand,
   jobCommand,
+  runCommand,
   writerCommand,
   simCommand,
 ];

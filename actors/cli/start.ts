@@ -17,9 +17,8 @@ import { gitCommit, VERSION } from "./version.ts";
 
 const HELP = `Usage: nxflow start [options]
 
-Runs nxflow's supervision tree with the roles of the configuration file (default: ${
-  ROLES.filter((r) => r.byDefault).map((r) => r.name).join(", ")
-}),
+Runs nxflow's supervision tree with the roles of the configuration file (default: the simulated instrument's
+whole system: ${ROLES.filter((r) => r.byDefault).map((r) => r.name).join(", ")}),
 and a loopback admin endpoint (GET /health, GET /tree, GET /stats, POST /chaos). Stops gracefully on SIGINT or SIGTERM.
 
 Options:
@@ -42,7 +41,8 @@ Exit codes: 0 stopped by a signal, 1 could not start (Kafka unreachable, ...), 2
 
 Example:
   deno task start --enable-fault-injection
-  deno task nxflow chaos --actor counter --fault crash`;
+  deno task nxflow run start --duration 10s --wait
+  deno task nxflow chaos --actor efu/detector/formation --fault crash`;
 
 function applyFlags(config: NxflowConfig, values: Record<string, string | boolean | undefined>): NxflowConfig {
   const out = structuredClone(config);
@@ -161,6 +161,10 @@ async function runConfigured(config: NxflowConfig, configFile: string | undefine
       "admin",
       `admin endpoint on ${admin.url} (GET /health, GET /tree, GET /stats; fault injection ${chaos})`,
     );
+  }
+  for (const r of roles) log("info", "nxflow", `running ${r.name}: ${r.summary}`);
+  if (roles.some((r) => r.name === "writer")) {
+    log("info", "nxflow", "take a run: deno task nxflow run start --duration 10s --wait (stop one: run stop)");
   }
   const signal = await new Promise<string>((resolve) => {
     for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, () => resolve(sig));

@@ -45,7 +45,7 @@ export type ForwarderRoleConfig = typeof DEFAULTS & { streamList: Stream[] };
 export const forwarder: Role<ForwarderRoleConfig> = {
   name: "forwarder",
   summary: "EPICS PVs over Channel Access → f144/al00/ep01/tdct on Kafka, configured by fc00",
-  byDefault: false,
+  byDefault: true,
   kafka: true,
   check(section, where) {
     const c = mergeChecked(DEFAULTS, section, where);

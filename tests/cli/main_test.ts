@@ -38,9 +38,9 @@ Deno.test("nxflow start refuses a bad configuration file at start-up, naming the
   try {
     const cases: [unknown, RegExp][] = [
       [{ admin: { prot: 1 } }, /config\.admin\.prot: unknown key/],
-      [{ roles: { demo: { pulseHz: "fast" } } }, /config\.roles\.demo\.pulseHz: must be a number/],
+      [{ roles: { sim: { pulseHz: "fast" } } }, /config\.roles\.sim\.pulseHz: must be a number/],
       [{ roles: { efu9: {} } }, /config\.roles\.efu9: unknown role/],
-      [{ roles: { demo: { enabled: false } } }, /enables no role/],
+      [{ roles: { sim: { enabled: false } } }, /enables no role/],
       [
         { roles: { efu: { brokers: "k:9092" } } },
         /roles\.efu\.brokers: roles have no Kafka settings of their own; every role uses the "kafka" section/,
