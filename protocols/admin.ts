@@ -25,6 +25,8 @@ export interface HealthReply {
   leakedThreads: number;
   /** actors not running now. */
   down: string[];
+  /** unhandled promise rejections the main thread took (logged with their stacks); any makes the status degraded. */
+  unhandledRejections: number;
 }
 
 /**

@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { startAdminServer } from "../admin/server.ts";
 import { ROLES } from "../roles.ts";
+import { guardRejections } from "../runtime/rejections.ts";
 import { ActorSystem, EXIT_CODES } from "../runtime/system.ts";
 import type { Command } from "./command.ts";
 import { UsageError } from "./command.ts";
@@ -122,6 +123,15 @@ function rawRoleSection(file: string, role: string): Record<string, unknown> {
 
 async function runConfigured(config: NxflowConfig, configFile: string | undefined): Promise<number> {
   const log = createLog(config.logFormat);
+  let giveUp = () => {};
+  const gaveUp = new Promise<string>((resolve) => giveUp = () => resolve("too many unhandled rejections"));
+  const { intensity, periodMs } = config.supervisor;
+  const rejections = guardRejections({
+    log: (stack) => log("error", "nxflow", `unhandled promise rejection on the main thread: ${stack}`),
+    intensity,
+    periodMs,
+    onGiveUp: giveUp,
+  });
   const commit = await gitCommit();
   const roles = ROLES.filter((r) => r.name in config.roles);
   log("info", "nxflow", `nxflow ${VERSION} (${commit}) starting roles: ${roles.map((r) => r.name).join(", ")}`, {
@@ -153,6 +163,7 @@ async function runConfigured(config: NxflowConfig, configFile: string | undefine
     version: VERSION,
     commit,
     log,
+    unhandledRejections: () => rejections.count,
   });
   if (admin) {
     const chaos = config.faultInjection ? "enabled" : "disabled";
@@ -166,14 +177,19 @@ async function runConfigured(config: NxflowConfig, configFile: string | undefine
   if (roles.some((r) => r.name === "writer")) {
     log("info", "nxflow", "take a run: deno task nxflow run start --duration 10s --wait (stop one: run stop)");
   }
-  const signal = await new Promise<string>((resolve) => {
-    for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, () => resolve(sig));
-  });
-  log("info", "nxflow", `${signal} received: stopping`);
+  const signal = await Promise.race([
+    gaveUp,
+    new Promise<string>((resolve) => {
+      for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, () => resolve(sig));
+    }),
+  ]);
+  const failed = !signal.startsWith("SIG");
+  if (failed) log("error", "nxflow", `${signal} on the main thread (over ${intensity} in ${periodMs} ms): stopping`);
+  else log("info", "nxflow", `${signal} received: stopping`);
   await admin?.shutdown();
   const clean = await system.stop();
   log(clean ? "info" : "warn", "nxflow", clean ? "stopped" : "stopped, but a worker thread could not be reclaimed");
-  return 0;
+  return failed ? EXIT_CODES.escalated : 0;
 }
 
 /** The `start` command. */
