@@ -93,3 +93,23 @@ Deno.test("nxflow start checks the Kafka flags: SASL needs credentials, and the 
     /cannot start: Cannot read the Kafka password file \/nonexistent\/kafka\.pass/,
   );
 });
+
+Deno.test("nxflow run: help, and usage errors exit 2 before any Kafka is asked", async () => {
+  const help = await runNxflow(["run", "--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /nxflow run start \[--duration D\] \[--title T\] \[--wait\] \[--structure FILE\]/);
+  assert.match(help.stdout, /nexus_structure\.json/);
+  const cases: [string[], RegExp][] = [
+    [["run"], /give start or stop/],
+    [["run", "begin"], /give start or stop, not "begin"/],
+    [["run", "stop", "--title", "x"], /--title is an option of run start/],
+    [["run", "start", "--duration", "0s"], /--duration must be above 0/],
+    [["run", "start", "--duration", "soon"], /--duration/],
+    [["run", "start", "--structure", "/nonexistent.json"], /cannot read --structure \/nonexistent\.json/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runNxflow(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+});
