@@ -2,13 +2,14 @@
  * The seed's integration test (the ESS architecture paper's §4.1), automated: the whole default system runs as
  * `deno task start` runs it (a subprocess with the built-in roles, moved to free ports, a temporary output folder
  * and a test Kafka); `nxflow run start --duration 12s --wait` takes a run while an independent CA client (pyepics,
- * libca) watches the PVs and puts a new temperature setpoint; then the file is read with h5py and scippnexus.
+ * libca) watches the PVs and puts a new temperature setpoint; then the file is read with h5py and scippnexus. Two
+ * more runs with no end are ended by `nxflow run stop` and by Ctrl-C on `nxflow run start --wait`.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ensureVenv, SCHEMA_TOOLS } from "../../scripts/python_venv.ts";
 import { startKafka } from "../_harness/kafka.ts";
-import { runNxflow } from "../_harness/process.ts";
+import { reap, runNxflow, spawnNxflow } from "../_harness/process.ts";
 import { startSystem, type TestSystem } from "../_harness/system.ts";
 import { eventually } from "../_harness/wait.ts";
 import { pyepicsPython } from "../sim/sim_harness.ts";
@@ -219,6 +220,30 @@ Deno.test("deno task start's whole system writes a run with every event the sim 
     assert.ok(tdc[0] <= startNs + 2 * PULSE_NS && tdc.at(-1)! >= stopNs - 2 * PULSE_NS, "TDC times cover the run");
 
     assert.deepEqual(report.scippnexus.warnings, []);
+
+    // a run with no end: nxflow run stop ends it; Ctrl-C on run start --wait stops the run and waits for the file
+    const brokers = ["--brokers", kafka.bootstrap];
+    for (const how of ["run stop", "Ctrl-C"]) {
+      const open = spawnNxflow(["run", "start", "--wait", ...brokers]);
+      try {
+        await open.line(/^accepted by /, 60_000);
+        if (how === "Ctrl-C") open.child.kill("SIGINT");
+        else {
+          const stop = await runNxflow(["run", "stop", ...brokers]);
+          assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+          assert.match(stop.stdout, /accepted by .*: Attempting to stop writing job now/);
+        }
+        const finished = await open.line(/^finished: /, 60_000);
+        assert.equal((await open.child.status).code, 0, `${how}: ${open.lines.join("\n")}`);
+        await Deno.stat(finished.slice("finished: ".length));
+      } finally {
+        await reap(open);
+      }
+    }
+    const none = await runNxflow(["run", "stop", ...brokers]);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /no writer reports a run being written/);
+
     s.p.child.kill("SIGINT");
     assert.equal((await s.p.child.status).code, 0, s.p.lines.join("\n"));
   } finally {
