@@ -92,6 +92,9 @@ Deno.test("deno task start's whole system writes a run with every event the sim 
       ([connected, events]) => connected === 7 && events > 0,
       60_000,
     );
+    // as a user would, take the run later than the writer's 10 s of time before start after the PVs connected: each
+    // slow PV's last value before the start then comes from the forwarder's periodic re-sends
+    await new Promise((r) => setTimeout(r, 11_000));
     const poller = (async () => {
       while (polling) {
         for (const p of (await stats<SimStats>(system, "sim/detector")).recent) pulses.set(p.pulseNs, p);
@@ -213,7 +216,11 @@ Deno.test("deno task start's whole system writes a run with every event the sim 
     // (pyepics gives a one-element array as a number)
     const tdcSeen = seen.monitors["SIM:CHOPPER:TDC"].flatMap(([v, t]) => [v].flat().map((o) => t * 1e9 + o));
     const tdc = report.tdc;
-    for (const t of tdc) assert.ok(tdcSeen.some((x) => Math.abs(x - t) < 2000), `TDC time ${t} was published`);
+    // every TDC time the watcher saw inside the window is in the file (libca may merge a busy client's updates, so
+    // the watcher is not asked to have seen every one; the spacing below shows none is missing from the file)
+    const inWindow = tdcSeen.filter((x) => x > startNs + 2 * PULSE_NS && x < stopNs - 2 * PULSE_NS);
+    assert.ok(inWindow.length > 0, "the watcher saw TDC times in the window");
+    for (const x of inWindow) assert.ok(tdc.some((t) => Math.abs(x - t) < 2000), `TDC time ${x} is in the file`);
     for (let i = 1; i < tdc.length; i++) {
       assert.ok(Math.abs(tdc[i] - tdc[i - 1] - PULSE_NS) < 0.01 * PULSE_NS, `TDC spacing at ${i}`);
     }

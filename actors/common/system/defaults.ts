@@ -17,7 +17,7 @@ export const SYSTEM_FILES = {
   detector: here("./bifrost_detector.json"),
   /** a 0D beam monitor, source `bifrost_monitor`. */
   monitor: here("./bifrost_monitor.json"),
-  /** the forwarder's streams: the sim's PVs as f144, the chopper's TDC as tdct, on `bifrost_epics`. */
+  /** the forwarder's streams: the sim's PVs as f144 (periodic), the chopper's TDC as tdct, on `bifrost_epics`. */
   streams: here("./forwarder_streams.json"),
   /** the nexus_structure of a run (`nxflow run start`). */
   structure: here("./nexus_structure.json"),
@@ -92,8 +92,8 @@ export function systemRoles(
       caAddrList: "127.0.0.1",
       caServerPort: p.caPort,
       groups: 1,
-      // every value again each 5 s (same EPICS time), so that a run finds each slow PV's last value before its start
-      // within the writer's 10 s of time before start
+      // the f144 streams are periodic: their last value again each 5 s (same EPICS time), so that a run finds each
+      // slow PV's last value before its start within the writer's 10 s of time before start
       pvUpdatePeriodMs: 5000,
       streams: SYSTEM_FILES.streams,
     },
