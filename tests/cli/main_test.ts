@@ -113,3 +113,15 @@ Deno.test("nxflow run: help, and usage errors exit 2 before any Kafka is asked",
     assert.match(r.stderr, message);
   }
 });
+
+Deno.test("nxflow chaos --soak: usage errors exit 2; no instance is exit 2", async () => {
+  const bad = await runNxflow(["chaos", "--soak", "--interval", "soon"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--interval/);
+  const hangs = await runNxflow(["chaos", "--soak", "--max-hangs=-1"]);
+  assert.equal(hangs.code, 2);
+  assert.match(hangs.stderr, /--max-hangs: 0 or more/);
+  const none = await runNxflow(["chaos", "--soak", "--duration", "1s", "--admin", "http://127.0.0.1:9"]);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /cannot reach the admin endpoint/);
+});
