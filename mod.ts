@@ -11,8 +11,7 @@
  * import { ActorSystem } from "./mod.ts";
  * const system = await ActorSystem.start({
  *   id: "root",
- *   children: [{ id: "counter", module: new URL("./actors/demo/counter.ts", import.meta.url),
- *                config: { pixels: 16, reportIntervalMs: 1000 } }],
+ *   children: [{ id: "worker", module: new URL("./my_actor.ts", import.meta.url), config: {} }],
  * });
  * console.log(JSON.stringify(system.snapshot()));
  * await system.stop();

@@ -10,7 +10,6 @@ import type { ConnectionOptions } from "../protocols/broker.ts";
 import type { Log } from "./cli/log.ts";
 import type { SupervisorSpec } from "./runtime/child_spec.ts";
 import type { ActorSystem } from "./runtime/system.ts";
-import { demo } from "./demo/role.ts";
 import { efu } from "./efu/role.ts";
 import { forwarder } from "./forwarder/role.ts";
 import { sim } from "./sim/role.ts";
@@ -37,10 +36,9 @@ export interface Role<C = unknown> {
 
 /** Every role, in start order. */
 export const ROLES: readonly Role<never>[] = [
-  demo as Role<never>,
   efu as Role<never>,
+  sim as Role<never>,
   forwarder as Role<never>,
   writer as Role<never>,
-  sim as Role<never>,
   histogrammer as Role<never>,
 ];

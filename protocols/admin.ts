@@ -8,7 +8,7 @@ import type { FaultKind, None } from "./runtime.ts";
 
 /** `POST /chaos`: make an actor crash, hang or exit silently. Refused unless fault injection is enabled. */
 export interface ChaosRequest {
-  /** an actor id (unique in the tree) or path (`demo/counter`, `root/demo/counter`). */
+  /** an actor id (unique in the tree) or path (`efu/detector/formation`, `root/efu/detector/formation`). */
   actor: string;
   fault: FaultKind;
 }
@@ -25,6 +25,8 @@ export interface HealthReply {
   leakedThreads: number;
   /** actors not running now. */
   down: string[];
+  /** unhandled promise rejections the main thread took (logged with their stacks); any makes the status degraded. */
+  unhandledRejections: number;
 }
 
 /**

@@ -25,7 +25,7 @@ export type ExitKind =
 /** The life-cycle state of a child. */
 export type ChildState = "idle" | "starting" | "running" | "restarting" | "stopping" | "stopped" | "failed";
 
-/** One lifecycle event from anywhere in the tree; `path` names the actor, e.g. `root/demo/counter`. */
+/** One lifecycle event from anywhere in the tree; `path` names the actor, e.g. `root/efu/detector/formation`. */
 export interface SupervisorEvent {
   type: "started" | "exited" | "restarted" | "escalated" | "stopped" | "stashOverflow";
   path: string;

@@ -64,6 +64,8 @@ export interface JobStats {
   filtered: number;
   /** valid messages of no configured source. */
   unrouted: number;
+  /** ev44 messages dropped as already written: same source, message id and first pulse time (`event_dedup.ts`). */
+  duplicates: number;
   /** a writer module refused the message (wrong shape, ...). */
   writeErrors: number;
   /** bytes written into datasets. */

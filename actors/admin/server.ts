@@ -5,7 +5,7 @@
  * | route | reply |
  * |---|---|
  * | `GET /` | the list of routes |
- * | `GET /health` | `HealthReply`: ok, or degraded while an actor is down or a thread hung |
+ * | `GET /health` | `HealthReply`: ok, or degraded while an actor is down, a thread hung or the main thread had an unhandled rejection |
  * | `GET /tree` | `TreeSnapshot`: every supervisor and actor with state, restarts, uptime and counters |
  * | `GET /stats?actor=A` | `ActorStatsReply`: actor A's (id or path) reply to its `stats` request |
  * | `GET /stats` | `AllStatsReply`: the stats of every running actor that has a `stats` request, by path |
@@ -50,6 +50,8 @@ export interface AdminOptions {
   log: Log;
   /** the exits counted from the system's supervision events, for `GET /metrics`. */
   exits?: ExitCounter;
+  /** unhandled promise rejections the main thread took so far (its guard's count); any makes /health degraded. */
+  unhandledRejections?: () => number;
 }
 
 /** A running admin server. */
@@ -208,12 +210,14 @@ function health(system: ActorSystem, options: AdminOptions): HealthReply {
   };
   walk(snap.root);
   const stopping = snap.root.state === "stopping" || snap.root.state === "stopped";
+  const rejections = options.unhandledRejections?.() ?? 0;
   return {
-    status: stopping ? "stopping" : down.length || snap.leakedThreads ? "degraded" : "ok",
+    status: stopping ? "stopping" : down.length || snap.leakedThreads || rejections ? "degraded" : "ok",
     version: options.version,
     commit: options.commit,
     uptimeMs: Date.now() - system.startedAt.getTime(),
     leakedThreads: snap.leakedThreads,
     down,
+    unhandledRejections: rejections,
   };
 }

@@ -16,6 +16,7 @@ import { inspect } from "./inspect.ts";
 import { jobCommand } from "./job.ts";
 import { kafkaCommand } from "./kafka.ts";
 import { readoutGen } from "./readout_gen.ts";
+import { runCommand } from "./run.ts";
 import { simCommand } from "./sim.ts";
 import { start } from "./start.ts";
 import { writerCommand } from "./writer.ts";
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   forwarderCommand,
   forwarderConfigCommand,
   jobCommand,
+  runCommand,
   writerCommand,
   simCommand,
   histogrammerCommand,

@@ -9,7 +9,7 @@
  *   "logFormat": "text",
  *   "supervisor": { "intensity": 5, "periodMs": 30000, "maxLeakedThreads": 1 },
  *   "kafka": { "brokers": ["kafka1.facility:9092"] },
- *   "roles": { "demo": { "enabled": true, "pulseHz": 14 } }
+ *   "roles": { "sim": { "enabled": true, "eventRate": 100000 } }
  * }
  * ```
  *
@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { systemRoles } from "../common/system/defaults.ts";
 import { ROLES } from "../roles.ts";
 import { checkKafkaSection, type KafkaSection } from "./kafka_config.ts";
 import { mergeChecked } from "./merge_checked.ts";
@@ -41,7 +42,8 @@ const DEFAULTS = {
 };
 
 /**
- * Checks a parsed configuration and applies defaults; a file with no `roles` runs the default roles.
+ * Checks a parsed configuration and applies defaults; a file with no `roles` runs the default roles, the
+ * simulated instrument's whole system (`../common/system/defaults.ts`).
  *
  * @throws {TypeError | RangeError} naming the first bad field.
  */
@@ -54,10 +56,12 @@ export function checkConfig(raw: unknown): NxflowConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`Cannot use config.admin.port: 0 (any free port) or 1 to 65535, got ${port}`);
   }
-  const sections = (roles ?? Object.fromEntries(ROLES.filter((r) => r.byDefault).map((r) => [r.name, {}]))) as Record<
-    string,
-    Record<string, unknown>
-  >;
+  const system = systemRoles();
+  const sections = (roles ??
+    Object.fromEntries(ROLES.filter((r) => r.byDefault).map((r) => [r.name, system[r.name] ?? {}]))) as Record<
+      string,
+      Record<string, unknown>
+    >;
   if (typeof sections !== "object" || Array.isArray(sections)) throw new TypeError("Cannot use config.roles: object");
   const enabled: Record<string, unknown> = {};
   for (const [name, section] of Object.entries(sections)) {

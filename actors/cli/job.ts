@@ -191,7 +191,16 @@ function time(value: string, flag: string, base: number): number {
   return ms;
 }
 
-function startJob(a: StartArgs, structure: string, connection: ConnectionOptions): Promise<number> {
+/**
+ * Sends the pl72 of `a` (with this nexus_structure text) and follows the job as `nxflow job start` does; `onSignal`
+ * (see {@linkcode converse}) is what a first SIGINT/SIGTERM does instead of giving up.
+ */
+export function startJob(
+  a: StartArgs,
+  structure: string,
+  connection: ConnectionOptions,
+  onSignal?: () => Promise<void>,
+): Promise<number> {
   const value = pl72.encode({
     ...{ job_id: a.jobId, filename: a.filename, nexus_structure: structure, metadata: a.metadata },
     ...{ start_time: a.startMs, stop_time: a.stopMs, control_topic: a.controlTopic },
@@ -203,10 +212,12 @@ function startJob(a: StartArgs, structure: string, connection: ConnectionOptions
     read: { topics: [a.controlTopic, a.commandStatusTopic], create: a.controlTopic, require: a.jobPoolTopic },
     timeoutMs: a.timeoutMs,
     noAnswer: `; the job stays in ${a.jobPoolTopic} and starts when a writer takes it`,
+    onSignal,
   }, watchStart(a.jobId, a.wait));
 }
 
-function stopJob(a: StopArgs, connection: ConnectionOptions): Promise<number> {
+/** Sends a 6s4t for `a.jobId` to its control topic and prints the writer's answer, as `nxflow job stop` does. */
+export function stopJob(a: StopArgs, connection: ConnectionOptions): Promise<number> {
   const commandId = crypto.randomUUID();
   console.log(`job ${a.jobId}: stop (${when(a.stopMs)}) to ${a.controlTopic}, command ${commandId}`);
   return converse(connection, {
@@ -246,7 +257,7 @@ async function run(args: string[]): Promise<number> {
 }
 
 /** The nexus_structure file's text; a {@linkcode UsageError} when it cannot be read or is not JSON. */
-async function readStructure(path: string): Promise<string> {
+export async function readStructure(path: string): Promise<string> {
   const text = await Deno.readTextFile(path).catch((error) => {
     throw new UsageError(`cannot read --structure ${path}: ${error.message}`);
   });

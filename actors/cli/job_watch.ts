@@ -106,11 +106,20 @@ export async function follow(
 /**
  * Follows the answer topics, sends the command (`value` to `topic`), and prints what `watch` makes of each message
  * until it gives an exit code, the timeout passes before the first line (then says so, ending with `noAnswer`), the
- * writer stays silent longer than it said it would (`Seen.nextWithinMs`; exit 1), or a signal comes.
+ * writer stays silent longer than it said it would (`Seen.nextWithinMs`; exit 1), or a signal comes. With `onSignal`,
+ * the first signal runs it (e.g. sends a stop so that the writer finishes the file) and the watch goes on; a second
+ * signal, or a failing `onSignal`, ends it.
  */
 export async function converse(
   connection: ConnectionOptions,
-  c: { topic: string; value: Uint8Array; read: FollowPlan; timeoutMs: number; noAnswer: string },
+  c: {
+    topic: string;
+    value: Uint8Array;
+    read: FollowPlan;
+    timeoutMs: number;
+    noAnswer: string;
+    onSignal?: () => Promise<void>;
+  },
   watch: (bytes: Uint8Array) => Seen,
 ): Promise<number> {
   let finish = (_code: number) => {};
@@ -130,7 +139,15 @@ export async function converse(
     }
     if (seen.exitCode !== undefined) finish(seen.exitCode);
   });
-  const interrupt = () => finish(JOB_EXIT.interrupted);
+  let signalled = false;
+  const interrupt = () => {
+    if (!c.onSignal || signalled) return finish(JOB_EXIT.interrupted);
+    signalled = true;
+    c.onSignal().catch((error) => {
+      console.error(`nxflow job: ${(error as Error).message}`);
+      finish(JOB_EXIT.interrupted);
+    });
+  };
   const timer = c.timeoutMs > 0 ? setTimeout(() => answered || finish(JOB_EXIT.noAnswer), c.timeoutMs) : undefined;
   for (const signal of SIGNALS) Deno.addSignalListener(signal, interrupt);
   try {

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { ExitCounter } from "../admin/metrics.ts";
 import { startAdminServer } from "../admin/server.ts";
 import { ROLES } from "../roles.ts";
+import { guardRejections } from "../runtime/rejections.ts";
 import { ActorSystem, EXIT_CODES } from "../runtime/system.ts";
 import type { Command } from "./command.ts";
 import { UsageError } from "./command.ts";
@@ -18,9 +19,8 @@ import { gitCommit, VERSION } from "./version.ts";
 
 const HELP = `Usage: nxflow start [options]
 
-Runs nxflow's supervision tree with the roles of the configuration file (default: ${
-  ROLES.filter((r) => r.byDefault).map((r) => r.name).join(", ")
-}),
+Runs nxflow's supervision tree with the roles of the configuration file (default: the simulated instrument's
+whole system: ${ROLES.filter((r) => r.byDefault).map((r) => r.name).join(", ")}),
 and a loopback admin endpoint (GET /health, GET /tree, GET /stats, POST /chaos). Stops gracefully on SIGINT or SIGTERM.
 
 Options:
@@ -43,7 +43,8 @@ Exit codes: 0 stopped by a signal, 1 could not start (Kafka unreachable, ...), 2
 
 Example:
   deno task start --enable-fault-injection
-  deno task nxflow chaos --actor counter --fault crash`;
+  deno task nxflow run start --duration 10s --wait
+  deno task nxflow chaos --actor efu/detector/formation --fault crash`;
 
 function applyFlags(config: NxflowConfig, values: Record<string, string | boolean | undefined>): NxflowConfig {
   const out = structuredClone(config);
@@ -123,6 +124,15 @@ function rawRoleSection(file: string, role: string): Record<string, unknown> {
 
 async function runConfigured(config: NxflowConfig, configFile: string | undefined): Promise<number> {
   const log = createLog(config.logFormat);
+  let giveUp = () => {};
+  const gaveUp = new Promise<string>((resolve) => giveUp = () => resolve("too many unhandled rejections"));
+  const { intensity, periodMs } = config.supervisor;
+  const rejections = guardRejections({
+    log: (stack) => log("error", "nxflow", `unhandled promise rejection on the main thread: ${stack}`),
+    intensity,
+    periodMs,
+    onGiveUp: giveUp,
+  });
   const commit = await gitCommit();
   const roles = ROLES.filter((r) => r.name in config.roles);
   log("info", "nxflow", `nxflow ${VERSION} starting roles: ${roles.map((r) => r.name).join(", ")}`, {
@@ -159,6 +169,7 @@ async function runConfigured(config: NxflowConfig, configFile: string | undefine
     commit,
     log,
     exits,
+    unhandledRejections: () => rejections.count,
   });
   if (admin) {
     const chaos = config.faultInjection ? "enabled" : "disabled";
@@ -168,14 +179,23 @@ async function runConfigured(config: NxflowConfig, configFile: string | undefine
       `admin endpoint on ${admin.url} (GET /health, GET /tree, GET /stats, GET /metrics; fault injection ${chaos})`,
     );
   }
-  const signal = await new Promise<string>((resolve) => {
-    for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, () => resolve(sig));
-  });
-  log("info", "nxflow", `${signal} received: stopping`);
+  for (const r of roles) log("info", "nxflow", `running ${r.name}: ${r.summary}`);
+  if (roles.some((r) => r.name === "writer")) {
+    log("info", "nxflow", "take a run: deno task nxflow run start --duration 10s --wait (stop one: run stop)");
+  }
+  const signal = await Promise.race([
+    gaveUp,
+    new Promise<string>((resolve) => {
+      for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, () => resolve(sig));
+    }),
+  ]);
+  const failed = !signal.startsWith("SIG");
+  if (failed) log("error", "nxflow", `${signal} on the main thread (over ${intensity} in ${periodMs} ms): stopping`);
+  else log("info", "nxflow", `${signal} received: stopping`);
   await admin?.shutdown();
   const clean = await system.stop();
   log(clean ? "info" : "warn", "nxflow", clean ? "stopped" : "stopped, but a worker thread could not be reclaimed");
-  return 0;
+  return failed ? EXIT_CODES.escalated : 0;
 }
 
 /** The `start` command. */

@@ -1,5 +1,5 @@
 /**
- * A small, fast, seeded pseudo-random generator (mulberry32), for synthetic data that a run can repeat: the demo
+ * A small, fast, seeded pseudo-random generator (mulberry32), for synthetic data that a run can repeat: the simulated
  * detector and the readout generator. Not for anything that needs unpredictability.
  *
  * @module

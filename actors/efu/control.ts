@@ -43,8 +43,17 @@ export interface EfuControl {
   stop(): void;
 }
 
-/** Starts the control of a running EFU tree; `onExit` is called on the EXIT command. */
-export function startControl(system: ActorSystem, c: EfuConfig, log: Log, onExit: () => void): EfuControl {
+/**
+ * Starts the control of a running EFU tree at `path` (its supervisor's path under the root, `efu` by default);
+ * `onExit` is called on the EXIT command.
+ */
+export function startControl(
+  system: ActorSystem,
+  c: EfuConfig,
+  log: Log,
+  onExit: () => void,
+  path = "efu",
+): EfuControl {
   const prefix = `efu.${c.detectorConfig.instrument}.${c.region}.`;
   const names: string[] = [];
   const last = new Map<string, number>();
@@ -55,7 +64,7 @@ export function startControl(system: ActorSystem, c: EfuConfig, log: Log, onExit
         system.ref<
           { in: never; out: never; ports: never; requests: { stats: { request: null; reply: CounterSnapshot } } }
         >(
-          `efu/${id}`,
+          `${path}/${id}`,
         ).request("stats", null, { timeoutMs: 2000 }).catch(() => ({} as CounterSnapshot))
       ),
     );
@@ -109,7 +118,7 @@ export function startControl(system: ActorSystem, c: EfuConfig, log: Log, onExit
   const conns = new Set<Deno.Conn>();
   if (listener) void serve(listener, conns, answer);
   const commandPort = listener ? (listener.addr as Deno.NetAddr).port : null;
-  if (commandPort !== null) log("info", "efu", `command API on ${c.commandHost}:${commandPort}`);
+  if (commandPort !== null) log("info", path, `command API on ${c.commandHost}:${commandPort}`);
 
   const status = setInterval(async () => {
     const all = await counters();
@@ -122,7 +131,7 @@ export function startControl(system: ActorSystem, c: EfuConfig, log: Log, onExit
       update_interval: c.statusIntervalMs,
       status_json: JSON.stringify({ detector: c.detectorConfig.instrument, counters: Object.fromEntries(all) }),
     });
-    system.ref<SerialiserProtocol>("efu/serialiser").send({ type: "status", value });
+    system.ref<SerialiserProtocol>(`${path}/serialiser`).send({ type: "status", value });
   }, c.statusIntervalMs);
 
   const graphite = c.graphite

@@ -133,12 +133,15 @@ export async function ensureTopics(c: EfuConfig, connection: ConnectionOptions):
   }
 }
 
-/** The EFU's supervision subtree; each actor's counters (and the serialiser's message ids) outlive its restarts. */
-export function efuTree(c: EfuConfig, connection: ConnectionOptions): SupervisorSpec {
+/**
+ * The EFU's supervision subtree (its supervisor named `id`); each actor's counters (and the serialiser's message ids)
+ * outlive its restarts.
+ */
+export function efuTree(c: EfuConfig, connection: ConnectionOptions, id = "efu"): SupervisorSpec {
   const here = (file: string) => new URL(file, import.meta.url);
   const sources = [...familyOf(c.detectorConfig).sources];
   return {
-    id: "efu",
+    id,
     strategy: "oneForOne",
     intensity: 10,
     periodMs: 10_000,
@@ -198,16 +201,59 @@ export function efuTree(c: EfuConfig, connection: ConnectionOptions): Supervisor
   };
 }
 
+/**
+ * The EFU role's configuration: one EFU from the section's own settings (its tree is `efu`), or, when the section is
+ * `{"instances": {"<name>": {...settings}, ...}}`, one EFU per instance (trees `efu/<name>`), e.g. a detector and its
+ * beam monitor.
+ */
+export type EfuRoleConfig = { kind: "one"; efu: EfuConfig } | { kind: "many"; efus: [string, EfuConfig][] };
+
+/** Checks the EFU role's section: one EFU's settings, or `instances`; throws naming the bad field. */
+export function checkEfuRole(section: Record<string, unknown>, where: string): EfuRoleConfig {
+  if (!("instances" in section)) return { kind: "one", efu: checkEfuConfig(section, where) };
+  const { instances, ...rest } = section;
+  if (Object.keys(rest).length) {
+    throw new TypeError(`Cannot use ${where}.${Object.keys(rest)[0]}: with "instances", settings go in an instance`);
+  }
+  if (instances === null || typeof instances !== "object" || Array.isArray(instances)) {
+    throw new TypeError(`Cannot use ${where}.instances: an object of named EFU settings`);
+  }
+  const efus = Object.entries(instances as Record<string, Record<string, unknown>>).map(([name, settings]) => {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+      throw new TypeError(`Cannot use ${where}.instances.${name}: a name of letters, digits, _ and -`);
+    }
+    return [name, checkEfuConfig(settings ?? {}, `${where}.instances.${name}`)] as [string, EfuConfig];
+  });
+  if (efus.length === 0) throw new RangeError(`Cannot use ${where}.instances: at least one EFU`);
+  return { kind: "many", efus };
+}
+
+/** Each EFU of the role with its tree's path under the root. */
+function efusOf(c: EfuRoleConfig): [string, EfuConfig][] {
+  return c.kind === "one" ? [["efu", c.efu]] : c.efus.map(([name, efu]) => [`efu/${name}`, efu]);
+}
+
 /** The EFU role of `nxflow start`. */
-export const efu: Role<EfuConfig> = {
+export const efu: Role<EfuRoleConfig> = {
   name: "efu",
-  summary: "event formation unit: ESS readout over UDP → ev44 on Kafka",
-  byDefault: false,
+  summary: "event formation units: ESS readout over UDP → ev44 on Kafka",
+  byDefault: true,
   kafka: true,
-  check: checkEfuConfig,
-  prepare: (c, kafka) => ensureTopics(c, kafka!),
-  tree: (c, kafka) => efuTree(c, kafka!),
-  attach(system, config, log) {
-    startControl(system, config, log, () => Deno.kill(Deno.pid, "SIGTERM"));
+  check: checkEfuRole,
+  async prepare(c, kafka) {
+    for (const [, one] of efusOf(c)) await ensureTopics(one, kafka!);
+  },
+  tree: (c, kafka) =>
+    c.kind === "one" ? efuTree(c.efu, kafka!) : {
+      id: "efu",
+      strategy: "oneForOne",
+      intensity: 10,
+      periodMs: 10_000,
+      children: c.efus.map(([name, one]) => efuTree(one, kafka!, name)),
+    },
+  attach(system, c, log) {
+    for (const [path, one] of efusOf(c)) {
+      startControl(system, one, log, () => Deno.kill(Deno.pid, "SIGTERM"), path);
+    }
   },
 };

@@ -49,7 +49,7 @@ export type ForwarderRoleConfig = typeof DEFAULTS & { streamList: Stream[] };
 export const forwarder: Role<ForwarderRoleConfig> = {
   name: "forwarder",
   summary: "EPICS PVs over pvAccess and Channel Access → f144/al00/ep01/tdct/se00 on Kafka, configured by fc00",
-  byDefault: false,
+  byDefault: true,
   kafka: true,
   check(section, where) {
     const c = mergeChecked(DEFAULTS, section, where);

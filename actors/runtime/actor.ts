@@ -46,7 +46,7 @@ export interface Port<T> {
 export interface ActorContext<P extends ActorProtocol> {
   /** this actor's id among its siblings. */
   readonly id: string;
-  /** this actor's path in the tree, e.g. `root/demo/counter`. */
+  /** this actor's path in the tree, e.g. `root/efu/detector/formation`. */
   readonly path: string;
   /** true while handling a message that a crashed instance may already have handled. */
   readonly redelivered: boolean;

@@ -97,7 +97,7 @@ export class ActorSystem {
   }
 
   /**
-   * Finds an actor by id (unique in the tree) or by path (`root/demo/counter` or `demo/counter`).
+   * Finds an actor by id (unique in the tree) or by path (`root/efu/detector/formation` or `efu/detector/formation`).
    *
    * @throws {RangeError} when no actor, or more than one, matches.
    */

@@ -7,7 +7,7 @@
  * | `TEMP:SP` | double, K, writable | setpoint, 0..400 (a put outside fails) |
  * | `MOTOR.VAL` / `.RBV` / `.VELO` / `.DMOV` | double mm writable / double mm / float mm/s writable / short | the readback moves to VAL at VELO; DMOV 1 when done |
  * | `CHOPPER:SPEED` | double, Hz | 14 with a little jitter |
- * | `CHOPPER:TDC` | double[≤ 64], ns | top-dead-centre times since the previous update (for tdct) |
+ * | `CHOPPER:TDC` | long[≤ 64], ns | top-dead-centre times since the previous update, as offsets from the update's EPICS time (≤ 0; the forwarder's tdct adds them to it) |
  * | `BEAM:CURRENT` | double, mA, writable | proton beam current; the beam monitor's counts follow it |
  * | `SHUTTER` | enum Closed/Open, writable | no neutrons reach the detector while Closed |
  * | `SAMPLE:NAME` | string, writable | |
@@ -94,7 +94,7 @@ export function createInstrument(c: InstrumentConfig): Instrument {
     value: c.pulseHz,
     limits: { upperDisp: 100, lowerDisp: 0 },
   });
-  const tdc = pvs.add({ name: `${p}CHOPPER:TDC`, type: "double", count: 64, units: "ns", value: [] });
+  const tdc = pvs.add({ name: `${p}CHOPPER:TDC`, type: "long", count: 64, units: "ns", value: [] });
   const beam = pvs.add({
     name: `${p}BEAM:CURRENT`,
     type: "double",
@@ -163,7 +163,7 @@ export function createInstrument(c: InstrumentConfig): Instrument {
       const times: number[] = [];
       const periodNs = 1e9 / hz;
       for (phaseNs += dt * 1e9; phaseNs >= periodNs && times.length < 64; phaseNs -= periodNs) {
-        times.push(Number(nowNs) - phaseNs + periodNs);
+        times.push(Math.round(periodNs - phaseNs));
       }
       tdc.set(Float64Array.from(times), undefined, nowNs);
       beam.set(beam.value, undefined, nowNs);

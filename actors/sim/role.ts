@@ -174,7 +174,7 @@ export function simTree(c: SimConfig): SupervisorSpec {
 export const sim: Role<SimConfig> = {
   name: "sim",
   summary: "simulated instrument: EPICS CA server with its PVs + detector readout over UDP to EFUs",
-  byDefault: false,
+  byDefault: true,
   check: checkSimConfig,
   tree: (c) => simTree(c),
 };

@@ -292,7 +292,8 @@ async function finished(state: State, ctx: Ctx, jobId: string, error: string | u
       metadata: plan.metadata,
     }),
   );
-  const counts = `${stats.written} messages written, ${stats.badMessages} bad, ${stats.filtered} filtered`;
+  const counts = `${stats.written} messages written, ${stats.badMessages} bad, ${stats.filtered} filtered` +
+    (stats.duplicates ? `, ${stats.duplicates} duplicate ev44 dropped` : "");
   log(ctx, error ? "error" : "info", `job ${jobId}: ${error ? `failed: ${error}` : "finished"} (${counts})`);
   if (![...state.jobs.values()].some((j) => j.plan.controlTopic === plan.controlTopic)) {
     await state.controls.get(plan.controlTopic)?.stop();

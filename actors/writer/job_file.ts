@@ -40,6 +40,8 @@ import {
 import { sourceAndTime } from "./modules/extract.ts";
 import type { ModuleCheckpoint, WriterModule, WriterModuleType } from "./modules/module.ts";
 import { withCompanions } from "./modules/registry.ts";
+import type { Event44Message } from "../../schemas/ev44/codec.ts";
+import { EventDedup } from "./event_dedup.ts";
 import { emptyStats } from "./job_stats.ts";
 import { type FilterCheckpoint, SourceFilter } from "./source_filter.ts";
 
@@ -80,11 +82,13 @@ export class JobFile {
   #routes = new Map<string, Route[]>();
   #all: Route[] = [];
   #offsets = new Map<string, Position>();
+  /** ev44 messages already seen: a record a restarted producer stored twice is written once. */
+  #dedup = new EventDedup();
   #mdat: MdatPlacement[];
   #stopMs: number;
 
   private constructor(readonly plan: JobPlan, readonly file: File, resume: Checkpoint | null) {
-    this.stats = resume ? { ...resume.stats, resumes: resume.stats.resumes + 1 } : emptyStats();
+    this.stats = resume ? { ...emptyStats(), ...resume.stats, resumes: resume.stats.resumes + 1 } : emptyStats();
     this.#stopMs = resume?.stopMs ?? plan.stopMs;
     const structure = parseStructure(plan.structure);
     let links: LinkPlacement[] = [];
@@ -224,6 +228,10 @@ export class JobFile {
     const routes = this.#routes.get(routeKey(topic, id, meta.source));
     if (!routes) {
       this.stats.unrouted++;
+      return;
+    }
+    if (id === "ev44" && this.#dedup.seen(meta.source, message as Event44Message)) {
+      this.stats.duplicates++;
       return;
     }
     for (const route of routes) {

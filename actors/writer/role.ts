@@ -45,7 +45,7 @@ export function handlerConfig(c: WriterRoleConfig, connection: ConnectionOptions
 export const writer: Role<WriterRoleConfig> = {
   name: "writer",
   summary: "NeXus (HDF5) files from Kafka, driven by pl72/6s4t commands (kafka-to-nexus's protocol)",
-  byDefault: false,
+  byDefault: true,
   kafka: true,
   check: (section, where) => {
     const settings = writerSettings(section, where);

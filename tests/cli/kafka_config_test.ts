@@ -131,7 +131,7 @@ Deno.test("connectKafka reads the password and PEM files; an unreadable one is a
 });
 
 /** Every command that talks to Kafka; readout-gen, encode and chaos do not. */
-const KAFKA_COMMANDS = ["start", "writer", "job", "efu", "forwarder", "forwarder-config", "inspect"];
+const KAFKA_COMMANDS = ["start", "writer", "job", "run", "efu", "forwarder", "forwarder-config", "inspect"];
 
 Deno.test("every command that talks to Kafka lists the same Kafka options block in its --help", () => {
   const block = kafkaHelp("X").split("\n").filter((line) => !line.includes("--client-id"));
@@ -156,6 +156,7 @@ Deno.test("every command that talks to Kafka: a bad --sasl is exit 2, an unreada
       start: ["--no-admin"],
       writer: ["--no-admin", "--hdf-output-prefix", dir],
       job: ["status"],
+      run: ["stop"],
       efu: ["--detector", `${dir}/det.json`, "--command-port=-1"],
       forwarder: ["--config-topic", "c", "--status-topic", "s"],
       "forwarder-config": ["removeall", "--topic", "c"],

@@ -38,9 +38,9 @@ Deno.test("nxflow start refuses a bad configuration file at start-up, naming the
   try {
     const cases: [unknown, RegExp][] = [
       [{ admin: { prot: 1 } }, /config\.admin\.prot: unknown key/],
-      [{ roles: { demo: { pulseHz: "fast" } } }, /config\.roles\.demo\.pulseHz: must be a number/],
+      [{ roles: { sim: { pulseHz: "fast" } } }, /config\.roles\.sim\.pulseHz: must be a number/],
       [{ roles: { efu9: {} } }, /config\.roles\.efu9: unknown role/],
-      [{ roles: { demo: { enabled: false } } }, /enables no role/],
+      [{ roles: { sim: { enabled: false } } }, /enables no role/],
       [
         { roles: { efu: { brokers: "k:9092" } } },
         /roles\.efu\.brokers: roles have no Kafka settings of their own; every role uses the "kafka" section/,
@@ -92,4 +92,36 @@ Deno.test("nxflow start checks the Kafka flags: SASL needs credentials, and the 
     missing.stdout + missing.stderr,
     /cannot start: Cannot read the Kafka password file \/nonexistent\/kafka\.pass/,
   );
+});
+
+Deno.test("nxflow run: help, and usage errors exit 2 before any Kafka is asked", async () => {
+  const help = await runNxflow(["run", "--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /nxflow run start \[--duration D\] \[--title T\] \[--wait\] \[--structure FILE\]/);
+  assert.match(help.stdout, /nexus_structure\.json/);
+  const cases: [string[], RegExp][] = [
+    [["run"], /give start or stop/],
+    [["run", "begin"], /give start or stop, not "begin"/],
+    [["run", "stop", "--title", "x"], /--title is an option of run start/],
+    [["run", "start", "--duration", "0s"], /--duration must be above 0/],
+    [["run", "start", "--duration", "soon"], /--duration/],
+    [["run", "start", "--structure", "/nonexistent.json"], /cannot read --structure \/nonexistent\.json/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runNxflow(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+});
+
+Deno.test("nxflow chaos --soak: usage errors exit 2; no instance is exit 2", async () => {
+  const bad = await runNxflow(["chaos", "--soak", "--interval", "soon"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--interval/);
+  const hangs = await runNxflow(["chaos", "--soak", "--max-hangs=-1"]);
+  assert.equal(hangs.code, 2);
+  assert.match(hangs.stderr, /--max-hangs: 0 or more/);
+  const none = await runNxflow(["chaos", "--soak", "--duration", "1s", "--admin", "http://127.0.0.1:9"]);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /cannot reach the admin endpoint/);
 });

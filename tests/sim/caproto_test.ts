@@ -35,7 +35,7 @@ Deno.test("caproto reads, writes and monitors every PV type of nxflow sim", asyn
       "SAMPLE:NAME": ["STRING", 1],
       "STATUS:MSG": ["CHAR", 256],
       "PULSE:COUNT": ["LONG", 1],
-      "CHOPPER:TDC": ["DOUBLE", 64],
+      "CHOPPER:TDC": ["LONG", 64],
       "LOAD:A0": ["DOUBLE", 100_000],
     });
     assert.deepEqual(o.ctrl.TEMP, {

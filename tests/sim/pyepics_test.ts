@@ -29,7 +29,7 @@ Deno.test("pyepics (libca) reads, writes and monitors every PV type of nxflow si
       "SAMPLE:NAME": ["time_string", 1], // pyepics reads strings as TIME
       "STATUS:MSG": ["ctrl_char", 29],
       "PULSE:COUNT": ["ctrl_long", 1],
-      "CHOPPER:TDC": ["ctrl_double", 1],
+      "CHOPPER:TDC": ["ctrl_long", 1],
     });
     const temp = o.ctrl.TEMP as Record<string, number | string>;
     assert.deepEqual(
