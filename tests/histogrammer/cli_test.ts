@@ -1,9 +1,13 @@
 /**
- * The README's histogrammer example, as processes against a real Kafka: `nxflow start` with the demo and histogrammer
- * roles, a just-bin-it command sent with `nxflow histogrammer --send`, and the histograms read with `nxflow inspect`.
+ * The README's histogrammer example, as processes against a real Kafka: `nxflow start` with the histogrammer role
+ * while ev44 events arrive on a topic, a just-bin-it command sent with `nxflow histogrammer --send`, and the
+ * histograms read with `nxflow inspect`.
  * Also `nxflow histogrammer --help`, and an ERR answer (exit 1) for a bad command.
  */
 import assert from "node:assert/strict";
+import { BrokerAdmin } from "../../actors/broker/admin.ts";
+import { produceRecords } from "../../actors/broker/client.ts";
+import { ev44 } from "../../schemas/ev44/codec.ts";
 import { startKafka } from "../_harness/kafka.ts";
 import { reap, runNxflow, spawnNxflow } from "../_harness/process.ts";
 import { eventually } from "../_harness/wait.ts";
@@ -32,11 +36,27 @@ Deno.test("README: a just-bin-it command to nxflow start, the histograms read wi
     `${dir}/nxflow.json`,
     JSON.stringify({
       roles: {
-        demo: { topic: topics.events, eventsPerPulse: 1000 },
         histogrammer: { configTopic: topics.commands, responseTopic: topics.responses, publishIntervalMs: 500 },
       },
     }),
   );
+  const admin = await BrokerAdmin.connect(kafka.connection);
+  await admin.createTopics([{ topic: topics.events }]);
+  await admin.close();
+  // an event source: 1,000 events every 200 ms, times of flight spread over the pulse
+  let pulse = 0;
+  const source = setInterval(() => {
+    const tof = Int32Array.from({ length: 1000 }, (_, i) => (i * 71_399) % 71_428_572);
+    const value = ev44.encode({
+      source_name: "det",
+      message_id: BigInt(++pulse),
+      reference_time: [BigInt(Date.now()) * 1_000_000n],
+      reference_time_index: [0],
+      time_of_flight: tof,
+      pixel_id: Int32Array.from(tof, (_, i) => i % 100),
+    });
+    void produceRecords(kafka.connection, [{ topic: topics.events, value }]).catch(() => {});
+  }, 200);
   const p = spawnNxflow(["start", "--config", `${dir}/nxflow.json`, "--brokers", kafka.bootstrap, "--no-admin"]);
   try {
     await p.line(/commands from/, 120_000);
@@ -79,6 +99,7 @@ Deno.test("README: a just-bin-it command to nxflow start, the histograms read wi
     assert.equal(bad.code, 1, bad.stdout + bad.stderr);
     assert.match(bad.stdout, /ERR: .*hist9d/);
   } finally {
+    clearInterval(source);
     await reap(p);
     await Deno.remove(dir, { recursive: true });
     await kafka.stop();

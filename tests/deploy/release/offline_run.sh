@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs inside `unshare -n` (no network but loopback): the release's bin/nxflow --version, inspect --file, and start
-# with the local Kafka (demo + writer), a job writing a run file. Usage: offline_run.sh RELEASE_DIR WORK_DIR VECTOR
+# with the local Kafka (the simulated instrument's detector, its EFU and the writer), a job writing a run file.
+# Usage: offline_run.sh RELEASE_DIR WORK_DIR VECTOR
 set -euo pipefail
 release=$1 work=$2 vector=$3
 ip link set lo up
@@ -8,14 +9,21 @@ nxflow="$release/bin/nxflow"
 echo "== version: $("$nxflow" --version 2>/dev/null)"
 echo "== inspect: $("$nxflow" inspect --file "$vector" 2>/dev/null | head -c 300)"
 mkdir -p "$work/nxs"
+system="$release/app/actors/common/system"
 cat >"$work/writer.json" <<JSON
-{ "roles": { "demo": {}, "writer": { "hdfOutputPrefix": "$work/nxs" } }, "admin": { "port": 0 } }
+{ "admin": { "port": 0 }, "roles": {
+  "sim": { "caHost": "127.0.0.1", "caPort": 25064, "beaconPort": 25065, "efuHost": "127.0.0.1",
+           "detectorPort": 29000, "monitorPort": -1,
+           "detector": "$system/bifrost_detector.json", "monitor": "$system/bifrost_monitor.json" },
+  "efu": { "instances": { "detector": { "detector": "$system/bifrost_detector.json", "port": 29000,
+           "commandPort": 0, "topic": "offline_detector" } } },
+  "writer": { "hdfOutputPrefix": "$work/nxs" } } }
 JSON
 cat >"$work/run.json" <<'JSON'
 { "children": [{ "type": "group", "name": "entry", "attributes": { "NX_class": "NXentry" }, "children": [
   { "module": "mdat", "config": { "items": ["start_time", "end_time"] } },
   { "type": "group", "name": "events", "children": [
-    { "module": "ev44", "config": { "topic": "nxflow_demo_events", "source": "demo_detector" } } ] } ] }] }
+    { "module": "ev44", "config": { "topic": "offline_detector", "source": "bifrost_detector" } } ] } ] }] }
 JSON
 "$nxflow" start --config "$work/writer.json" >"$work/start.log" 2>&1 &
 pid=$!
