@@ -8,9 +8,12 @@
 import { Admin, ConfigResourceTypes, ListOffsetTimestamps } from "@platformatic/kafka";
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { clientOptions, describeConnection } from "./connection.ts";
-import { causeOf, kafkaErrorIds } from "./errors.ts";
+import { causeOf, failureKind, kafkaErrorIds } from "./errors.ts";
 
 export { causeOf };
+
+/** Attempts of a read that fails in a way that passes. */
+const READ_ATTEMPTS = 5;
 
 /** A topic to create. */
 export interface TopicSpec {
@@ -96,7 +99,7 @@ export class BrokerAdmin {
   /** The partitions of a topic and their leaders, as the cluster's metadata says now. */
   async partitions(topic: string): Promise<PartitionInfo[]> {
     try {
-      const metadata = await this.admin.metadata({ topics: [topic], forceUpdate: true });
+      const metadata = await this.#read(() => this.admin.metadata({ topics: [topic], forceUpdate: true }));
       const t = metadata.topics.get(topic);
       if (!t) throw new Error("the topic does not exist");
       return t.partitions.map((p, partition) => ({ partition, leader: p.leader }));
@@ -111,13 +114,12 @@ export class BrokerAdmin {
    */
   async maxMessageBytes(topic: string): Promise<number> {
     try {
-      const [found] = await this.admin.describeConfigs({
-        resources: [{
-          resourceType: ConfigResourceTypes.TOPIC,
-          resourceName: topic,
-          configurationKeys: ["max.message.bytes"],
-        }],
-      });
+      const resources = [{
+        resourceType: ConfigResourceTypes.TOPIC,
+        resourceName: topic,
+        configurationKeys: ["max.message.bytes"],
+      }];
+      const [found] = await this.#read(() => this.admin.describeConfigs({ resources }));
       const value = Number(found?.configs.find((c) => c.name === "max.message.bytes")?.value);
       if (!(value > 0)) throw new Error("the broker did not say");
       return value;
@@ -160,9 +162,11 @@ export class BrokerAdmin {
   async committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: number }[]> {
     try {
       const partitions = await this.partitions(topic);
-      const [group] = await this.admin.listConsumerGroupOffsets({
-        groups: [{ groupId, topics: [{ name: topic, partitionIndexes: partitions.map((p) => p.partition) }] }],
-      });
+      const [group] = await this.#read(() =>
+        this.admin.listConsumerGroupOffsets({
+          groups: [{ groupId, topics: [{ name: topic, partitionIndexes: partitions.map((p) => p.partition) }] }],
+        })
+      );
       const found = group?.topics.find((t) => t.name === topic)?.partitions ?? [];
       return partitions.map(({ partition }) => ({
         partition,
@@ -228,15 +232,32 @@ export class BrokerAdmin {
 
   /** The offset of each partition at a timestamp (or EARLIEST / LATEST), by partition; -1 where none. */
   async #offsetsAt(topic: string, count: number, timestamp: bigint): Promise<number[]> {
-    const [t] = await this.admin.listOffsets({
-      topics: [{
-        name: topic,
-        partitions: Array.from({ length: count }, (_, i) => ({ partitionIndex: i, timestamp })),
-      }],
-    });
+    const [t] = await this.#read(() =>
+      this.admin.listOffsets({
+        topics: [{
+          name: topic,
+          partitions: Array.from({ length: count }, (_, i) => ({ partitionIndex: i, timestamp })),
+        }],
+      })
+    );
     const out = new Array<number>(count).fill(-1);
     for (const p of t?.partitions ?? []) out[p.partitionIndex] = Number(p.offset);
     return out;
+  }
+
+  /**
+   * Runs a read of the cluster again while it fails in a way that passes (a leader being elected, a partition that
+   * moved, a coordinator loading): at most {@linkcode READ_ATTEMPTS} times.
+   */
+  async #read<T>(read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await read();
+      } catch (error) {
+        if (attempt >= READ_ATTEMPTS || failureKind(error) !== "retriable") throw error;
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
   }
 
   async #waitForLeaders(topic: string, partitions: number): Promise<void> {
