@@ -185,6 +185,8 @@ export interface ConsumerStats {
   paused: boolean;
   /** confirm messages rejected as invalid at the edge. */
   rejected: number;
+  /** records in Kafka not yet fetched, over every partition read (high watermark − next offset, at the last fetch). */
+  lag: number;
 }
 
 /** The consumer actor (`actors/broker/consumer.ts`). */

@@ -18,8 +18,8 @@
  * Stats become metrics generically: each numeric or boolean leaf of an actor's `stats` reply is named after the
  * actor's module (`actors/broker/producer.ts` → `nxflow_broker_producer_`) and the field in snake case (`bytesAcked`
  * → `bytes_acked`). A field is a **gauge** when its name says it is a level (queued, in flight, unconfirmed,
- * connected, running, paused, subscribed, a buffer size, a latency, or a `…Ms` time, converted to `_seconds`); any other is a
- * **counter** (`_total`). `role` is the role's subtree (`efu`, `writer`, ...), `actor` the rest of the path.
+ * connected, running, paused, subscribed, a consumer's lag, a buffer size, a latency, or a `…Ms` time, converted to
+ * `_seconds`); any other is a **counter** (`_total`). `role` is the role's subtree (`efu`, `writer`, ...), `actor` the rest of the path.
  *
  * @module
  */
@@ -80,7 +80,7 @@ export function moduleFamily(module: string): string {
   return snake(parts.slice(-2).join("_"));
 }
 
-const GAUGE = /(queued|in_flight|unconfirmed|connected|running|paused|subscribed|latency|buffer|_ms$|^ms$|^pvs$)/;
+const GAUGE = /(queued|in_flight|unconfirmed|connected|running|paused|subscribed|latency|buffer|^lag$|_ms$|^ms$|^pvs$)/;
 
 /** The metric a stats field becomes: its name suffix, kind and the factor applied to the value. */
 export function statMetric(field: string): { name: string; kind: "counter" | "gauge"; scale: number } {

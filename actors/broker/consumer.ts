@@ -70,6 +70,8 @@ interface PartitionState {
   /** delivered batches not yet confirmed: end offset (exclusive) and bytes. */
   unconfirmed: { end: number; bytes: number }[];
   endNoticeAt: number;
+  /** high watermark − next offset at the last fetch. */
+  lag: number;
 }
 
 interface State {
@@ -88,7 +90,7 @@ interface State {
   committing: boolean;
   wakeups: (() => void)[];
   stopped: boolean;
-  stats: ConsumerStats;
+  stats: Omit<ConsumerStats, "lag">;
 }
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -159,7 +161,10 @@ export default defineActor<ConsumerProtocol, ConsumerConfig, State>({
     }
   },
   requests: {
-    stats: (state) => ({ ...state.stats }),
+    stats: (state) => ({
+      ...state.stats,
+      lag: [...state.partitions.values()].reduce((n, p) => n + p.lag, 0),
+    }),
   },
   async terminate(state) {
     state.stopped = true;
@@ -260,7 +265,7 @@ async function assigned(
 async function position(state: State, ctx: Ctx, admin: BrokerAdmin, topic: string, partition: number) {
   const k = key(topic, partition);
   if (state.partitions.has(k)) return;
-  state.partitions.set(k, { unconfirmed: [], endNoticeAt: -1 });
+  state.partitions.set(k, { unconfirmed: [], endNoticeAt: -1, lag: 0 });
   const offsets = (await admin.listOffsets(topic)).find((o) => o.partition === partition)!;
   const offset = await startOffset(state, admin, topic, partition, offsets);
   state.fetcher.set(topic, partition, offset);
@@ -298,6 +303,7 @@ const RECORDS_PER_POST = 10_000;
 async function deliver(state: State, ctx: Ctx, batch: FetchedBatch): Promise<void> {
   const ps = state.partitions.get(key(batch.topic, batch.partition));
   if (!ps || state.stopped) return;
+  ps.lag = Math.max(0, batch.highWatermark - batch.next);
   for (let at = 0; at < batch.records.length; at += RECORDS_PER_POST) {
     // between slices the thread is free (heartbeats, confirmations): one post of 10^5 records took seconds
     if (at > 0) await new Promise((r) => setTimeout(r));
@@ -390,7 +396,7 @@ function seek(state: State, p: Position): void {
   }
   for (const u of ps.unconfirmed) state.stats.unconfirmedBytes -= u.bytes;
   // a new state object: a delivery still under way for the old position sees that it is stale
-  state.partitions.set(key(p.topic, p.partition), { unconfirmed: [], endNoticeAt: -1 });
+  state.partitions.set(key(p.topic, p.partition), { unconfirmed: [], endNoticeAt: -1, lag: 0 });
   state.fetcher.set(p.topic, p.partition, p.offset);
 }
 

@@ -11,6 +11,7 @@ Deno.test("stats fields become snake-case counters with _total, levels become ga
   assert.deepEqual(statMetric("queuedBytes"), { name: "queued_bytes", kind: "gauge", scale: 1 });
   assert.deepEqual(statMetric("produce.in_flight_bytes"), { name: "produce_in_flight_bytes", kind: "gauge", scale: 1 });
   assert.deepEqual(statMetric("sendLatencyMs"), { name: "send_latency_seconds", kind: "gauge", scale: 1e-3 });
+  assert.deepEqual(statMetric("lag"), { name: "lag", kind: "gauge", scale: 1 });
   assert.equal(moduleFamily("file:///opt/nxflow/actors/broker/producer.ts"), "broker_producer");
   assert.equal(moduleFamily("actors/efu/socket_reader.ts"), "efu_socket_reader");
 });
