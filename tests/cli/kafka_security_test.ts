@@ -95,7 +95,7 @@ Deno.test("efu, inspect, forwarder and forwarder-config work against a SASL/TLS 
       await admin.close();
       await Deno.writeTextFile(
         `${dir}/streams.json`,
-        JSON.stringify([{ channel: "SIMPLE:DOUBLE", schema: "f144", topic: "sec_data" }]),
+        JSON.stringify([{ channel: "SIMPLE:DOUBLE", schema: "f144", topic: "sec_data", protocol: "CA" }]),
       );
       const forwarder = spawnNxflow([
         ...["forwarder", "--config-topic", "sec_config", "--status-topic", "sec_status", "--streams"],
@@ -118,7 +118,7 @@ Deno.test("efu, inspect, forwarder and forwarder-config work against a SASL/TLS 
       );
       const add = await runNxflow([
         ...["forwarder-config", "add", "--topic", "sec_config", "--channel", "SIMPLE:DOUBLE2"],
-        ...["--schema", "f144", "--output-topic", "sec_data", ...secure],
+        ...["--schema", "f144", "--output-topic", "sec_data", "--protocol", "ca", ...secure],
       ]);
       assert.equal(add.code, 0, add.stderr);
       assert.match(add.stdout, /ADD sent to /);
