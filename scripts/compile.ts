@@ -71,11 +71,17 @@ export function compileArgs(output: string, target?: string): string[] {
   ];
 }
 
-/** Writes `dist/build_info.json` and runs `deno compile`; resolves to its exit code. */
-export async function compile(output: string, target?: string, env: Record<string, string> = {}): Promise<number> {
+/** Writes `dist/build_info.json` (the version and commit the binary reports), which the compile embeds. */
+export async function writeBuildInfo(): Promise<ReturnType<typeof buildInfo>> {
   await Deno.mkdir(new URL("dist/", ROOT), { recursive: true });
   const info = buildInfo();
   await Deno.writeTextFile(new URL("dist/build_info.json", ROOT), JSON.stringify(info, null, 2) + "\n");
+  return info;
+}
+
+/** Writes `dist/build_info.json` and runs `deno compile`; resolves to its exit code. */
+export async function compile(output: string, target?: string, env: Record<string, string> = {}): Promise<number> {
+  const info = await writeBuildInfo();
   const args = compileArgs(output, target);
   console.error(`deno compile ... ${output} (${compileIncludes().length} files included)`);
   const { code } = await new Deno.Command(Deno.execPath(), { args, cwd: ROOT.pathname, env }).spawn().status;

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { compileArgs, compileIncludes } from "../../scripts/compile.ts";
+import { compileArgs, compileIncludes, writeBuildInfo } from "../../scripts/compile.ts";
 import { cacheRoot } from "../../scripts/kafka/install.ts";
 import { denoRuntime } from "../../scripts/release/deno_runtime.ts";
 import { VERSION } from "../../actors/common/build_info.ts";
@@ -65,6 +65,7 @@ Deno.test("the compile embeds every Worker module, child program and data file (
   for (const f of need) assert.ok(includes.has(f), `dry run: --include ${f}`);
 
   const base = Deno.env.get("DENORT_BIN") ?? await denoRuntime(cacheRoot(), console.log);
+  await writeBuildInfo(); // as deno task compile does first (a fresh clone has no dist/)
   const tmp = await Deno.makeTempDir({ prefix: "nxflow-compile-" });
   try {
     const out = await new Deno.Command(Deno.execPath(), {
