@@ -4,7 +4,9 @@
  * log line, `nxflow --version` and `nxflow_build_info` carry it.
  *
  * The commit is found once, at import, in this order:
- * 1. `NXFLOW_BUILD_COMMIT` in the environment (the main thread sets it, so Workers need not ask git again);
+ * 1. `NXFLOW_BUILD_COMMIT` in the environment (the main thread sets it, so Workers need not ask git again), only when
+ *    it names this tree: another nxflow started from this process's environment (a release, another checkout)
+ *    finds its own;
  * 2. `build_info.json` at the top of the tree, baked into a release by `deno task release`;
  * 3. `git` in a checkout (`.git` beside `deno.json`), with `.dirty` when the tree has uncommitted changes;
  * 4. `dist/build_info.json`, embedded into the compiled binary by `deno task compile`;
@@ -57,9 +59,11 @@ function fromGit(): string | undefined {
   }
 }
 
+/** `<commit> <tree>`: the commit, for this tree only. */
 function fromEnv(): string | undefined {
   try {
-    return Deno.env.get(COMMIT_ENV) || undefined;
+    const [commit, tree] = (Deno.env.get(COMMIT_ENV) ?? "").split(" ");
+    return commit && tree === ROOT.href ? commit : undefined;
   } catch {
     return undefined;
   }
@@ -69,7 +73,7 @@ function resolveCommit(): string {
   const commit = fromEnv() ?? fromFile(new URL("build_info.json", ROOT)) ?? fromGit() ??
     fromFile(new URL("dist/build_info.json", ROOT)) ?? "unknown";
   try {
-    Deno.env.set(COMMIT_ENV, commit);
+    Deno.env.set(COMMIT_ENV, `${commit} ${ROOT.href}`);
   } catch {
     // no env permission: each Worker finds it again
   }
