@@ -127,7 +127,11 @@ Deno.test("efu control and resilience", async (t) => {
       assert.equal(restarts(efu, "reader"), 0, "the socket reader was not restarted");
       const perPacket = Math.floor((1500 - 30) / 24);
       assert.equal(summary.expectedEvents, 600 * perPacket);
-      const after = await snapshot(efu, names);
+      // the restarted formation actor may still be forming the last packets it was handed: wait until it is done
+      const after = await eventually("every packet formed or counted as lost", () => snapshot(efu, names), (a) => {
+        const lost = a.delta("receive.lost", before) + a.delta("receive.dropped", before);
+        return a.delta("readouts.packets", before) + lost >= 600;
+      });
       const lost = after.delta("receive.lost", before) + after.delta("receive.dropped", before);
       assert.ok(lost <= 600, `lost ${lost} packets`);
       // the restarted formation actor goes on counting from where the crashed one stopped
