@@ -92,13 +92,8 @@ async function run(args: string[]): Promise<number> {
     throw new UsageError("remove needs at least one of --channel, --schema, --output-topic");
   }
   const value = fc00.encode({ config_change: change, streams: change === "REMOVEALL" ? [] : [stream] });
-  let connection: ConnectionOptions;
-  try {
-    connection = await connectKafka(kafka, (line) => console.error(`nxflow forwarder-config: ${line}`));
-  } catch (error) {
-    console.error(`nxflow forwarder-config: ${(error as Error).message}`);
-    return 1;
-  }
+  const connection = await connect(kafka);
+  if (!connection) return 1;
   const system = await ActorSystem.start({
     id: "forwarder-config",
     children: [
@@ -121,15 +116,20 @@ async function run(args: string[]): Promise<number> {
   }
 }
 
-/** Prints the streams on `topic` (partition 0's last fc00) as a table or JSON; 1 when the topic holds none. */
-async function list(kafka: KafkaSection, topic: string, json: boolean): Promise<number> {
-  let connection: ConnectionOptions;
+/** The connection the Kafka options give, or null (said on stderr) when a secret file cannot be read. */
+async function connect(kafka: KafkaSection): Promise<ConnectionOptions | null> {
   try {
-    connection = await connectKafka(kafka, (line) => console.error(`nxflow forwarder-config: ${line}`));
+    return await connectKafka(kafka, (line) => console.error(`nxflow forwarder-config: ${line}`));
   } catch (error) {
     console.error(`nxflow forwarder-config: ${(error as Error).message}`);
-    return 1;
+    return null;
   }
+}
+
+/** Prints the streams on `topic` (partition 0's last fc00) as a table or JSON; 1 when the topic holds none. */
+async function list(kafka: KafkaSection, topic: string, json: boolean): Promise<number> {
+  const connection = await connect(kafka);
+  if (!connection) return 1;
   const system = await ActorSystem.start({
     id: "forwarder-config",
     children: [
