@@ -77,13 +77,23 @@ async function newest(rig: Rig, schema: Case["schema"]): Promise<Map<string, Out
   return found;
 }
 
-/** Waits until `check` passes for the newest output of each of `ids`, and returns the newest outputs. */
-function latest(rig: Rig, schema: Case["schema"], ids: string[], check: (o: Out) => boolean) {
-  return eventually(
+/**
+ * Waits until `check` passes for the newest output of each of `ids`, then until the newest outputs of every histogram
+ * stay the same for a second (three publish periods): the outputs of one publish go to two topics and reach the probe
+ * at different moments, so one histogram's newest output can be a publish older than another's.
+ */
+async function latest(rig: Rig, schema: Case["schema"], ids: string[], check: (o: Out) => boolean) {
+  await eventually(
     `${schema} outputs of ${ids.join(", ")}`,
     () => newest(rig, schema),
     (found) => ids.every((id) => found.has(id) && check(found.get(id)!)),
   );
+  let seen = "", since = performance.now();
+  return await eventually(`${schema} outputs settled`, () => newest(rig, schema), (found) => {
+    const now = JSON.stringify([...found].map(([id, o]) => [id, o.sum]).sort());
+    if (now !== seen) [seen, since] = [now, performance.now()];
+    return ids.every((id) => found.has(id) && check(found.get(id)!)) && performance.now() - since >= 1000;
+  });
 }
 
 /** Produces `messages` ev44 messages over both partitions; returns all events and those of source 0. */
