@@ -43,7 +43,7 @@ Deno.test("README: a just-bin-it command to nxflow start, the histograms read wi
   const admin = await BrokerAdmin.connect(kafka.connection);
   await admin.createTopics([{ topic: topics.events }]);
   await admin.close();
-  // an event source: 1,000 events every 200 ms, times of flight spread over the pulse
+  // an event source: 1,000 events every 500 ms, times of flight spread over the pulse
   let pulse = 0;
   const source = setInterval(() => {
     const tof = Int32Array.from({ length: 1000 }, (_, i) => (i * 71_399) % 71_428_572);
@@ -56,7 +56,7 @@ Deno.test("README: a just-bin-it command to nxflow start, the histograms read wi
       pixel_id: Int32Array.from(tof, (_, i) => i % 100),
     });
     void produceRecords(kafka.connection, [{ topic: topics.events, value }]).catch(() => {});
-  }, 200);
+  }, 500);
   const p = spawnNxflow(["start", "--config", `${dir}/nxflow.json`, "--brokers", kafka.bootstrap, "--no-admin"]);
   try {
     await p.line(/commands from/, 120_000);
@@ -95,7 +95,13 @@ Deno.test("README: a just-bin-it command to nxflow start, the histograms read wi
     assert.equal(last.message.source, "just-bin-it");
     assert.deepEqual(last.message.current_shape, [50]);
 
-    const bad = await send({ cmd: "config", msg_id: "bad-1", histograms: [{ type: "hist9d" }] });
+    // answered once the histogrammer is through with the config above (a busy machine may take longer than --send waits)
+    const bad = await eventually(
+      "an ERR",
+      () => send({ cmd: "config", msg_id: "bad-1", histograms: [{ type: "hist9d" }] }),
+      (r) => r.code !== 3,
+      90_000,
+    );
     assert.equal(bad.code, 1, bad.stdout + bad.stderr);
     assert.match(bad.stdout, /ERR: .*hist9d/);
   } finally {
