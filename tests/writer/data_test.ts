@@ -209,6 +209,7 @@ Deno.test("file writer streaming semantics on a real Kafka", async (t) => {
         () => rig.seen(rig.topics.control),
         (all) =>
           all.some((s) => s.id === "x5f2" && (JSON.parse(s.message.status_json).counters?.badMessages ?? 0) >= 3),
+        120_000,
       );
       assert.ok(counted);
       await rig.stopJob(jobId, Date.now());
