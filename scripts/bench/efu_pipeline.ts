@@ -13,8 +13,9 @@
  * at the same record size on the same broker and topic. Prints JSON lines.
  *
  * Usage: deno run -A scripts/bench/efu_pipeline.ts [--seconds 3] [--rates 5e6,7e6,1e7] [--partitions 1]
- *   [--producer '{"batchBytes":4194304}'] [--reader '{"batchPackets":64}']
- * (`--producer`, `--reader`: settings merged into that actor's config, for experiments)
+ *   [--producer '{"batchBytes":4194304}'] [--reader '{"batchPackets":64}'] [--rx-buffer 4194304]
+ * (`--producer`, `--reader`: settings merged into that actor's config, for experiments; `--rx-buffer`: bytes asked for
+ * the UDP receive buffer by the EFU and the anchor, capped by the kernel at net.core.rmem_max)
  *
  * @module
  */
@@ -38,7 +39,7 @@ import { classPath, installKafka } from "../kafka/install.ts";
 const RATES = "1e6,2e6,5e6,6e6,7e6,8e6,9e6,1e7,1.5e7,2e7";
 const READOUTS_PER_PACKET = 372;
 /** receive buffer asked for by the EFU and the anchor alike (the kernel caps it at net.core.rmem_max). */
-const RX_BUFFER = 4 * 1024 * 1024;
+const RX_BUFFER = String(4 * 1024 * 1024);
 const MOD = new URL("../../mod.ts", import.meta.url).pathname;
 /** Worker threads by actor path (`root/efu/reader#7`) in the per-thread CPU. */
 const threadLabel = trackWorkerNames();
@@ -108,14 +109,14 @@ async function generator(
 }
 
 /** Packets a bare receive loop gets from the generator at `rate`, and the CPU of that run. */
-async function rawReceive(rate: number, packets: number, seed: number) {
+async function rawReceive(rate: number, packets: number, seed: number, rxBuffer: number) {
   const worker = new Worker(new URL("./support/efu_raw_receiver.ts", import.meta.url), {
     type: "module",
     name: "bareReceiver",
   });
   try {
     const next = () => new Promise<Record<string, number>>((r) => (worker.onmessage = (e) => r(e.data)));
-    worker.postMessage({ rxBuffer: RX_BUFFER });
+    worker.postMessage({ rxBuffer });
     const { port } = await next();
     const run = await generator(port, rate, packets, seed, null);
     await sleep(500);
@@ -142,11 +143,14 @@ async function main(): Promise<void> {
       partitions: { type: "string", default: "1" },
       producer: { type: "string" },
       reader: { type: "string" },
+      "rx-buffer": { type: "string", default: RX_BUFFER },
     },
   });
   const seconds = Number(values.seconds);
   const rates = values.rates.split(",").map(Number);
   const partitions = Number(values.partitions);
+  const rxBuffer = Number(values["rx-buffer"]);
+  if (!(Number.isInteger(rxBuffer) && rxBuffer > 0)) throw new RangeError(`Cannot use --rx-buffer ${rxBuffer}`);
   if (rates.some((r) => !(r > 0))) throw new RangeError(`Cannot use --rates ${values.rates}: positive numbers`);
   if (!(Number.isInteger(partitions) && partitions >= 1)) throw new RangeError(`Cannot use --partitions ${partitions}`);
   const cp = classPath(await installKafka());
@@ -159,7 +163,7 @@ async function main(): Promise<void> {
     {
       detector,
       port: freeUdpPort(),
-      rxBuffer: RX_BUFFER,
+      rxBuffer,
       commandPort: -1,
       statusIntervalMs: 1000,
     },
@@ -186,7 +190,7 @@ async function main(): Promise<void> {
     // connection, topic metadata
     await generator(config.port, 3e6, 16_000, 99, broker);
     await sleep(2000);
-    line({ figure: "receiveBufferBytes", asked: RX_BUFFER, granted: await counter("receive.rxbuffer_bytes") });
+    line({ figure: "receiveBufferBytes", asked: rxBuffer, granted: await counter("receive.rxbuffer_bytes") });
     line({ figure: "setup", partitions, producer: values.producer ?? "{}", reader: values.reader ?? "{}" });
     for (const [i, rate] of rates.entries()) {
       const names = ["receive.packets", "receive.dropped", "events.dropped", "produce.events", "produce.bytes"];
@@ -235,7 +239,7 @@ async function main(): Promise<void> {
         meanMessageBytes: messages ? Math.round(bytes / messages) : 0,
       });
       line({ figure: "stepCpu", targetEventsPerSec: rate, cores: cpu });
-      const raw = await rawReceive(rate, sent.packets, i + 1);
+      const raw = await rawReceive(rate, sent.packets, i + 1, rxBuffer);
       line({
         figure: "anchorBareReceive",
         targetEventsPerSec: rate,

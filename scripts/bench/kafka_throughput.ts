@@ -3,7 +3,8 @@
  * (and `@platformatic/kafka` for comparison) at 1 KB, 100 KB and 1 MB records, then the nxflow consumer actor vs
  * Kafka's ConsumerPerformance. All producers use acks=all and idempotence. Prints one JSON line per figure.
  *
- * Usage: deno run -A scripts/bench/kafka_throughput.ts [--scale 1]   (scale multiplies the record counts)
+ * Usage: deno run -A scripts/bench/kafka_throughput.ts [--scale 1] [--repeat 3]   (scale multiplies the record counts;
+ * every client runs `repeat` rounds, taking turns, and the ratios are of the medians)
  *
  * @module
  */
@@ -99,10 +100,22 @@ async function actorConsumer(connection: ConnectionOptions, topic: string, n: nu
   }
 }
 
+type Rates = { MBps: number; recordsPerSec: number };
+
+/** The median by MB/s of one client's rounds (the machine is shared and noisy: one round proves little). */
+function median<T extends Rates>(runs: T[]): T {
+  return [...runs].sort((a, b) => a.MBps - b.MBps)[Math.floor(runs.length / 2)];
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ args: Deno.args, options: { scale: { type: "string", default: "1" } } });
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { scale: { type: "string", default: "1" }, repeat: { type: "string", default: "3" } },
+  });
   const scale = Number(values.scale);
   if (!(scale > 0)) throw new RangeError(`Cannot use --scale ${values.scale}: must be > 0`);
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError(`Cannot use --repeat ${values.repeat}: >= 1`);
   const cp = classPath(await installKafka());
   const dir = await Deno.makeTempDir({ prefix: "nxflow-kafka-bench-" });
   const cluster = await LocalCluster.start({ dir, tied: true, heapMb: 2048 });
@@ -112,21 +125,30 @@ async function main(): Promise<void> {
     for (const { recordBytes, records } of SIZES) {
       const n = Math.max(10, Math.round(records * scale));
       const base = { recordBytes, records: n };
-      const topics = ["java", "nxflow", "platformatic"].map((c) => `bench-${c}-${recordBytes}`);
-      await admin.createTopics(topics.map((topic) => ({ topic })));
-      const java = await producerPerformance(cp, cluster.bootstrap, topics[0], n, recordBytes);
-      line({ figure: "produce", client: "kafka ProducerPerformance", ...base, ...java });
-      const ours = await actorProducer(connection, topics[1], n, recordBytes);
-      line({ figure: "produce", client: "nxflow producer actor", ...base, ...ours });
-      const plat = await bareProducer(connection, topics[2], n, recordBytes);
-      line({ figure: "produce", client: "@platformatic/kafka, bare (produceRecords)", ...base, ...plat });
-      line({ figure: "produceRatio", ...base, nxflowVsJava: Number((ours.MBps / java.MBps).toFixed(2)) });
-      line({ figure: "produceRatio", ...base, platformaticVsNxflow: Number((plat.MBps / ours.MBps).toFixed(2)) });
-      const javaC = await javaConsumer(cp, cluster.bootstrap, topics[0], n);
-      line({ figure: "consume", client: "kafka ConsumerPerformance", ...base, ...javaC });
-      const oursC = await actorConsumer(connection, topics[0], n);
-      line({ figure: "consume", client: "nxflow consumer actor", ...base, ...oursC });
-      line({ figure: "consumeRatio", ...base, nxflowVsJava: Number((oursC.MBps / javaC.MBps).toFixed(2)) });
+      const runs = { java: [] as Rates[], ours: [] as Rates[], plat: [] as Rates[], javaC: [] as Rates[] };
+      const oursC: (Rates & { cpuMsPerMB: number })[] = [];
+      for (let round = 1; round <= repeat; round++) {
+        // the clients take turns in every round, so a noisy minute hurts them alike
+        const topics = ["java", "nxflow", "platformatic"].map((c) => `bench-${c}-${recordBytes}-${round}`);
+        await admin.createTopics(topics.map((topic) => ({ topic })));
+        const at = { ...base, round };
+        runs.java.push(await producerPerformance(cp, cluster.bootstrap, topics[0], n, recordBytes));
+        line({ figure: "produce", client: "kafka ProducerPerformance", ...at, ...runs.java.at(-1) });
+        runs.ours.push(await actorProducer(connection, topics[1], n, recordBytes));
+        line({ figure: "produce", client: "nxflow producer actor", ...at, ...runs.ours.at(-1) });
+        runs.plat.push(await bareProducer(connection, topics[2], n, recordBytes));
+        line({ figure: "produce", client: "@platformatic/kafka, bare (produceRecords)", ...at, ...runs.plat.at(-1) });
+        runs.javaC.push(await javaConsumer(cp, cluster.bootstrap, topics[0], n));
+        line({ figure: "consume", client: "kafka ConsumerPerformance", ...at, ...runs.javaC.at(-1) });
+        oursC.push(await actorConsumer(connection, topics[0], n));
+        line({ figure: "consume", client: "nxflow consumer actor", ...at, ...oursC.at(-1) });
+      }
+      const [java, ours, plat, javaC] = [runs.java, runs.ours, runs.plat, runs.javaC].map(median);
+      const ours2 = median(oursC);
+      const ratio = (a: Rates, b: Rates) => Number((a.MBps / b.MBps).toFixed(2));
+      const of = { ...base, rounds: repeat, of: "medians" };
+      line({ figure: "produceRatio", ...of, nxflowVsJava: ratio(ours, java), platformaticVsNxflow: ratio(plat, ours) });
+      line({ figure: "consumeRatio", ...of, nxflowVsJava: ratio(ours2, javaC), cpuMsPerMB: ours2.cpuMsPerMB });
     }
   } finally {
     await admin.close();
