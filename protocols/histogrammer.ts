@@ -59,6 +59,11 @@ export interface BinnerConfig {
   publishMs: number;
   /** wall-clock leeway after `stopMs` with no data before finishing. @default 5000 */
   leewayMs?: number;
+  /**
+   * the input's partitions (filled in by the manager): with no data past `stopMs` the binner finishes by the wall
+   * clock only once its consumer reached the end of every one of them (not just of the first to be read).
+   */
+  partitions?: { topic: string; partition: number }[];
   /** why this input cannot be counted: the binner publishes ERROR once and finishes (the run has no consumer). */
   error?: string;
 }

@@ -257,7 +257,9 @@ async function assigned(
     state.partitions.delete(k);
   }
   for (const a of assignments) {
-    for (const p of a.partitions) await position(state, ctx, admin, a.topic, p).catch(() => {});
+    // a partition that cannot be positioned (Kafka did not answer) would never be read: the rejection crashes the
+    // actor, and the restarted one joins again (static membership gives it the same partitions at once)
+    for (const p of a.partitions) await position(state, ctx, admin, a.topic, p);
   }
 }
 

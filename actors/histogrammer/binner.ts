@@ -6,7 +6,7 @@
  *
  * - **Window.** Records whose Kafka timestamp is before `startMs` are skipped; one after `stopMs` is skipped and
  *   finishes the histograms (after the rest of its batch). With no data and the wall clock past `stopMs` + leeway
- *   (once the consumer reached the end of the topic), they finish too.
+ *   (once the consumer reached the end of every input partition), they finish too.
  * - **Error.** A binner configured with an `error` (its input topic does not exist) publishes each histogram once
  *   with state ERROR and the `error_message`; `finish` then waits for Kafka's acknowledgement.
  * - **Exact after a crash.** A restarted binner starts from zero, and its new inbox makes the consumer read the window
@@ -54,7 +54,8 @@ interface State {
   restore: () => void;
   timer: ReturnType<typeof setInterval> | undefined;
   lastBatchAt: number;
-  sawEnd: boolean;
+  /** the partitions whose end the consumer reported. */
+  ended: Set<string>;
   finished: boolean;
   stats: BinnerStats;
 }
@@ -71,7 +72,7 @@ export default defineActor<BinnerProtocol, BinnerConfig, State>({
       restore: () => {},
       timer: undefined,
       lastBatchAt: 0,
-      sawEnd: false,
+      ended: new Set(),
       finished: false,
       stats: {
         messages: 0,
@@ -100,8 +101,8 @@ export default defineActor<BinnerProtocol, BinnerConfig, State>({
         await state.restored;
         onBatch(state, ctx, batch);
       },
-      onEndOfPartition: () => {
-        state.sawEnd = true;
+      onEndOfPartition: (topic, partition) => {
+        state.ended.add(partitionKey(topic, partition));
       },
     });
     publish(state);
@@ -110,7 +111,7 @@ export default defineActor<BinnerProtocol, BinnerConfig, State>({
   },
   handle(state, msg, ctx) {
     if (msg.type === "restore") {
-      for (const p of msg.resetAt) state.resetAt.set(key(p.topic, p.partition), p.offset);
+      for (const p of msg.resetAt) state.resetAt.set(partitionKey(p.topic, p.partition), p.offset);
       return state.restore();
     }
     for (const s of state.slots) {
@@ -136,7 +137,8 @@ export default defineActor<BinnerProtocol, BinnerConfig, State>({
   },
 });
 
-const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+/** The key of a topic's partition in the binner's maps and sets. */
+export const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 const unkey = (k: string) => {
   const [topic, partition] = k.split("\u0000");
   return { topic, partition: Number(partition) };
@@ -160,7 +162,7 @@ function onBatch(state: State, ctx: Ctx, batch: InboxBatch): void {
   state.lastBatchAt = Date.now();
   const { startMs, stopMs, input } = state.config;
   let past = false;
-  const k = key(batch.topic, batch.partition);
+  const k = partitionKey(batch.topic, batch.partition);
   const removed = state.resetAt.get(k) ?? 0;
   for (const r of batch.records) {
     if (r.offset < (state.next.get(k) ?? 0)) {
@@ -203,14 +205,25 @@ function onBatch(state: State, ctx: Ctx, batch: InboxBatch): void {
 
 function tick(state: State, ctx: Ctx): void {
   if (state.finished) return;
-  const { stopMs } = state.config;
-  const now = Date.now();
-  const idle = now - state.lastBatchAt > state.config.publishMs;
-  if (stopMs !== null && state.sawEnd && idle && now > stopMs + (state.config.leewayMs ?? 5000)) {
+  if (windowClosed(state.config, state.ended, state.lastBatchAt, Date.now())) {
     void finish(state).then(() => ctx.emit({ type: "finished" }));
     return;
   }
   publish(state);
+}
+
+/**
+ * Whether a window is over by the wall clock: `stopMs` + leeway has passed, no batch came for a publishing period,
+ * and the consumer reached the end of every input partition (`ended`, keys of {@linkcode partitionKey}; of one at
+ * least when the partitions are not known).
+ */
+export function windowClosed(config: BinnerConfig, ended: Set<string>, lastBatchAt: number, now: number): boolean {
+  const { stopMs, partitions } = config;
+  if (stopMs === null || now <= stopMs + (config.leewayMs ?? 5000) || now - lastBatchAt <= config.publishMs) {
+    return false;
+  }
+  if (!partitions?.length) return ended.size > 0;
+  return partitions.every((p) => ended.has(partitionKey(p.topic, p.partition)));
 }
 
 async function finish(state: State): Promise<void> {

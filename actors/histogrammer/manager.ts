@@ -63,7 +63,8 @@ export class RunManager {
     const seq = ++this.#seq;
     for (let [i, binner] of plan.binners.entries()) {
       const id = runChildId(seq, i);
-      const missing = await this.#prepareTopics(binner);
+      const { missing, partitions } = await this.#prepareTopics(binner);
+      binner = { ...binner, partitions };
       if (missing.length) {
         binner = {
           ...binner,
@@ -92,14 +93,18 @@ export class RunManager {
     }
   }
 
-  /** Creates the missing output topics; returns the input topics that do not exist. */
-  async #prepareTopics(binner: BinnerConfig): Promise<string[]> {
+  /** Creates the missing output topics; returns the input topics that do not exist, and the partitions of the rest. */
+  async #prepareTopics(binner: BinnerConfig) {
     const admin = await BrokerAdmin.connect(binner.connection);
     try {
       await admin.createTopics([...new Set(binner.histograms.map((h) => h.topic))].map((topic) => ({ topic })));
       const inputs = [...new Set(binner.histograms.flatMap((h) => h.dataTopics))];
       const exists = await Promise.all(inputs.map((t) => admin.topicExists(t)));
-      return inputs.filter((_, i) => !exists[i]);
+      const partitions = [];
+      for (const topic of inputs.filter((_, i) => exists[i])) {
+        for (const { partition } of await admin.partitions(topic)) partitions.push({ topic, partition });
+      }
+      return { missing: inputs.filter((_, i) => !exists[i]), partitions };
     } finally {
       await admin.close();
     }

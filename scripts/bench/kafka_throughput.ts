@@ -8,8 +8,8 @@
  *
  * @module
  */
+import { breakdown, snapshot, trackWorkerNames } from "./support/cpu_breakdown.ts";
 import { producerPerformance } from "./support/producer_performance.ts";
-import process from "node:process";
 import { parseArgs } from "node:util";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import { produceRecords } from "../../actors/broker/client.ts";
@@ -25,6 +25,8 @@ const SIZES = [
   { recordBytes: 1024 * 1024, records: 400 },
 ];
 const BROKER = new URL("../../actors/broker/", import.meta.url);
+/** names this process's Worker threads by actor path, for the per-thread CPU of the actor runs. */
+const threadLabel = trackWorkerNames();
 const MB = 1e6;
 
 function line(figure: Record<string, unknown>): void {
@@ -43,6 +45,16 @@ async function javaConsumer(cp: string, bootstrap: string, topic: string, n: num
   return { MBps: Number((Number(row[3]) * 1048576 / MB).toFixed(1)), recordsPerSec: Math.round(Number(row[5])) };
 }
 
+/**
+ * CPU of this process since `before` per MB moved (every thread: the actors, the main thread, the runtime's
+ * helpers), and its busiest threads in cores (actor threads named by their path).
+ */
+function cpuOf(before: ReturnType<typeof snapshot>, bytes: number) {
+  const after = snapshot(null);
+  const cpuMsPerMB = Number((((after.self - before.self) * 10) / (bytes / MB)).toFixed(2));
+  return { cpuMsPerMB, threadCores: breakdown(before, after, 0, threadLabel).efuThreads };
+}
+
 async function actorProducer(connection: ConnectionOptions, topic: string, n: number, size: number) {
   const system = await ActorSystem.start({
     id: "bench",
@@ -52,12 +64,13 @@ async function actorProducer(connection: ConnectionOptions, topic: string, n: nu
     ],
     channels: [{ name: "records", between: ["sender", "producer"] }],
   });
+  const before = snapshot(null);
   try {
     const r = await system.ref<BenchSenderProtocol>("sender").request("run", { topic, count: n, recordBytes: size }, {
       timeoutMs: 600_000,
     });
     if (r.failed) throw new Error(`${r.failed} records failed in the producer benchmark`);
-    return rates(n * size, n, r.ms);
+    return { ...rates(n * size, n, r.ms), ...cpuOf(before, n * size) };
   } finally {
     await system.stop();
   }
@@ -86,15 +99,12 @@ async function actorConsumer(connection: ConnectionOptions, topic: string, n: nu
     ],
     channels: [{ name: "batches", between: ["consumer", "receiver"] }],
   });
-  const cpu0 = process.cpuUsage();
+  const before = snapshot(null);
   try {
     const r = await system.ref<BenchReceiverProtocol>("receiver").request("waitFor", { records: n }, {
       timeoutMs: 600_000,
     });
-    const cpu = process.cpuUsage(cpu0);
-    // the whole process (every thread): the consumer's fetches and packing, the receiver, the main thread
-    const cpuMsPerMB = Number(((cpu.user + cpu.system) / 1000 / (r.bytes / MB)).toFixed(2));
-    return { ...rates(r.bytes, n, r.ms), cpuMsPerMB };
+    return { ...rates(r.bytes, n, r.ms), ...cpuOf(before, r.bytes) };
   } finally {
     await system.stop();
   }
