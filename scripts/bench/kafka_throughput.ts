@@ -80,10 +80,11 @@ async function actorProducer(connection: ConnectionOptions, topic: string, n: nu
 async function bareProducer(connection: ConnectionOptions, topic: string, n: number, size: number) {
   const value = new Uint8Array(size).fill(7);
   const perSend = Math.max(1, Math.floor(1024 * 1024 / size));
+  const before = snapshot(null);
   const t0 = performance.now();
   const records = Array.from({ length: n }, () => ({ topic, value }));
   await produceRecords(connection, records, perSend);
-  return rates(n * size, n, performance.now() - t0);
+  return { ...rates(n * size, n, performance.now() - t0), ...cpuOf(before, n * size) };
 }
 
 async function actorConsumer(connection: ConnectionOptions, topic: string, n: number) {
