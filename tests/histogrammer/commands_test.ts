@@ -107,7 +107,11 @@ Deno.test("histogrammer: bad commands, start/stop, interval and heartbeats on a 
           det: inside.flatMap(([, det]) => det),
         }]);
         const total = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
-        assert.equal(total(r.decoded.data), total(r.expected.data), `events counted; the last info: ${JSON.stringify(last.info)}`);
+        assert.equal(
+          total(r.decoded.data),
+          total(r.expected.data),
+          `events counted; the last info: ${JSON.stringify(last.info)}`,
+        );
         assert.deepEqual(r.decoded.data, r.expected.data);
         assert.equal(r.decoded.dtype, "int64");
         const exact = JSON.parse(

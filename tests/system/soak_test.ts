@@ -1,37 +1,64 @@
 /**
- * The whole-system chaos soak, short: 60 s of `nxflow chaos --soak` (a crash or silent exit every 2 s into a random
- * actor of the running default system) while a 20 s run is taken. The process never exits, every actor runs again
- * afterwards, every fault shows as a restart in `GET /tree` and in the log, and the run's file is finished.
+ * The whole-system chaos soak: `nxflow chaos --soak` (a crash or silent exit every 2 s into a random actor of the
+ * running default system, the sim sending 1e6 events/s) while a run is taken. The process never exits, every actor
+ * runs again afterwards, every fault shows as a restart in the log, and the run's file is finished. The file is then
+ * judged against an independent read of the Kafka topics (`soak_ledger.ts`): every pulse holds exactly the events of
+ * the distinct ev44 messages Kafka has for it (a producer's re-send is written once), no pulse of the window is
+ * missing, and each PV's log holds exactly its f144 updates of the window. Events the sim sent that never reached
+ * Kafka (UDP cannot be replayed) are counted per pulse and printed with the EFU's loss counters.
+ *
+ * 60 s by default; `NXFLOW_SOAK_SECONDS=600` gives the 10-minute soak of the README (the run lasts the soak less 40 s).
  */
 import assert from "node:assert/strict";
 import type { SoakReport } from "../../actors/cli/chaos_soak.ts";
+import { SYSTEM_TOPICS } from "../../actors/common/system/defaults.ts";
 import { startKafka } from "../_harness/kafka.ts";
 import { runNxflow } from "../_harness/process.ts";
+import { eventLedger, logLedger, readWhole } from "../_harness/soak_ledger.ts";
 import { startSystem, type TestSystem } from "../_harness/system.ts";
 import { eventually } from "../_harness/wait.ts";
+import { EVENTS, fileReport, LOGS, type Pulse, readerPython, type SimStats, stats } from "./file_report.ts";
 
-Deno.test("nxflow chaos --soak: 60 s of random crashes and silent exits; the system recovers and the run's file is finished", async () => {
+const SOAK_S = Number(Deno.env.get("NXFLOW_SOAK_SECONDS") ?? 60);
+const RUN_S = Math.max(20, SOAK_S - 40);
+const PULSE_NS = 71_428_571n;
+/** the EFU counters that count what a fault cost (packets or events), summed over both EFUs' actors. */
+const LOSS_COUNTERS = ["receive.lost", "receive.dropped", "events.lost", "events.dropped", "produce.lost_events"];
+
+Deno.test(`nxflow chaos --soak: ${SOAK_S} s of random crashes and silent exits; the run's file holds every event and update Kafka has, once`, async () => {
+  const venv = await readerPython();
   const kafka = await startKafka();
   let s: TestSystem | null = null;
+  const pulses = new Map<string, Pulse>();
+  let polling = true;
   try {
     s = await startSystem({ brokers: kafka.bootstrap, extra: ["--enable-fault-injection"] });
     const system = s;
     await eventually(
       "events formed",
-      async () => (await (await fetch(`${system.admin}/stats?actor=efu/detector/formation`)).json()).stats,
-      (stats) => stats?.["events.count"] > 0,
+      async () => (await stats<Record<string, number>>(system, "efu/detector/formation"))["events.count"],
+      (n) => n > 0,
       60_000,
     );
+    const poller = (async () => {
+      while (polling) {
+        const sim = await stats<SimStats>(system, "sim/detector").catch(() => null);
+        for (const p of sim?.recent ?? []) pulses.set(p.pulseNs, p);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
     const soaking = runNxflow([
-      ...["chaos", "--soak", "--interval", "2s", "--duration", "60s", "--seed", "7", "--max-hangs", "0"],
+      ...["chaos", "--soak", "--interval", "2s", "--duration", `${SOAK_S}s`, "--seed", "7", "--max-hangs", "0"],
       ...["--admin", s.admin],
     ]);
     await new Promise((r) => setTimeout(r, 5000));
-    const run = await runNxflow(["run", "start", "--duration", "20s", "--wait", "--brokers", kafka.bootstrap]);
+    const run = await runNxflow(["run", "start", "--duration", `${RUN_S}s`, "--wait", "--brokers", kafka.bootstrap]);
     const soaked = await soaking;
+    polling = false;
+    await poller;
     assert.equal(soaked.code, 0, soaked.stdout + soaked.stderr);
     const report: SoakReport = JSON.parse(soaked.stdout.trim().split("\n").pop()!);
-    assert.ok(report.faults >= 20, JSON.stringify(report));
+    assert.ok(report.faults >= SOAK_S / 3, JSON.stringify(report));
     assert.deepEqual(report.notRunning, []);
     assert.equal(report.health.leakedThreads, 0);
     // every actor faulted is seen to exit and restart (a supervisor's own restart resets its children's counts, so
@@ -43,12 +70,59 @@ Deno.test("nxflow chaos --soak: 60 s of random crashes and silent exits; the sys
     assert.ok(Object.keys(report.restarts).length > 0, JSON.stringify(report.restarts));
     assert.equal(run.code, 0, `run: ${run.stdout}${run.stderr}\n--- soak:\n${soaked.stderr}`);
     const file = run.stdout.match(/finished: (.+)/)![1].trim();
-    await Deno.stat(file);
+    const startNs = BigInt(Date.parse(run.stdout.match(/: start \(([^)]+)\)/)![1])) * 1_000_000n;
+    const stopNs = startNs + BigInt(RUN_S) * 1_000_000_000n;
     const health = await (await fetch(`${s.admin}/health`)).json();
     assert.equal(health.status, "ok", JSON.stringify(health));
+    const losses: Record<string, number> = Object.fromEntries(LOSS_COUNTERS.map((c) => [c, 0]));
+    for (const efu of ["detector", "monitor"]) {
+      for (const actor of ["reader", "formation", "serialiser"]) {
+        const c = await stats<Record<string, number>>(s, `efu/${efu}/${actor}`);
+        for (const name of LOSS_COUNTERS) losses[name] += c[name] ?? 0;
+      }
+    }
     s.p.child.kill("SIGTERM");
     assert.equal((await s.p.child.status).code, 0, "the process never exited before");
+
+    // the judge: the file against an independent read of the topics
+    const file_ = await fileReport(venv, file);
+    const records = await readWhole(kafka.connection, Object.values(SYSTEM_TOPICS));
+    const window = { startNs, stopNs, marginNs: 2n * PULSE_NS };
+    const events = {
+      detector: eventLedger(records, "bifrost_detector", file_.events[EVENTS.detector], window),
+      monitor: eventLedger(records, "bifrost_monitor", file_.events[EVENTS.monitor], window),
+    };
+    const logs = Object.fromEntries(
+      Object.entries(LOGS).map(([pv, path]) => [pv, logLedger(records, pv, file_.logs[path], window)]),
+    );
+    // what the sim sent and Kafka never got, per pulse of the file's window (the sim's last 256 pulses, polled)
+    const inFile = new Map(file_.events[EVENTS.detector].map(([p, n]) => [p, n]));
+    let [sentInWindow, neverInKafka, pulsesKnown] = [0, 0, 0];
+    for (const [pulse, p] of pulses) {
+      if (BigInt(pulse) <= startNs + window.marginNs || BigInt(pulse) >= stopNs - window.marginNs) continue;
+      pulsesKnown++;
+      sentInWindow += p.detectorEvents;
+      neverInKafka += p.detectorEvents - (inFile.get(pulse) ?? 0);
+    }
+    const ledger = {
+      soak: { seconds: SOAK_S, run: RUN_S, faults: report.faults, byKind: report.byKind, byActor: report.byActor },
+      restarts: report.restarts,
+      events,
+      logs: Object.fromEntries(Object.entries(logs).map(([pv, l]) => [pv, { ...l, missing: l.missing.length }])),
+      loss: { pulsesKnown, sentInWindow, neverInKafka, efuCounters: losses },
+    };
+    console.log(`soak ledger: ${JSON.stringify(ledger)}`);
+    for (const [kind, l] of Object.entries(events)) {
+      assert.ok(l.pulsesInFile > 0, `${kind}: no pulses in the file`);
+      assert.deepEqual(l.wrong.slice(0, 5), [], `${kind}: pulses whose events differ from Kafka's (file/kafka)`);
+      assert.deepEqual(l.missing.slice(0, 5), [], `${kind}: pulses of the window in Kafka, not in the file`);
+    }
+    assert.ok(Object.values(logs).some((l) => l.inKafka > 0), "no f144 update in the window");
+    for (const [pv, l] of Object.entries(logs)) {
+      assert.deepEqual([l.missing.slice(0, 3), l.extra.slice(0, 3)], [[], []], `${pv}: the log against Kafka`);
+    }
   } finally {
+    polling = false;
     await s?.done();
     await kafka.stop();
   }

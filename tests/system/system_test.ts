@@ -7,68 +7,23 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ensureVenv, SCHEMA_TOOLS } from "../../scripts/python_venv.ts";
 import { startKafka } from "../_harness/kafka.ts";
 import { reap, runNxflow, spawnNxflow } from "../_harness/process.ts";
 import { startSystem, type TestSystem } from "../_harness/system.ts";
 import { eventually } from "../_harness/wait.ts";
 import { pyepicsPython } from "../sim/sim_harness.ts";
+import { EVENTS, fileReport, LOGS, type Pulse, python, readerPython, type SimStats, stats } from "./file_report.ts";
 
-/** scippnexus and what it needs, pinned (numpy stays at the schema tools' pin). */
-const SCIPPNEXUS = ["scippnexus==26.1.1", "scipp==25.11.0", "h5py==3.16.0", "scipy==1.17.1"];
 const RUN_S = 12;
 const PUT_AFTER_S = 3;
 const PULSE_NS = 1e9 / 14;
 const here = (file: string) => new URL(file, import.meta.url).pathname;
 
-/** f144 logs of the shipped structure, by their PV. */
-const LOGS: Record<string, string> = {
-  "SIM:TEMP": "entry/sample/temperature",
-  "SIM:TEMP:SP": "entry/sample/temperature_setpoint",
-  "SIM:MOTOR.RBV": "entry/instrument/sample_stage/value",
-  "SIM:MOTOR.VAL": "entry/instrument/sample_stage/target_value",
-  "SIM:CHOPPER:SPEED": "entry/instrument/chopper/rotation_speed",
-  "SIM:BEAM:CURRENT": "entry/instrument/source/beam_current",
-};
-const EVENTS = { detector: "entry/instrument/detector/events", monitor: "entry/instrument/beam_monitor/events" };
-
-interface Pulse {
-  pulseNs: string;
-  detectorEvents: number;
-  monitorEvents: number;
-}
-interface SimStats {
-  detectorEvents: number;
-  monitorEvents: number;
-  recent: Pulse[];
-}
-interface FileReport {
-  classes: Record<string, string>;
-  units: Record<string, string>;
-  events: Record<string, [string, number, number][]>;
-  logs: Record<string, { time: number[]; value: number[] }>;
-  tdc: number[];
-  scippnexus: { loaded: Record<string, number | [number, string]>; warnings: string[] };
-}
 type Watch = { monitors: Record<string, [number | number[], number][]>; put: [number, boolean] };
-
-async function stats<T>(s: TestSystem, actor: string): Promise<T> {
-  const r = await fetch(`${s.admin}/stats?actor=${actor}`);
-  const body = await r.json();
-  if (!r.ok) throw new Error(`GET /stats?actor=${actor}: ${JSON.stringify(body)}`);
-  return body.stats as T;
-}
-
-async function python(exe: string, args: string[], env: Record<string, string> = {}): Promise<unknown> {
-  const out = await new Deno.Command(exe, { args, env, stdout: "piped", stderr: "piped" }).output();
-  const text = new TextDecoder();
-  if (!out.success) throw new Error(`${args[0]} failed: ${text.decode(out.stderr)}`);
-  return JSON.parse(text.decode(out.stdout).trim().split("\n").pop()!);
-}
 
 Deno.test("deno task start's whole system writes a run with every event the sim sent and every PV update of the window", async () => {
   const pyepics = await pyepicsPython();
-  const venv = await ensureVenv([...SCHEMA_TOOLS, ...SCIPPNEXUS]);
+  const venv = await readerPython();
   const kafka = await startKafka();
   let s: TestSystem | null = null;
   const pulses = new Map<string, Pulse>();
@@ -141,7 +96,7 @@ Deno.test("deno task start's whole system writes a run with every event the sim 
       20_000,
     );
 
-    const report = await python(venv, [here("check_file.py"), file]) as FileReport;
+    const report = await fileReport(venv, file);
 
     // NX_class everywhere
     for (
