@@ -15,8 +15,12 @@ import { ev44 } from "../../schemas/ev44/codec.ts";
 import { f144 } from "../../schemas/f144/codec.ts";
 import { fileIdentifier } from "../../schemas/reader.ts";
 
-/** Every record of `topics` as it is now (from the beginning to the high watermark of each partition). */
-export async function readWhole(connection: ConnectionOptions, topics: string[]): Promise<ReadRecord[]> {
+/** Calls `onRecord` for every record of `topics` as they are now (from the beginning to each high watermark). */
+export async function readWhole(
+  connection: ConnectionOptions,
+  topics: string[],
+  onRecord: (record: ReadRecord) => void,
+): Promise<void> {
   const admin = await BrokerAdmin.connect(connection);
   const ends = new Map<string, number>();
   try {
@@ -26,24 +30,76 @@ export async function readWhole(connection: ConnectionOptions, topics: string[])
   } finally {
     await admin.close();
   }
-  const records: ReadRecord[] = [];
   let done: () => void = () => {};
   const complete = new Promise<void>((r) => done = r);
   if (ends.size === 0) done();
+  let last = Date.now();
   const reader = await readTopics(connection, topics, "beginning", (r) => {
+    last = Date.now();
     const k = `${r.topic}/${r.partition}`;
     const end = ends.get(k);
     if (end === undefined || r.offset >= end) return;
-    records.push(r);
+    onRecord(r);
     if (r.offset === end - 1 && ends.delete(k) && ends.size === 0) done();
   });
-  const timeout = setTimeout(done, 120_000);
+  const stalled = setInterval(() => Date.now() - last > 60_000 && done(), 1000);
   await complete;
-  clearTimeout(timeout);
+  clearInterval(stalled);
   await reader.stop();
-  if (ends.size > 0) throw new Error(`Cannot read ${[...ends.keys()].join(", ")} to the end within 120 s`);
-  return records;
+  if (ends.size > 0) throw new Error(`Cannot read ${[...ends.keys()].join(", ")} to the end: nothing came for 60 s`);
 }
+
+/** The distinct ev44 messages of one source and their events per pulse, tallied as records are read. */
+export class EventTally {
+  records = 0;
+  #ids = new Set<string>();
+  /** events per pulse (ns, decimal text) of the distinct messages. */
+  readonly perPulse = new Map<string, number>();
+
+  constructor(readonly source: string) {}
+
+  /** Counts one record (records of other schemas or sources are skipped). */
+  add(r: ReadRecord): void {
+    if (fileIdentifier(r.value) !== "ev44") return;
+    const m = ev44.decode(r.value);
+    if (m.source_name !== this.source) return;
+    this.records++;
+    const id = `${m.message_id}/${m.reference_time[0]}`;
+    if (this.#ids.has(id)) return;
+    this.#ids.add(id);
+    const n = m.time_of_flight?.length ?? 0;
+    m.reference_time.forEach((t, i) => {
+      const end = i + 1 < m.reference_time_index.length ? m.reference_time_index[i + 1] : n;
+      const pulse = String(t);
+      this.perPulse.set(pulse, (this.perPulse.get(pulse) ?? 0) + end - m.reference_time_index[i]);
+    });
+  }
+
+  /** Records repeating an earlier message. */
+  get duplicates(): number {
+    return this.records - this.#ids.size;
+  }
+}
+
+/** The f144 updates of one PV, tallied as records are read: distinct (time, value) and all records. */
+export class LogTally {
+  records = 0;
+  /** `time value` keys; times as float64 (the file's come through JSON and are rounded the same way). */
+  readonly updates = new Set<string>();
+
+  constructor(readonly source: string, readonly window: { startNs: bigint; stopNs: bigint }) {}
+
+  /** Counts one record if it is an f144 of this PV inside the window. */
+  add(r: ReadRecord): void {
+    if (fileIdentifier(r.value) !== "f144") return;
+    const m = f144.decode(r.value);
+    if (m.source_name !== this.source || m.timestamp < this.window.startNs || m.timestamp > this.window.stopNs) return;
+    this.records++;
+    this.updates.add(logKey(Number(m.timestamp), (m.value as { value: unknown }).value));
+  }
+}
+
+const logKey = (t: number, v: unknown) => `${t} ${JSON.stringify(v)}`;
 
 /** How the events of a run's file compare with the distinct ev44 messages in Kafka. */
 export interface EventLedger {
@@ -61,33 +117,15 @@ export interface EventLedger {
 }
 
 /**
- * Compares the `[pulse ns (decimal text), events]` rows of one NXevent_data group with the ev44 records of one
- * source. `marginNs` keeps the window's edges out of the "missing" check (a pulse's message may straddle them).
+ * Compares the `[pulse ns (decimal text), events]` rows of one NXevent_data group with the tally of its source.
+ * `marginNs` keeps the window's edges out of the "missing" check (a pulse's message may straddle them).
  */
 export function eventLedger(
-  records: ReadRecord[],
-  source: string,
+  tally: EventTally,
   file: [string, number, ...unknown[]][],
   window: { startNs: bigint; stopNs: bigint; marginNs: bigint },
 ): EventLedger {
-  const seen = new Set<string>();
-  const perPulse = new Map<string, number>();
-  let kafkaRecords = 0;
-  for (const r of records) {
-    if (fileIdentifier(r.value) !== "ev44") continue;
-    const m = ev44.decode(r.value);
-    if (m.source_name !== source) continue;
-    kafkaRecords++;
-    const id = `${m.message_id}/${m.reference_time[0]}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const n = m.time_of_flight?.length ?? 0;
-    m.reference_time.forEach((t, i) => {
-      const end = i + 1 < m.reference_time_index.length ? m.reference_time_index[i + 1] : n;
-      const pulse = String(t);
-      perPulse.set(pulse, (perPulse.get(pulse) ?? 0) + end - m.reference_time_index[i]);
-    });
-  }
+  const { perPulse } = tally;
   const inFile = new Map<string, number>();
   for (const [pulse, events] of file) inFile.set(pulse, (inFile.get(pulse) ?? 0) + events);
   const wrong = [...inFile].filter(([p, n]) => perPulse.get(p) !== n).map(([p, n]) => `${p}: ${n}/${perPulse.get(p)}`);
@@ -96,8 +134,8 @@ export function eventLedger(
     BigInt(p) > startNs + marginNs && BigInt(p) < stopNs - marginNs && !inFile.has(p)
   );
   return {
-    kafkaRecords,
-    kafkaDuplicates: kafkaRecords - seen.size,
+    kafkaRecords: tally.records,
+    kafkaDuplicates: tally.duplicates,
     pulsesInFile: inFile.size,
     eventsInFile: [...inFile.values()].reduce((a, b) => a + b, 0),
     eventsInKafka: [...inFile.keys()].reduce((a, p) => a + (perPulse.get(p) ?? 0), 0),
@@ -117,32 +155,17 @@ export interface LogLedger {
   extra: string[];
 }
 
-/** Compares one NXlog (`time` ns, `value`) with the f144 records of `source` whose time is in [start, stop]. */
-export function logLedger(
-  records: ReadRecord[],
-  source: string,
-  log: { time: number[]; value: unknown[] },
-  window: { startNs: bigint; stopNs: bigint },
-): LogLedger {
-  // times as float64 on both sides: the file's come through JSON, so they are rounded the same way
-  const key = (t: number, v: unknown) => `${t} ${JSON.stringify(v)}`;
-  const kafka = new Set<string>();
-  let inWindow = 0;
-  for (const r of records) {
-    if (fileIdentifier(r.value) !== "f144") continue;
-    const m = f144.decode(r.value);
-    if (m.source_name !== source || m.timestamp < window.startNs || m.timestamp > window.stopNs) continue;
-    inWindow++;
-    kafka.add(key(Number(m.timestamp), (m.value as { value: unknown }).value));
-  }
-  const [lo, hi] = [Number(window.startNs), Number(window.stopNs)];
-  const file = log.time.flatMap((t, i) => t >= lo && t <= hi ? [key(t, log.value[i])] : []);
+/** Compares one NXlog (`time` ns, `value`) with the tally of its PV's f144 updates in the window. */
+export function logLedger(tally: LogTally, log: { time: number[]; value: unknown[] }): LogLedger {
+  const [lo, hi] = [Number(tally.window.startNs), Number(tally.window.stopNs)];
+  const file = log.time.flatMap((t, i) => t >= lo && t <= hi ? [logKey(t, log.value[i])] : []);
+  const kafka = [...tally.updates];
   return {
-    inKafka: kafka.size,
-    kafkaRepeats: inWindow - kafka.size,
+    inKafka: kafka.length,
+    kafkaRepeats: tally.records - kafka.length,
     inFile: file.length,
-    missing: minus([...kafka], file),
-    extra: minus(file, [...kafka]),
+    missing: minus(kafka, file),
+    extra: minus(file, kafka),
   };
 }
 

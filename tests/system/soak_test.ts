@@ -1,25 +1,28 @@
 /**
  * The whole-system chaos soak: `nxflow chaos --soak` (a crash or silent exit every 2 s into a random actor of the
- * running default system, the sim sending 1e6 events/s) while a run is taken. The process never exits, every actor
+ * running default system) while a run is taken. The process never exits, every actor
  * runs again afterwards, every fault shows as a restart in the log, and the run's file is finished. The file is then
  * judged against an independent read of the Kafka topics (`soak_ledger.ts`): every pulse holds exactly the events of
  * the distinct ev44 messages Kafka has for it (a producer's re-send is written once), no pulse of the window is
  * missing, and each PV's log holds exactly its f144 updates of the window. Events the sim sent that never reached
  * Kafka (UDP cannot be replayed) are counted per pulse and printed with the EFU's loss counters.
  *
- * 60 s by default; `NXFLOW_SOAK_SECONDS=600` gives the 10-minute soak of the README (the run lasts the soak less 40 s).
+ * 60 s by default; `NXFLOW_SOAK_SECONDS=600` gives the 10-minute soak of the README (the run lasts the soak less 40 s);
+ * `NXFLOW_SOAK_EVENT_RATE` sets the sim's detector events/s (the default system's 1e5).
  */
 import assert from "node:assert/strict";
 import type { SoakReport } from "../../actors/cli/chaos_soak.ts";
 import { SYSTEM_TOPICS } from "../../actors/common/system/defaults.ts";
 import { startKafka } from "../_harness/kafka.ts";
 import { runNxflow } from "../_harness/process.ts";
-import { eventLedger, logLedger, readWhole } from "../_harness/soak_ledger.ts";
+import { eventLedger, EventTally, logLedger, LogTally, readWhole } from "../_harness/soak_ledger.ts";
 import { startSystem, type TestSystem } from "../_harness/system.ts";
 import { eventually } from "../_harness/wait.ts";
 import { EVENTS, fileReport, LOGS, type Pulse, readerPython, type SimStats, stats } from "./file_report.ts";
 
 const SOAK_S = Number(Deno.env.get("NXFLOW_SOAK_SECONDS") ?? 60);
+const RATE = Deno.env.get("NXFLOW_SOAK_EVENT_RATE");
+const EVENT_RATE = RATE === undefined ? undefined : Number(RATE);
 const RUN_S = Math.max(20, SOAK_S - 40);
 const PULSE_NS = 71_428_571n;
 /** the EFU counters that count what a fault cost (packets or events), summed over both EFUs' actors. */
@@ -32,7 +35,7 @@ Deno.test(`nxflow chaos --soak: ${SOAK_S} s of random crashes and silent exits; 
   const pulses = new Map<string, Pulse>();
   let polling = true;
   try {
-    s = await startSystem({ brokers: kafka.bootstrap, extra: ["--enable-fault-injection"] });
+    s = await startSystem({ brokers: kafka.bootstrap, extra: ["--enable-fault-injection"], eventRate: EVENT_RATE });
     const system = s;
     await eventually(
       "events formed",
@@ -86,15 +89,17 @@ Deno.test(`nxflow chaos --soak: ${SOAK_S} s of random crashes and silent exits; 
 
     // the judge: the file against an independent read of the topics
     const file_ = await fileReport(venv, file);
-    const records = await readWhole(kafka.connection, Object.values(SYSTEM_TOPICS));
     const window = { startNs, stopNs, marginNs: 2n * PULSE_NS };
+    const tallies = { detector: new EventTally("bifrost_detector"), monitor: new EventTally("bifrost_monitor") };
+    const logTallies = Object.keys(LOGS).map((pv) => new LogTally(pv, window));
+    await readWhole(kafka.connection, Object.values(SYSTEM_TOPICS), (r) => {
+      for (const t of [tallies.detector, tallies.monitor, ...logTallies]) t.add(r);
+    });
     const events = {
-      detector: eventLedger(records, "bifrost_detector", file_.events[EVENTS.detector], window),
-      monitor: eventLedger(records, "bifrost_monitor", file_.events[EVENTS.monitor], window),
+      detector: eventLedger(tallies.detector, file_.events[EVENTS.detector], window),
+      monitor: eventLedger(tallies.monitor, file_.events[EVENTS.monitor], window),
     };
-    const logs = Object.fromEntries(
-      Object.entries(LOGS).map(([pv, path]) => [pv, logLedger(records, pv, file_.logs[path], window)]),
-    );
+    const logs = Object.fromEntries(logTallies.map((t) => [t.source, logLedger(t, file_.logs[LOGS[t.source]])]));
     // what the sim sent and Kafka never got, per pulse of the file's window (the sim's last 256 pulses, polled)
     const inFile = new Map(file_.events[EVENTS.detector].map(([p, n]) => [p, n]));
     let [sentInWindow, neverInKafka, pulsesKnown] = [0, 0, 0];
@@ -105,7 +110,14 @@ Deno.test(`nxflow chaos --soak: ${SOAK_S} s of random crashes and silent exits; 
       neverInKafka += p.detectorEvents - (inFile.get(pulse) ?? 0);
     }
     const ledger = {
-      soak: { seconds: SOAK_S, run: RUN_S, faults: report.faults, byKind: report.byKind, byActor: report.byActor },
+      soak: {
+        seconds: SOAK_S,
+        run: RUN_S,
+        eventRate: EVENT_RATE,
+        faults: report.faults,
+        byKind: report.byKind,
+        byActor: report.byActor,
+      },
       restarts: report.restarts,
       events,
       logs: Object.fromEntries(Object.entries(logs).map(([pv, l]) => [pv, { ...l, missing: l.missing.length }])),
