@@ -23,18 +23,6 @@ export const LOGS: Record<string, string> = {
 /** NXevent_data groups of the shipped structure. */
 export const EVENTS = { detector: "entry/instrument/detector/events", monitor: "entry/instrument/beam_monitor/events" };
 
-/** One pulse the sim sent, with its events. */
-export interface Pulse {
-  pulseNs: string;
-  detectorEvents: number;
-  monitorEvents: number;
-}
-/** What the sim's detector actor reports. */
-export interface SimStats {
-  detectorEvents: number;
-  monitorEvents: number;
-  recent: Pulse[];
-}
 /** What `check_file.py` reports of a file. */
 export interface FileReport {
   classes: Record<string, string>;

@@ -18,7 +18,8 @@ import { runNxflow } from "../_harness/process.ts";
 import { eventLedger, EventTally, logLedger, LogTally, readWhole } from "../_harness/soak_ledger.ts";
 import { startSystem, type TestSystem } from "../_harness/system.ts";
 import { eventually } from "../_harness/wait.ts";
-import { EVENTS, fileReport, LOGS, type Pulse, readerPython, type SimStats, stats } from "./file_report.ts";
+import type { DetectorStats as SimStats, PulseRecord as Pulse } from "../../protocols/sim.ts";
+import { EVENTS, fileReport, LOGS, readerPython, stats } from "./file_report.ts";
 
 const SOAK_S = Number(Deno.env.get("NXFLOW_SOAK_SECONDS") ?? 60);
 const RATE = Deno.env.get("NXFLOW_SOAK_EVENT_RATE");

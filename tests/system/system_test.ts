@@ -12,7 +12,8 @@ import { reap, runNxflow, spawnNxflow } from "../_harness/process.ts";
 import { startSystem, type TestSystem } from "../_harness/system.ts";
 import { eventually } from "../_harness/wait.ts";
 import { pyepicsPython } from "../sim/sim_harness.ts";
-import { EVENTS, fileReport, LOGS, type Pulse, python, readerPython, type SimStats, stats } from "./file_report.ts";
+import type { DetectorStats as SimStats, PulseRecord as Pulse } from "../../protocols/sim.ts";
+import { EVENTS, fileReport, LOGS, python, readerPython, stats } from "./file_report.ts";
 
 const RUN_S = 12;
 const PUT_AFTER_S = 3;
