@@ -1,14 +1,15 @@
 /**
- * Chooses the forwarder's Channel Access client: measures `npm:epics-tca` (pure TypeScript) and Deno FFI on
- * Debian's libca (`actors/forwarder/ca_client.ts`) against the same real IOC (`tests/_harness/ioc.ts`), one after
- * the other in this process, and prints one JSON line per figure:
+ * Chooses the forwarder's Channel Access client: measures nxflow's TypeScript client (`actors/forwarder/ca/`), Deno
+ * FFI on Debian's libca (`actors/forwarder/ca_client.ts`, the anchor: the client the forwarder used before) and
+ * `npm:epics-tca` against the same real IOC (`tests/_harness/ioc.ts`), one after the other in this process, and
+ * prints one JSON line per figure:
  *
  * - connect: time until all N scalar PVs delivered their first monitor update;
  * - scalar: share of the IOC's updates received while it updates the N scalars as fast as it can, and updates/s;
  * - array: updates/s received of one 2,048-double waveform the IOC updates at 1 kHz;
  * - cpu: this process's CPU seconds per received update in the scalar and array phases.
  *
- * This script imports epics-tca only to measure it; the forwarder uses libca (its module doc says why).
+ * This script imports epics-tca and libca only to measure them.
  *
  * Usage: deno run -A scripts/bench/forwarder_ca_clients.ts [--pvs 200] [--seconds 3]
  */
@@ -16,6 +17,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { Channel_DBR_TYPES, ChannelMonitor_MASKS, Context, type_log_levels } from "epics-tca";
 import { openCaClient } from "../../actors/forwarder/ca_client.ts";
+import { CaClient } from "../../actors/forwarder/ca/client.ts";
 import { startIoc, type TestIoc } from "../../tests/_harness/ioc.ts";
 import { report } from "./support/report.ts";
 
@@ -39,6 +41,18 @@ function libca(ioc: TestIoc): Candidate {
     name: "libca-ffi",
     monitor(pv, onUpdate) {
       ca.monitor(pv, { onConnection: () => {}, onUpdate });
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(ca.close()),
+  };
+}
+
+function typescript(ioc: TestIoc): Candidate {
+  const ca = new CaClient({ addrList: `127.0.0.1:${ioc.port}` });
+  return {
+    name: "nxflow-ts",
+    monitor(pv, onUpdate) {
+      ca.monitor(pv, { onConnection: () => {}, onUpdate, onError: () => {} });
       return Promise.resolve();
     },
     close: () => Promise.resolve(ca.close()),
@@ -138,7 +152,7 @@ async function measure(c: Candidate, ioc: TestIoc): Promise<void> {
 
 const ioc = await startIoc({ prefix: "BENCH:", scalars: PVS });
 try {
-  for (const make of [libca, tca]) {
+  for (const make of [typescript, libca, tca]) {
     const candidate = await make(ioc);
     try {
       await measure(candidate, ioc);

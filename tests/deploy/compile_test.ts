@@ -26,10 +26,10 @@ function required(): Set<string> {
   const files = [...walk("actors"), ...walk("scripts/kafka")];
   const need = new Set<string>(["actors/runtime/worker_main.ts", "dist/build_info.json"]);
   for (const f of files) {
-    if (!f.endsWith(".ts")) need.add(f); // data read at run time (ca_queue.c, the pinned jar list)
+    if (!f.endsWith(".ts")) need.add(f); // data read at run time (the pinned jar list)
     const text = Deno.readTextFileSync(join(ROOT, f));
     if (/^export default defineActor</m.test(text)) need.add(f); // a Worker module
-    for (const m of text.matchAll(/import\("(\.[^"]+\.ts)"\)/g)) need.add(join(f, "..", m[1])); // a child program
+    for (const m of text.matchAll(/import\("(\.[^"]+\.ts)"\)/g)) need.add(join(f, "..", m[1])); // loaded on demand
     for (const m of text.matchAll(/new URL\("([^"]+\.[a-z]+)", import\.meta\.url\)/g)) need.add(join(f, "..", m[1]));
   }
   const exists = (f: string) => {
@@ -57,10 +57,10 @@ function embedded(listing: string): string[] {
   return paths;
 }
 
-Deno.test("the compile embeds every Worker module, child program and data file (dry run and deno compile)", async () => {
+Deno.test("the compile embeds every Worker module, module loaded on demand and data file (dry run and deno compile)", async () => {
   const includes = new Set([...compileIncludes(), "mod.ts"]); // mod.ts: the entry point
   const need = required();
-  assert.ok(need.has("actors/forwarder/ca_process.ts") && need.has("actors/forwarder/ca_queue.c"));
+  assert.ok(need.has("actors/forwarder/pv_monitor.ts"));
   assert.ok(need.has("scripts/kafka/kafka-4.1.1.jars"));
   for (const f of need) assert.ok(includes.has(f), `dry run: --include ${f}`);
 

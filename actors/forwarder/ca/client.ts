@@ -15,7 +15,7 @@ import { CaSearcher, type CaSearchTiming, parseCaAddrList } from "./search.ts";
 
 /** Where and how to look for PVs. */
 export interface CaEnvironment {
-  /** `EPICS_CA_ADDR_LIST`: space separated `host[:port]` to search (broadcast addresses only if listed). */
+  /** `EPICS_CA_ADDR_LIST`: space separated `host[:port]` to search (no automatic broadcast). */
   addrList: string;
   /** `EPICS_CA_SERVER_PORT`: the search port of addresses without one. @default 5064 */
   serverPort?: number;

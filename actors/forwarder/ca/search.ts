@@ -1,6 +1,6 @@
 /**
  * Channel Access name resolution (`epics-protocols.md` §1.5): UDP SEARCH (DONT_REPLY) to each address of the
- * `EPICS_CA_ADDR_LIST`-style list (never a broadcast unless the list names one), a VERSION with a sequence number
+ * `EPICS_CA_ADDR_LIST`-style list (no automatic broadcast, as `EPICS_CA_AUTO_ADDR_LIST=NO`), a VERSION with a sequence number
  * first in each datagram of at most 1,024 bytes, re-sent with back-off until a server answers. The first answer wins;
  * broken datagrams are counted. Beacons and the repeater are not used: searches are retried until answered.
  *
