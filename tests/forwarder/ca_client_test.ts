@@ -89,7 +89,9 @@ function brokenServer(reply: (subscription: number) => Uint8Array) {
   const tcpPort = (tcp.addr as Deno.NetAddr).port;
   const udp = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
   let circuits = 0;
-  (async () => {
+  const conns = new Set<Deno.Conn>();
+  const tasks: Promise<unknown>[] = [];
+  tasks.push((async () => {
     try {
       for (;;) {
         const [d, from] = await udp.receive();
@@ -99,41 +101,49 @@ function brokenServer(reply: (subscription: number) => Uint8Array) {
         for (const a of answers) await udp.send(a, from);
       }
     } catch { /* closed */ }
-  })();
-  (async () => {
+  })());
+  tasks.push((async () => {
     for await (const conn of tcp) {
       circuits++;
-      (async () => {
-        await conn.write(encodeMessage(CMD.VERSION, 0, 13, 0, 0));
-        const buf = new Uint8Array(4096);
-        let got = new Uint8Array(0);
-        for (;;) {
-          const n = await conn.read(buf);
-          if (n === null) break;
-          got = new Uint8Array([...got, ...buf.subarray(0, n)]);
-          const messages = [];
-          let at = 0;
-          while (at + 16 <= got.length) {
-            const size = (got[at + 2] << 8) | got[at + 3];
-            if (at + 16 + size > got.length) break;
-            messages.push(parseDatagram(got.subarray(at, at + 16 + size))[0]);
-            at += 16 + size;
+      conns.add(conn);
+      tasks.push(
+        (async () => {
+          await conn.write(encodeMessage(CMD.VERSION, 0, 13, 0, 0));
+          const buf = new Uint8Array(4096);
+          let got = new Uint8Array(0);
+          for (;;) {
+            const n = await conn.read(buf);
+            if (n === null) break;
+            got = new Uint8Array([...got, ...buf.subarray(0, n)]);
+            const messages = [];
+            let at = 0;
+            while (at + 16 <= got.length) {
+              const size = (got[at + 2] << 8) | got[at + 3];
+              if (at + 16 + size > got.length) break;
+              messages.push(parseDatagram(got.subarray(at, at + 16 + size))[0]);
+              at += 16 + size;
+            }
+            got = got.slice(at);
+            for (const m of messages) {
+              if (m.command === CMD.CREATE_CHAN) await conn.write(encodeMessage(CMD.CREATE_CHAN, 6, 1, m.p1, 5));
+              if (m.command === CMD.EVENT_ADD) await conn.write(reply(m.p2));
+            }
           }
-          got = got.slice(at);
-          for (const m of messages) {
-            if (m.command === CMD.CREATE_CHAN) await conn.write(encodeMessage(CMD.CREATE_CHAN, 6, 1, m.p1, 5));
-            if (m.command === CMD.EVENT_ADD) await conn.write(reply(m.p2));
-          }
-        }
-      })().catch(() => {}).finally(() => conn.close());
+        })().catch(() => {}).finally(() => {
+          if (conns.delete(conn)) conn.close();
+        }),
+      );
     }
-  })();
+  })());
   return {
     addrList: `127.0.0.1:${(udp.addr as Deno.NetAddr).port}`,
     circuits: () => circuits,
-    close() {
+    async close() {
       tcp.close();
       udp.close();
+      for (const conn of conns) conn.close();
+      conns.clear();
+      await Promise.allSettled(tasks);
     },
   };
 }
@@ -160,7 +170,7 @@ for (
       assert.deepEqual(connections.slice(0, 3), [true, false, true]);
     } finally {
       client.close();
-      server.close();
+      await server.close();
     }
   });
 }
