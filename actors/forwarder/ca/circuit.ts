@@ -13,7 +13,7 @@
  * @module
  */
 import type { CaType, CaUpdate } from "../../../protocols/forwarder.ts";
-import { CA_TYPES } from "../../common/ca/dbr.ts";
+import { CA_TYPES, dbrBytes } from "../../common/ca/dbr.ts";
 import {
   CA_MINOR,
   CaFrameError,
@@ -50,7 +50,10 @@ export interface ChannelEvents {
 
 /** Limits and timing of a circuit. */
 export interface CircuitOptions {
-  /** largest message payload accepted, bytes. @default 16 MiB (2 million doubles) */
+  /**
+   * largest message payload accepted, bytes: a larger frame is a protocol error, a channel whose native count needs
+   * more is reported (onError) and not monitored. @default 16 MiB (2 million doubles)
+   */
   maxPayload?: number;
   /** send ECHO after this long without receiving anything. @default 15000 */
   echoMs?: number;
@@ -291,18 +294,24 @@ export class CaCircuit {
     ch.sid = m.p2;
     ch.native = m.dataType;
     ch.count = m.count;
+    const type = CA_TYPES[ch.native];
+    ch.events.onConnected(type, ch.count);
+    if (dbrBytes(type, "time", ch.count) > this.options.maxPayload) {
+      return ch.events.onError(
+        `${ch.name}: ${ch.count} elements exceed ${this.options.maxPayload} bytes, not monitored`,
+      );
+    }
     ch.subscription = nextId();
     this.bySubscription.set(ch.subscription, ch);
     const request = new Uint8Array(16);
     request[13] = DBE.VALUE | DBE.ALARM;
     const count = this.minor >= 13 ? 0 : m.count;
     this.send(encodeMessage(CMD.EVENT_ADD, timeType(ch.native), count, ch.sid, ch.subscription, request));
-    if (CA_TYPES[ch.native] !== "string") {
+    if (type !== "string") {
       ch.ioid = nextId();
       this.byIoid.set(ch.ioid, ch);
       this.send(encodeMessage(CMD.READ_NOTIFY, ctrlType(ch.native), 1, ch.sid, ch.ioid));
     }
-    ch.events.onConnected(CA_TYPES[ch.native], ch.count);
   }
 
   private onEvent(m: CaMessage): void {
