@@ -86,7 +86,7 @@ Deno.test("ca decode: search replies as RSRV sends them (VERSION echoed, 8-byte 
 });
 
 /** A circuit on a transport that records what the client writes. */
-function circuitUnderTest() {
+function circuitUnderTest(maxPayload?: number) {
   const written: Uint8Array[] = [];
   const events = { connected: [] as string[], updates: [] as CaUpdate[], infos: 0, errors: [] as string[], lost: 0 };
   const circuit = new CaCircuit(
@@ -96,7 +96,7 @@ function circuitUnderTest() {
     },
     "test",
     13,
-    {},
+    { maxPayload },
   );
   const handlers: ChannelEvents = {
     onConnected: (type, count) => events.connected.push(`${type}[${count}]`),
@@ -203,5 +203,22 @@ Deno.test("ca fuzz: mutated server streams and search datagrams only ever raise 
     assert.throws(() => s.circuit.receive(short), CaProtocolError);
   } finally {
     s.circuit.close("test over");
+  }
+});
+
+Deno.test("ca circuit: a channel larger than the largest message accepted is reported and not monitored", async () => {
+  const t = circuitUnderTest(1024);
+  try {
+    const cid = t.circuit.add("PV:BIG", t.handlers);
+    t.circuit.receive(encodeMessage(CMD.CREATE_CHAN, 6, 1000, cid, 9));
+    const sent = await t.sent();
+    assert.ok(!sent.some((m) => m.command === CMD.EVENT_ADD), "no EVENT_ADD");
+    assert.deepEqual(t.events.connected, ["double[1000]"]);
+    assert.match(t.events.errors[0], /PV:BIG: 1000 elements exceed 1024 bytes/);
+    // a frame above the limit is a protocol error
+    const big = encodeMessage(CMD.EVENT_ADD, 20, 200, 1, 1, new Uint8Array(1616));
+    assert.throws(() => t.circuit.receive(big), CaProtocolError);
+  } finally {
+    t.circuit.close("test over");
   }
 });
