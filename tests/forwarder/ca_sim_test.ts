@@ -1,7 +1,7 @@
 /**
  * The forwarder's TypeScript CA client (`actors/forwarder/ca/`) against nxflow's own CA server (`nxflow sim`, the
  * simulated instrument): every native type with its control information, the 64-element TDC array, a load array of
- * 1e5 doubles, and a crash of the sim's CA server actor: the client sees the disconnect, reconnects by itself and
+ * 1e5 doubles, EVENTS_OFF/ON, and a crash of the sim's CA server actor: the client sees the disconnect, reconnects by itself and
  * gets updates from the fresh server.
  */
 import assert from "node:assert/strict";
@@ -10,7 +10,7 @@ import { CaClient } from "../../actors/forwarder/ca/client.ts";
 import { eventually } from "../_harness/wait.ts";
 import { startSim } from "../sim/sim_harness.ts";
 
-Deno.test("CA client: every type of nxflow sim, a 1e5-double array, and a reconnect after the CA server crashed", async () => {
+Deno.test("CA client: every type of nxflow sim, a 1e5-double array, events off/on, a reconnect after the CA server crashed", async () => {
   const sim = await startSim([
     "--enable-fault-injection",
     "--load-pvs=0",
@@ -62,6 +62,16 @@ Deno.test("CA client: every type of nxflow sim, a 1e5-double array, and a reconn
     assert.ok(value instanceof Float64Array && value.length === 100_000);
     const pulses = await eventually("pulses", () => updates.get("SIM:PULSE:COUNT")!.length, (n) => n >= 14, 10_000);
     assert.ok(pulses >= 14);
+
+    // paused (EVENTS_OFF), the server holds the pulse counter's updates back; resumed, they flow again
+    const count = () => updates.get("SIM:PULSE:COUNT")!.length;
+    ca.setPaused(true);
+    await new Promise((r) => setTimeout(r, 500));
+    const held = count();
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(count() <= held + 1, `${count() - held} updates while paused`);
+    ca.setPaused(false);
+    await eventually("updates after EVENTS_ON", count, (n) => n >= held + 7, 10_000);
 
     const reply = await sim.chaos("sim/ca", "crash") as { ok: boolean };
     assert.ok(reply.ok, JSON.stringify(reply));
