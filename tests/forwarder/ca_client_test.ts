@@ -178,3 +178,23 @@ for (
 function be32(n: number): number[] {
   return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
 }
+
+Deno.test("CA client: a server that stops answering (no reply to ECHO) is dropped and the PV connects again", async () => {
+  const server = brokenServer(() => new Uint8Array(0));
+  const client = new CaClient({
+    addrList: server.addrList,
+    search: { firstMs: 50, maxMs: 200 },
+    circuit: { echoMs: 300, echoTimeoutMs: 300 },
+  });
+  const connections: boolean[] = [];
+  try {
+    client.monitor("SILENT", { onConnection: (c) => connections.push(c), onUpdate: () => {}, onError: () => {} });
+    await eventually("dropped and connected again", () => connections, (c) => c.length >= 3, 20_000);
+    assert.deepEqual(connections.slice(0, 3), [true, false, true]);
+    assert.ok(server.circuits() >= 2, "a new circuit");
+    assert.equal(client.stats().protocolErrors, 0, "silence is no protocol error");
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
