@@ -25,7 +25,5 @@ export type * from "./protocols/supervision.ts";
 export type { ActorProtocol, FaultKind } from "./protocols/runtime.ts";
 
 if (import.meta.main) {
-  const { runChildProgram } = await import("./actors/common/children.ts");
-  const child = await runChildProgram(Deno.args);
-  Deno.exit(child ?? await (await import("./actors/cli/main.ts")).main(Deno.args));
+  Deno.exit(await (await import("./actors/cli/main.ts")).main(Deno.args));
 }

@@ -9,7 +9,6 @@
  *
  * @module
  */
-import type { CaUpdate } from "../actors/forwarder/ca_client.ts";
 import type { ConsumerLink, ProducerLink } from "./broker.ts";
 import type { None } from "./runtime.ts";
 
@@ -66,6 +65,26 @@ export interface PvaUpdate {
   timestampNs: bigint;
 }
 
+/** The native type of a Channel Access PV (DBR_STRING … DBR_DOUBLE). */
+export type CaType = "string" | "short" | "float" | "enum" | "char" | "long" | "double";
+
+/** The typed arrays CA waveforms arrive as. */
+export type CaArray = Int16Array | Float32Array | Uint16Array | Uint8Array | Int32Array | Float64Array;
+
+/** One Channel Access monitor update (`DBR_TIME_<type>`), as the monitor group reads it (`actors/forwarder/ca/`). */
+export interface CaUpdate {
+  type: CaType;
+  /** one number (enum: the state index), one string, or the array of a PV whose native count is above 1. */
+  value: number | string | CaArray | string[];
+  /** EPICS alarm severity 0..3 and status (index into EPICS's alarm condition names). */
+  severity: number;
+  status: number;
+  /** EPICS timestamp, ns since the Unix epoch. */
+  timestampNs: bigint;
+  /** whether the PV holds an array (native element count > 1) rather than a scalar. */
+  array: boolean;
+}
+
 /** One configured stream: a PV forwarded in one schema to one topic. */
 export interface Stream {
   channel: string;
@@ -87,19 +106,19 @@ export type AssignLink =
 export type PvEvent =
   | { type: "connection"; pv: string; connected: boolean; timeMs: number }
   | { type: "update"; pv: string; update: CaUpdate | PvaUpdate }
-  /** a PVA channel that is up but cannot be forwarded (an unsupported type, a protocol error); counted. */
+  /** a channel that is up but cannot be forwarded (an unsupported PVA type, a failed CA update); counted. */
   | { type: "error"; pv: string; message: string };
 
 /** Monitor group `<i>` ↔ serialiser, over channel `pvs_<i>`. */
 export type PvLink =
   /** a monitor group (re)started: its PVs are disconnected until they report again. */
   | { type: "hello" }
-  /** what the group's PVs did since its last batch, in order (one message per batch read from its CA process). */
+  /** what the group's PVs did since its last batch, in order (one message per batch its clients delivered). */
   | { type: "events"; events: PvEvent[] }
   /**
    * serialiser → group: `events` more events are done with and Kafka's producer has room. A group holds back its
-   * pvAccess acks while too many of its events are not done with, so a slow Kafka slows the PVA servers (they merge
-   * updates) instead of growing memory. (CA has no such flow control.)
+   * pvAccess acks and turns its CA circuits' events off while too many of its events are not done with, so a slow
+   * Kafka slows the servers (they merge updates) instead of growing memory.
    */
   | { type: "processed"; events: number };
 
@@ -145,6 +164,10 @@ export interface MonitorStats {
   pvaBadDatagrams: number;
   /** pvAccess: updates of a type that cannot be forwarded (reported to the serialiser as errors). */
   pvaUnsupported: number;
+  /** Channel Access: circuits dropped because their server broke the protocol (malformed frames, unknown types). */
+  caProtocolErrors: number;
+  /** Channel Access: undecodable search replies. */
+  caBadDatagrams: number;
 }
 
 /** A PV monitor group (`actors/forwarder/pv_monitor.ts`). */

@@ -1,10 +1,8 @@
 /**
  * `deno task compile`: builds the single `nxflow` binary into `dist/` for deployment (Ansible can install it like a
  * release). `deno compile` follows only static imports, so everything loaded by URL is passed with `--include`:
- * every file under `actors/` (the generic worker entry, every actor module, the child programs such as the
- * forwarder's CA child, and data files such as `ca_queue.c`), and `dist/build_info.json`, whose commit the binary's
- * version carries. Child processes re-enter the binary through its hidden `__child` argument
- * (`actors/common/children.ts`), never through `deno run file.ts`.
+ * every file under `actors/` (the generic worker entry, every actor module, and data files), and
+ * `dist/build_info.json`, whose commit the binary's version carries.
  *
  * `deno compile` needs the `denort` base runtime of this Deno version: `DENORT_BIN`, or a
  * `$DENO_DIR/dl/release/v<version>/denort-<target>.zip`, else it downloads it from dl.deno.land. No registry we reach

@@ -21,7 +21,7 @@ const CLIENT_ID = "nxflow-forwarder";
 const HELP = `Usage: nxflow forwarder --config-topic [HOST:PORT/]TOPIC --status-topic [HOST:PORT/]TOPIC
                          [--brokers HOST:PORT,... | --output-broker HOST:PORT] [options]
 
-Forwards EPICS PVs (pvAccess, in TypeScript; Channel Access via Debian's libca: apt-get install libca4.13.5) to
+Forwards EPICS PVs (pvAccess and Channel Access, both in TypeScript: no native library) to
 Kafka as f144/f142/tdct (PVA NTTables as se00/senv) with al00 and ep01, configured by fc00 messages on the config
 topic (ADD, REMOVE with ? and * wildcards, REMOVEALL, REPLACE) and by a streams file. Status (x5f2) goes to the status topic every 4 s and after changes.
 
@@ -34,13 +34,13 @@ Options:
   --service-id ID          in status and ep01 (default nxflow-forwarder-<pid>)
   --streams FILE           JSON list of {"channel","schema","topic","protocol":"PVA","periodic":0}
                            (protocol PVA or CA; PVA when absent, as in fc00)
-  --ca-addr-list LIST      EPICS_CA_ADDR_LIST: where to search for PVs (default 127.0.0.1; no broadcast)
-  --ca-server-port N       EPICS_CA_SERVER_PORT (default 5064)
+  --ca-addr-list LIST      EPICS_CA_ADDR_LIST: host[:port] to send CA searches to (default 127.0.0.1; no
+                           automatic broadcast)
+  --ca-server-port N       EPICS_CA_SERVER_PORT: search port of list entries without one (default 5064)
   --pva-addr-list LIST     EPICS_PVA_ADDR_LIST: host[:port] to send PVA searches to (default: $EPICS_PVA_ADDR_LIST,
                            else 127.0.0.1; no broadcast unless a broadcast address is listed)
   --pva-broadcast-port N   EPICS_PVA_BROADCAST_PORT: search port of list entries without one (default 5076)
-  --groups N               PV monitor groups, each a Worker (with a libca child process once it has a CA PV)
-                           (default 4)
+  --groups N               PV monitor groups, each a Worker (default 4)
   --graphite HOST:PORT     send the serialiser's and config's stats to Carbon every 10 s as
                            nxflow.forwarder.<service id>.<actor>.<counter> (default off)
   --log-format text|json   (default text)

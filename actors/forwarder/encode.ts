@@ -5,8 +5,7 @@
  * @module
  */
 import { al00, ep01, f142, f144, fc00, tdct } from "../../schemas/mod.ts";
-import type { Stream } from "../../protocols/forwarder.ts";
-import { ALARM_STATUS, type CaType, type CaUpdate } from "./ca_client.ts";
+import type { CaType, CaUpdate, Stream } from "../../protocols/forwarder.ts";
 
 /** An update that cannot be put into the schema asked for. */
 export class UnsupportedValueError extends TypeError {
@@ -15,6 +14,32 @@ export class UnsupportedValueError extends TypeError {
     this.name = "UnsupportedValueError";
   }
 }
+
+/** EPICS alarm status names (`epicsAlarmConditionStrings`), indexed by status. */
+export const ALARM_STATUS = [
+  "NO_ALARM",
+  "READ",
+  "WRITE",
+  "HIHI",
+  "HIGH",
+  "LOLO",
+  "LOW",
+  "STATE",
+  "COS",
+  "COMM",
+  "TIMEOUT",
+  "HWLIMIT",
+  "CALC",
+  "SCAN",
+  "LINK",
+  "SOFT",
+  "BAD_SUB",
+  "UDF",
+  "DISABLE",
+  "SIMM",
+  "READ_ACCESS",
+  "WRITE_ACCESS",
+] as const; // deno-fmt-ignore
 
 /** f144/f142 union member names by CA type (scalar name; arrays prefix `Array`). */
 const VALUE_TYPES: Record<Exclude<CaType, "string">, string> = {

@@ -12,6 +12,7 @@ import type { Stream } from "../../protocols/forwarder.ts";
 import type { ForwarderConfig } from "./tree.ts";
 import { applyChange, type ConfigChange } from "./streams.ts";
 import { parseAddrList } from "./pva/search.ts";
+import { parseCaAddrList } from "./ca/search.ts";
 
 /** The forwarder's options as the command line gives them. */
 export interface ForwarderOptions {
@@ -81,6 +82,8 @@ export function forwarderConfig(o: ForwarderOptions): Omit<ForwarderConfig, "kaf
   }
   const pva = { addrList: o.pvaAddrList ?? "127.0.0.1", broadcastPort: pvaPort };
   parseAddrList(pva.addrList, pvaPort);
+  const ca = { addrList: o.caAddrList ?? "127.0.0.1", serverPort: port };
+  parseCaAddrList(ca.addrList, port);
   return {
     configTopic: topicOf(o.configTopic, o.brokers, "--config-topic"),
     statusTopic: topicOf(o.statusTopic, o.brokers, "--status-topic"),
@@ -90,7 +93,7 @@ export function forwarderConfig(o: ForwarderOptions): Omit<ForwarderConfig, "kaf
     statusIntervalMs: 4000,
     groups,
     serviceId: o.serviceId ?? `nxflow-forwarder-${Deno.pid}`,
-    ca: { addrList: o.caAddrList ?? "127.0.0.1", autoAddrList: false, serverPort: port },
+    ca,
     pva,
     streams: o.streamsJson ? streamsFromJson(o.streamsJson) : [],
     version: o.version,

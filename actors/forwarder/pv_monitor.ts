@@ -1,16 +1,17 @@
 /**
  * A PV monitor group: monitors the PVs the config actor assigns to it (channel `assign_<i>`) over Channel Access or
  * pvAccess and passes every connection change and monitor update to the serialiser (channel `pvs_<i>`), one message
- * per batch that its CA process or PVA connections delivered (everything the handlers got until the next microtask). PVs are spread over a
- * few groups by a hash of their names, so hundreds of PVs need only a few Workers and a crash takes down one group.
- * libca runs in a child process of the group (`ca_remote.ts`, `ca_process.ts` say why), which dies with the group;
- * it is started only once the group has a CA PV. pvAccess runs in the group's own Worker (`pva/client.ts`): its
- * protocol errors drop the connection and are counted, never the group.
+ * per batch that its CA circuits or PVA connections delivered (everything the handlers got until the next
+ * microtask). PVs are spread over a few groups by a hash of their names, so hundreds of PVs need only a few Workers
+ * and a crash takes down one group. Both clients are TypeScript and run in the group's own Worker (`ca/client.ts`,
+ * `pva/client.ts`), each opened with the group's first PV of its protocol: a server's protocol errors drop its
+ * circuit or connection and are counted, never the group.
  * Speaks protocols/forwarder.ts. Restart: permanent, with backoff.
  *
  * Back-pressure: the serialiser answers each batch with `processed` once Kafka's producer has room; while more than
- * 20,000 of the group's events are unanswered, the group holds back its pvAccess acks, so PVA servers stop at their
- * monitor window and merge updates instead of memory growing here (a serialiser silent for 5 s is trusted again).
+ * 20,000 of the group's events are unanswered, the group holds back its pvAccess acks and turns its CA circuits'
+ * events off, so PVA servers stop at their monitor window and CA servers keep each PV's newest update, instead of
+ * memory growing here (a serialiser silent for 5 s is trusted again).
  *
  * On start it says `hello` on both channels: the serialiser then reports the group's previous PVs as disconnected
  * until they report again, and the config actor answers with the group's assignment, which the group subscribes to.
@@ -19,8 +20,7 @@
  */
 import type { AssignLink, MonitorProtocol, MonitorStats, PvEvent, PvLink } from "../../protocols/forwarder.ts";
 import { defineActor, type Port } from "../runtime/actor.ts";
-import type { CaClient, CaEnvironment, Monitor } from "./ca_client.ts";
-import { openRemoteCaClient } from "./ca_remote.ts";
+import { CaClient, type CaEnvironment } from "./ca/client.ts";
 import { PvaClient, type PvaEnvironment } from "./pva/client.ts";
 
 /** Configuration of a monitor group. */
@@ -60,6 +60,7 @@ function throttle(state: State): void {
   const behind = state.inFlight > MAX_IN_FLIGHT && Date.now() - state.creditAt < CREDIT_TIMEOUT_MS;
   if (!behind && state.inFlight > MAX_IN_FLIGHT) state.inFlight = 0;
   state.pva?.setPaused(behind);
+  state.ca?.setPaused(behind);
 }
 
 function report(state: State, event: PvEvent): void {
@@ -113,8 +114,8 @@ function watchPva(state: State, pv: string): { close(): void } {
   });
 }
 
-function watch(state: State, pv: string): Monitor {
-  state.ca ??= openRemoteCaClient(state.config.ca);
+function watch(state: State, pv: string): { close(): void } {
+  state.ca ??= new CaClient(state.config.ca, state.log);
   return state.ca.monitor(pv, {
     onConnection(connected) {
       if (connected) state.connected.add(pv);
@@ -124,6 +125,9 @@ function watch(state: State, pv: string): Monitor {
     onUpdate(update) {
       state.updates++;
       report(state, { type: "update", pv, update });
+    },
+    onError(message) {
+      report(state, { type: "error", pv, message });
     },
   });
 }
@@ -168,6 +172,8 @@ export default defineActor<MonitorProtocol, MonitorConfig, State>({
       pvaProtocolErrors: state.pva?.stats().protocolErrors ?? 0,
       pvaBadDatagrams: state.pva?.stats().badDatagrams ?? 0,
       pvaUnsupported: state.pva?.stats().unsupported ?? 0,
+      caProtocolErrors: state.ca?.stats().protocolErrors ?? 0,
+      caBadDatagrams: state.ca?.stats().badDatagrams ?? 0,
     }),
   },
   terminate(state) {

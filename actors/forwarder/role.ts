@@ -24,6 +24,7 @@ import type { Role } from "../roles.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import { streamsFromJson } from "./options.ts";
 import { parseAddrList } from "./pva/search.ts";
+import { parseCaAddrList } from "./ca/search.ts";
 import { forwarderTree } from "./tree.ts";
 
 const DEFAULTS = {
@@ -67,6 +68,11 @@ export const forwarder: Role<ForwarderRoleConfig> = {
       parseAddrList(c.pvaAddrList, c.pvaBroadcastPort);
     } catch (error) {
       throw new TypeError(`Cannot use ${where}.pvaAddrList: ${(error as Error).message}`);
+    }
+    try {
+      parseCaAddrList(c.caAddrList, c.caServerPort);
+    } catch (error) {
+      throw new TypeError(`Cannot use ${where}.caAddrList: ${(error as Error).message}`);
     }
     const streamList = c.streams ? streamsFromJson(Deno.readTextFileSync(c.streams)) : [];
     return { ...c, streamList };

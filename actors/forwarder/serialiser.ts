@@ -10,7 +10,8 @@
  *   sanity filter (drops updates older than the previous one, older than a year or over 10 minutes ahead; counted);
  * - **al00** when the (severity, status) pair (CA) or the (severity, message) pair (PVA, with `alarm.message`)
  *   changes (not for f142-only topics: f142 carries the alarm);
- * - updates a group could not read (an unsupported PVA type) are counted as processing errors, logged once per PV;
+ * - updates a group could not read (an unsupported PVA type, a CA update the server marked failed) are counted as
+ *   processing errors, logged once per PV;
  * - **ep01** on every connection change; a monitor group that restarts says `hello`, and its PVs are reported
  *   DISCONNECTED until they connect again;
  * - **periodic re-sends** of the last messages of streams marked periodic, every `periodMs`, Kafka timestamp = now.
@@ -24,11 +25,17 @@
  * @module
  */
 import { hostname } from "node:os";
-import type { PvaUpdate, PvLink, SerialiserProtocol, SerialiserStats, Stream } from "../../protocols/forwarder.ts";
+import type {
+  CaUpdate,
+  PvaUpdate,
+  PvLink,
+  SerialiserProtocol,
+  SerialiserStats,
+  Stream,
+} from "../../protocols/forwarder.ts";
 import { x5f2 } from "../../schemas/mod.ts";
 import { ProducerOutbox } from "../broker/outbox.ts";
 import { type ActorContext, defineActor } from "../runtime/actor.ts";
-import type { CaUpdate } from "./ca_client.ts";
 import {
   encodeAl00,
   encodeEp01,

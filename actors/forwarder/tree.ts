@@ -7,7 +7,7 @@
  * ├─ serialiser          ─records→ producer; ←pvs_<i>─ monitor_<i>; ←streams─ config
  * ├─ config_consumer     config topic and storage topic partition 0, from the beginning ─batches→ config
  * ├─ config              ─assign_<i>→ monitor_<i>
- * └─ monitor_0..n-1      CA and PVA monitor groups (backoff: they depend on the IOCs and libca)
+ * └─ monitor_0..n-1      CA and PVA monitor groups (backoff: they depend on the IOCs)
  * ```
  *
  * @module
@@ -17,7 +17,7 @@ import type { ProducerConfig } from "../broker/producer.ts";
 import type { ChannelSpec, ChildSpec, SupervisorSpec } from "../runtime/child_spec.ts";
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import type { Stream } from "../../protocols/forwarder.ts";
-import type { CaEnvironment } from "./ca_client.ts";
+import type { CaEnvironment } from "./ca/client.ts";
 import type { PvaEnvironment } from "./pva/client.ts";
 import type { ConfigActorConfig } from "./config.ts";
 import type { MonitorConfig } from "./pv_monitor.ts";

@@ -6,7 +6,7 @@
  * - one 2,048-double PV at 10 kHz (`--load-arrays 1 --load-array-len 2048 --load-hz 10000`).
  *
  * For each: updates/s acknowledged by Kafka against the updates/s the sim posted (the anchor, same run), the share
- * forwarded, and the CPU (cores) of the forwarder (this process and its CA child processes) and of the sim. All of
+ * forwarded, and the CPU (cores) of the forwarder (this process: its CA client is TypeScript) and of the sim. All of
  * it shares the machine's 2 cores with Kafka: the figures say what stops the forwarder there.
  *
  * Usage: deno run -A scripts/bench/forwarder_sim_source.ts [--seconds 5] [--scalar-hz 100]

@@ -3,8 +3,8 @@
  * side by side: CA from a pythonSoftIOC, PVA from a p4p (pvxs) server, one after the other on the same Kafka.
  *
  * - 1,000 scalar PVs that the source updates as fast as it can: updates/s forwarded to Kafka as f144, against the
- *   source's own update rate (the anchor), the forwarder's CPU (this process plus its CA child processes) and its
- *   CPU per forwarded update;
+ *   source's own update rate (the anchor), the forwarder's CPU (this process: both clients are TypeScript and run in
+ *   its monitor groups) and its CPU per forwarded update;
  * - one PV of 2,048 doubles updated at up to 10 kHz (ESS's reference case): updates/s, MB/s of f144 and CPU.
  *
  * Goals from the issue: ≥ 1e5 scalar updates/s; the 2,048-double PV at 10 kHz sustained. When the source's rate is
@@ -13,8 +13,8 @@
  *
  * Each phase also reports the 1-minute load average before it; the counts at each stage (updates sent by the IOC,
  * received by the monitor groups, dropped by the timestamp filter; records forwarded by the serialiser and
- * acknowledged by Kafka), so a loss shows where it happens; and the CPU of the forwarder's actors (this process), of its CA child
- * processes, of the IOC and of Kafka, so it shows who used the machine's 2 cores. CA merges a PV's updates when a
+ * acknowledged by Kafka), so a loss shows where it happens; and the CPU of the forwarder's actors (this process), of
+ * the IOC and of Kafka, so it shows who used the machine's 2 cores. CA merges a PV's updates when a
  * client falls behind, so a slow forwarder shows as a share forwarded below 1 with no loss at any stage.
  *
  * Usage: deno run -A scripts/bench/forwarder_throughput.ts [--seconds 5] [--pvs 1000] [--protocol ca|pva|both]
@@ -43,7 +43,7 @@ const GROUPS = 4;
 const TICKS_PER_SECOND = 100;
 
 /** Processes whose CPU the benchmark reports, by a part of their command line. */
-const KINDS = { ca: "ca_process.ts", ioc: "simple_ioc.py", p4p: "p4p_server.py", kafka: "kafka.Kafka" } as const;
+const KINDS = { ioc: "simple_ioc.py", p4p: "p4p_server.py", kafka: "kafka.Kafka" } as const;
 type Kind = keyof typeof KINDS | "self";
 
 function stat(pid: string): { ticks: number; parent: string } {
@@ -54,7 +54,7 @@ function stat(pid: string): { ticks: number; parent: string } {
 
 /** CPU ticks so far of this process and of its descendants of each kind (Linux /proc). */
 function ticksByKind(): Record<Kind, number> {
-  const out: Record<Kind, number> = { self: stat("self").ticks, ca: 0, ioc: 0, p4p: 0, kafka: 0 };
+  const out: Record<Kind, number> = { self: stat("self").ticks, ioc: 0, p4p: 0, kafka: 0 };
   const self = String(Deno.pid);
   for (const entry of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(entry.name) || entry.name === self) continue;
@@ -133,7 +133,7 @@ async function run(kafka: Awaited<ReturnType<typeof startKafka>>, source: Source
     statusIntervalMs: 4000,
     groups: GROUPS,
     serviceId: "bench",
-    ca: { addrList: ca, serverPort: Number(ca.split(":")[1] ?? 5064) },
+    ca: { addrList: ca },
     pva: { addrList: pva },
     streams: source.streams,
     version: "bench",
@@ -180,7 +180,7 @@ async function run(kafka: Awaited<ReturnType<typeof startKafka>>, source: Source
         goal,
       });
       report({ bench: BENCH, figure: `${name} MB/s to Kafka`, value: rate * bytesPerUpdate / 1e6, unit: "MB/s" });
-      const forwarderCores = cores("self") + cores("ca");
+      const forwarderCores = cores("self");
       report({ bench: BENCH, figure: `${name} forwarder CPU`, value: forwarderCores, unit: "cores" });
       report({
         bench: BENCH,
@@ -190,7 +190,6 @@ async function run(kafka: Awaited<ReturnType<typeof startKafka>>, source: Source
       });
       const cpu = {
         "forwarder actors": cores("self"),
-        "CA child processes": cores("ca"),
         source: cores(source.kind),
         Kafka: cores("kafka"),
       };
@@ -233,7 +232,7 @@ try {
   if (values.protocol !== "pva") {
     const ca = await caSource();
     try {
-      await run(kafka, ca, `127.0.0.1:${ca.client.serverPort}`, "127.0.0.1:9");
+      await run(kafka, ca, ca.client.addrList, "127.0.0.1:9");
     } finally {
       await ca.stop();
     }

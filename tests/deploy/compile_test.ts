@@ -1,9 +1,9 @@
 /**
- * The compiled binary (`deno task compile`): every module a Worker or a child program loads by URL and every data
+ * The compiled binary (`deno task compile`): every module a Worker loads by URL and every data
  * file read at run time is embedded. Checked twice: on the include list (a dry run) and on `deno compile`'s own
  * "Embedded Files" listing. Without a real `denort` the compile uses the plain `deno` runtime as its base (npm's
  * `@deno/linux-x64-glibc`, or `$DENORT_BIN`), which embeds the same files but cannot run them; running the binary
- * (`--version`, `start`, the forwarder's CA child) needs `DENORT_BIN` and is skipped, saying so, without it.
+ * (`--version`) needs `DENORT_BIN` and is skipped, saying so, without it.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -26,10 +26,10 @@ function required(): Set<string> {
   const files = [...walk("actors"), ...walk("scripts/kafka")];
   const need = new Set<string>(["actors/runtime/worker_main.ts", "dist/build_info.json"]);
   for (const f of files) {
-    if (!f.endsWith(".ts")) need.add(f); // data read at run time (ca_queue.c, the pinned jar list)
+    if (!f.endsWith(".ts")) need.add(f); // data read at run time (the pinned jar list)
     const text = Deno.readTextFileSync(join(ROOT, f));
     if (/^export default defineActor</m.test(text)) need.add(f); // a Worker module
-    for (const m of text.matchAll(/import\("(\.[^"]+\.ts)"\)/g)) need.add(join(f, "..", m[1])); // a child program
+    for (const m of text.matchAll(/import\("(\.[^"]+\.ts)"\)/g)) need.add(join(f, "..", m[1])); // loaded on demand
     for (const m of text.matchAll(/new URL\("([^"]+\.[a-z]+)", import\.meta\.url\)/g)) need.add(join(f, "..", m[1]));
   }
   const exists = (f: string) => {
@@ -57,10 +57,10 @@ function embedded(listing: string): string[] {
   return paths;
 }
 
-Deno.test("the compile embeds every Worker module, child program and data file (dry run and deno compile)", async () => {
+Deno.test("the compile embeds every Worker module, module loaded on demand and data file (dry run and deno compile)", async () => {
   const includes = new Set([...compileIncludes(), "mod.ts"]); // mod.ts: the entry point
   const need = required();
-  assert.ok(need.has("actors/forwarder/ca_process.ts") && need.has("actors/forwarder/ca_queue.c"));
+  assert.ok(need.has("actors/forwarder/pv_monitor.ts"));
   assert.ok(need.has("scripts/kafka/kafka-4.1.1.jars"));
   for (const f of need) assert.ok(includes.has(f), `dry run: --include ${f}`);
 
@@ -99,7 +99,7 @@ Deno.test("the compile embeds every Worker module, child program and data file (
 
 const denort = Deno.env.get("DENORT_BIN");
 Deno.test({
-  name: "the compiled binary runs: --version, and a CA child re-entering the binary",
+  name: "the compiled binary runs: --version",
   ignore: !denort && (console.log(
     "skipped: running the compiled binary needs DENORT_BIN (denort 2.9.6); dl.deno.land is unreachable here and " +
       "no registry we reach ships denort (npm @deno/linux-x64-glibc holds only deno)",
@@ -113,11 +113,6 @@ Deno.test({
       assert.ok(built.success);
       const version = await new Deno.Command(join(tmp, "nxflow"), { args: ["--version"], stdout: "piped" }).output();
       assert.ok(new TextDecoder().decode(version.stdout).startsWith(`nxflow ${VERSION} `));
-      const child = await new Deno.Command(join(tmp, "nxflow"), {
-        args: ["__child", "nope"],
-        stderr: "piped",
-      }).output();
-      assert.equal(child.code, 2, "the hidden child entry answers inside the binary");
     } finally {
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
     }

@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { VERSION } from "../../actors/common/build_info.ts";
-import { ensureLibca } from "../_harness/ioc.ts";
 import { eventually } from "../_harness/wait.ts";
 import { getJson, onPath, pathWithoutJava, spawnWithEnv } from "./support.ts";
 
@@ -14,7 +13,6 @@ const MOD = new URL("../../mod.ts", import.meta.url).pathname;
 const KAFKA_MAIN = new URL("../../scripts/kafka/main.ts", import.meta.url).pathname;
 
 Deno.test("no java, no mvn, empty cache: nxflow start fetches Kafka and a Java runtime and runs the system", async () => {
-  await ensureLibca(); // the default system's forwarder speaks Channel Access through Debian's libca
   const tmp = await Deno.makeTempDir({ prefix: "nxflow-fresh-" });
   const path = await pathWithoutJava(join(tmp, "bin"));
   assert.ok(!onPath("java", path) && !onPath("mvn", path), "the child's PATH has neither java nor mvn");

@@ -1,8 +1,8 @@
 /**
  * EPICS Channel Access DBR types: numbering (base type + class), the byte layout of each (plain, STS, TIME, GR, CTRL
  * for string, short, float, enum, char, long, double), encoding with conversion from a PV's native values, and
- * decoding. Big-endian as on the CA wire; decoding can also read the host-order (little-endian) structs libca hands
- * to the forwarder's native queue. Layouts follow `shared/reference/epics-protocols.md` §1.12. Pure code.
+ * decoding, big-endian as on the CA wire. Shared by the sim's CA server and the forwarder's CA client. Layouts follow
+ * `shared/reference/epics-protocols.md` §1.12. Pure code.
  *
  * @module
  */
@@ -277,12 +277,11 @@ export function decodeValues(
   count: number,
   bytes: Uint8Array,
   at: number,
-  littleEndian = false,
 ): CaArray | Float64Array | string[] {
   if (type === "string") return Array.from({ length: count }, (_, i) => readCString(bytes, at + i * 40, 40));
   const Array_ = type === "double" ? Float64Array : ARRAYS[type];
   const size = SIZE[type];
-  if (littleEndian || size === 1) return new Array_(bytes.slice(at, at + count * size).buffer);
+  if (size === 1) return new Array_(bytes.slice(at, at + count * size).buffer);
   const out = new Array_(count);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < count; i++) out[i] = readNumber(view, at + i * size, type, false);
@@ -291,9 +290,9 @@ export function decodeValues(
 
 /**
  * Decodes a DBR of number `dbr` holding `count` elements; throws a RangeError when `bytes` is too short or the type
- * unknown. `littleEndian` reads host-order structs (libca's callbacks) instead of wire order.
+ * unknown.
  */
-export function decodeDbr(dbr: number, count: number, bytes: Uint8Array, littleEndian = false): DecodedDbr {
+export function decodeDbr(dbr: number, count: number, bytes: Uint8Array): DecodedDbr {
   const parsed = parseDbrType(dbr);
   if (!parsed) throw new RangeError(`DBR type ${dbr} is not supported`);
   const { type, cls } = parsed;
@@ -302,26 +301,26 @@ export function decodeDbr(dbr: number, count: number, bytes: Uint8Array, littleE
   const need = at + (type === "string" && count > 0 ? (count - 1) * MAX_STRING + 1 : count * SIZE[type]);
   if (bytes.length < need) throw new RangeError(`DBR type ${dbr} × ${count} needs ${need} bytes, got ${bytes.length}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: DecodedDbr = { type, cls, values: decodeValues(type, count, bytes, at, littleEndian) };
+  const out: DecodedDbr = { type, cls, values: decodeValues(type, count, bytes, at) };
   if (cls === "plain") return out;
-  out.status = view.getInt16(0, littleEndian);
-  out.severity = view.getInt16(2, littleEndian);
+  out.status = view.getInt16(0);
+  out.severity = view.getInt16(2);
   if (cls === "time") {
-    const seconds = BigInt(view.getUint32(4, littleEndian)) + EPICS_EPOCH_S;
-    out.timestampNs = seconds * 1_000_000_000n + BigInt(view.getUint32(8, littleEndian));
+    const seconds = BigInt(view.getUint32(4)) + EPICS_EPOCH_S;
+    out.timestampNs = seconds * 1_000_000_000n + BigInt(view.getUint32(8));
   } else if ((cls === "gr" || cls === "ctrl") && type === "enum") {
-    const n = Math.max(0, Math.min(view.getInt16(4, littleEndian), ENUM_STRINGS));
+    const n = Math.max(0, Math.min(view.getInt16(4), ENUM_STRINGS));
     out.enumStrings = Array.from(
       { length: n },
       (_, i) => readCString(bytes, 6 + i * ENUM_STRING_SIZE, ENUM_STRING_SIZE),
     );
   } else if ((cls === "gr" || cls === "ctrl") && type !== "string") {
     const g = graphicLayout(type, cls === "ctrl");
-    if (g.precision) out.precision = view.getInt16(4, littleEndian);
+    if (g.precision) out.precision = view.getInt16(4);
     out.units = readCString(bytes, g.unitsAt, UNITS);
     out.limits = {};
     for (let i = 0; i < g.limits; i++) {
-      out.limits[LIMIT_ORDER[i]] = readNumber(view, g.limitsAt + i * SIZE[type], type, littleEndian);
+      out.limits[LIMIT_ORDER[i]] = readNumber(view, g.limitsAt + i * SIZE[type], type, false);
     }
   }
   return out;
