@@ -137,7 +137,8 @@ async function systemStep(bootstrap: string, broker: number, rate: number, secon
     if (run.code !== 0) throw new Error(`run start failed: ${run.stdout}${run.stderr}`);
     const startNs = BigInt(Date.parse(run.stdout.match(/: start \(([^)]+)\)/)![1])) * 1_000_000n;
     const file = run.stdout.match(/finished: (.+)/)![1].trim();
-    const rows = new Map((await fileReport(venv, file)).events[EVENTS.detector].map(([p, n]) => [p, n]));
+    const rows = new Map<string, number>(); // a pulse's events may come in several messages: several rows
+    for (const [p, n] of (await fileReport(venv, file)).events[EVENTS.detector]) rows.set(p, (rows.get(p) ?? 0) + n);
     const stopNs = startNs + BigInt(seconds) * 1_000_000_000n;
     return { ...judge(poll.pulses, (p) => rows.get(p) ?? 0, startNs, stopNs), cores: used };
   } finally {
