@@ -21,7 +21,7 @@
 import { systemRoles } from "../common/system/defaults.ts";
 import { ROLES } from "../roles.ts";
 import { checkKafkaSection, type KafkaSection } from "./kafka_config.ts";
-import { mergeChecked } from "./merge_checked.ts";
+import { mergeChecked } from "../common/merge_checked.ts";
 
 /** The whole configuration, defaults applied. */
 export interface NxflowConfig {

@@ -11,7 +11,7 @@ import { ActorSystem, EXIT_CODES } from "../runtime/mod.ts";
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { type Command, UsageError } from "./command.ts";
 import { connectKafka, KAFKA_FLAGS, kafkaDefaults, kafkaFromFlags, kafkaHelp } from "./kafka_config.ts";
-import { createLog, logEvent } from "./log.ts";
+import { createLog, logEvent } from "../common/log.ts";
 
 const CLIENT_ID = "nxflow-efu";
 const HELP = `Usage: nxflow efu --detector FILE [options]

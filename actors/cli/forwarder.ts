@@ -14,8 +14,8 @@ import { ActorSystem } from "../runtime/mod.ts";
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { type Command, UsageError } from "./command.ts";
 import { connectKafka, KAFKA_FLAGS, kafkaDefaults, kafkaFromFlags, kafkaHelp } from "./kafka_config.ts";
-import { createLog, logEvent } from "./log.ts";
-import { VERSION } from "./version.ts";
+import { createLog, logEvent } from "../common/log.ts";
+import { VERSION } from "../common/version.ts";
 
 const CLIENT_ID = "nxflow-forwarder";
 const HELP = `Usage: nxflow forwarder --config-topic [HOST:PORT/]TOPIC --status-topic [HOST:PORT/]TOPIC

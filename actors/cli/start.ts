@@ -14,8 +14,8 @@ import type { Command } from "./command.ts";
 import { UsageError } from "./command.ts";
 import { loadConfig, type NxflowConfig } from "./config.ts";
 import { connectKafka, KAFKA_FLAGS, kafkaFromFlags, kafkaHelp } from "./kafka_config.ts";
-import { createLog, logEvent } from "./log.ts";
-import { gitCommit, VERSION } from "./version.ts";
+import { createLog, logEvent } from "../common/log.ts";
+import { gitCommit, VERSION } from "../common/version.ts";
 
 const HELP = `Usage: nxflow start [options]
 

@@ -11,9 +11,9 @@
  */
 import type { CounterSnapshot, SerialiserProtocol } from "../../protocols/efu.ts";
 import { x5f2 } from "../../schemas/x5f2/codec.ts";
-import type { Log } from "../cli/log.ts";
+import type { Log } from "../common/log.ts";
 import { startGraphite } from "../common/graphite.ts";
-import { VERSION } from "../cli/version.ts";
+import { VERSION } from "../common/version.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import type { EfuConfig } from "./role.ts";
 

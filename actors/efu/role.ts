@@ -16,7 +16,7 @@
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { BrokerAdmin } from "../broker/admin.ts";
 import type { ProducerConfig } from "../broker/producer.ts";
-import { mergeChecked } from "../cli/merge_checked.ts";
+import { mergeChecked } from "../common/merge_checked.ts";
 import type { Role } from "../roles.ts";
 import type { SupervisorSpec } from "../runtime/child_spec.ts";
 import { startControl } from "./control.ts";

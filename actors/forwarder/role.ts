@@ -16,9 +16,9 @@
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import type { ConfigProtocol, SerialiserProtocol, Stream } from "../../protocols/forwarder.ts";
 import { BrokerAdmin } from "../broker/admin.ts";
-import type { Log } from "../cli/log.ts";
-import { mergeChecked } from "../cli/merge_checked.ts";
-import { VERSION } from "../cli/version.ts";
+import type { Log } from "../common/log.ts";
+import { mergeChecked } from "../common/merge_checked.ts";
+import { VERSION } from "../common/version.ts";
 import { type Graphite, graphiteAddress, metricSegment, numericMetrics, startGraphite } from "../common/graphite.ts";
 import type { Role } from "../roles.ts";
 import type { ActorSystem } from "../runtime/system.ts";

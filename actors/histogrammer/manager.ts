@@ -10,7 +10,7 @@
  */
 import type { Position } from "../../protocols/broker.ts";
 import type { BinnerConfig, BinnerProtocol, ControlProtocol, RunPlan } from "../../protocols/histogrammer.ts";
-import type { Log } from "../cli/log.ts";
+import type { Log } from "../common/log.ts";
 import { BrokerAdmin } from "../broker/admin.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import { runChildId, runTree } from "./tree.ts";

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { mergeChecked } from "../cli/merge_checked.ts";
+import { mergeChecked } from "../common/merge_checked.ts";
 import { graphiteAddress } from "../common/graphite.ts";
 
 const PLAIN_DEFAULTS = {

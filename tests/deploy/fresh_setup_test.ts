@@ -11,7 +11,7 @@ import { eventually } from "../_harness/wait.ts";
 import { getJson, onPath, pathWithoutJava, spawnWithEnv } from "./support.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).pathname;
-const KAFKA_MAIN = new URL("../../scripts/kafka/main.ts", import.meta.url).pathname;
+const KAFKA_MAIN = new URL("../../actors/common/local_kafka/main.ts", import.meta.url).pathname;
 
 Deno.test("no java, no mvn, empty cache: nxflow start fetches Kafka and a Java runtime and runs the system", async () => {
   await ensureLibca(); // the default system's forwarder speaks Channel Access through Debian's libca

@@ -4,7 +4,7 @@
  * config actors are stood in for by the stats fixture actor.
  */
 import assert from "node:assert/strict";
-import type { Log } from "../../actors/cli/log.ts";
+import type { Log } from "../../actors/common/log.ts";
 import {
   graphiteAddress,
   type Metric,
