@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { startControl } from "../efu/control.ts";
+import { FAMILIES } from "../efu/families/registry.ts";
 import { checkEfuConfig, EFU_DEFAULTS, type EfuConfig, efuTree, ensureTopics } from "../efu/role.ts";
 import { ActorSystem, EXIT_CODES } from "../runtime/mod.ts";
 import type { ConnectionOptions } from "../../protocols/broker.ts";
@@ -14,13 +15,16 @@ import { connectKafka, KAFKA_FLAGS, kafkaDefaults, kafkaFromFlags, kafkaHelp } f
 import { createLog, logEvent } from "../common/log.ts";
 
 const CLIENT_ID = "nxflow-efu";
+const familyLines = () =>
+  Object.values(FAMILIES).map((f) => `                             ${f.name}: ${f.summary}`).join("\n");
 const HELP = `Usage: nxflow efu --detector FILE [options]
 
 Receives ESS readout packets over UDP, forms neutron events (pixel id, time of flight) and publishes them as ev44
 messages on Kafka. Each stage is an actor in its own Worker: reader → formation → serialiser → producer.
 
 Options:
-  --detector FILE          detector config (JSON): {"instrument", "family": "caen"|"cbm", "geometry": {...}, ...}
+  --detector FILE          detector config (JSON): {"instrument", "family", "geometry": {...}, ...}; families:
+${familyLines()}
   --host HOST              UDP address to listen on (default ${EFU_DEFAULTS.host})
   --port N                 UDP port (default ${EFU_DEFAULTS.port})
   --rxbuffer BYTES         kernel receive buffer of the UDP socket (default ${EFU_DEFAULTS.rxBuffer}; capped by
