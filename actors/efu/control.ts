@@ -5,7 +5,8 @@
  * every counter through the serialiser, and optionally sends the counters to Graphite/Carbon once a second
  * (`../common/graphite.ts`).
  *
- * Counter names are `efu.<instrument>.<region>.<name>`, e.g. `efu.bifrost.0.receive.packets`.
+ * Counter names are `efu.<instrument>.<region>.<name>`, e.g. `efu.bifrost.0.receive.packets`. `EXIT` calls the
+ * `onExit` the role gives, which stops this EFU only (`role.ts`).
  *
  * @module
  */
