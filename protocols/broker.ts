@@ -133,7 +133,7 @@ export interface Position {
 
 /** Consumer → downstream, over the `batches` channel. */
 export type ConsumerPortOut =
-  /** a new consumer incarnation is ready: answer with `resume` (the positions confirmed so far, may be empty). */
+  /** a new consumer incarnation is ready: answer with `continueFrom` (the positions confirmed so far, may be empty). */
   | { type: "hello"; epoch: string }
   | {
     type: "batch";
@@ -154,11 +154,13 @@ export type ConsumerPortIn =
    * every partition to its last confirmed position first, since what the old downstream had not confirmed is lost.
    */
   | { type: "attach" }
-  | { type: "resume"; positions: Position[] }
+  /** where to continue: the positions confirmed so far (the answer to `hello`; other partitions start at `start`). */
+  | { type: "continueFrom"; positions: Position[] }
   /** everything before `offset` in this partition is done with (processed, written); it is committed. */
   | { type: "confirm"; position: Position }
+  /** stop fetching (back-pressure of the downstream), until `resume`. */
   | { type: "pause" }
-  | { type: "resumeFetch" };
+  | { type: "resume" };
 
 /** Everything that crosses the `batches` channel, both ways. */
 export type ConsumerLink = ConsumerPortIn | ConsumerPortOut;

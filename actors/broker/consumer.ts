@@ -7,7 +7,7 @@
  *   membership, and commits to `groupId` (`nxflow.<actor path>` by default) as a group with no members. `subscribe`
  *   joins `groupId` as an ordinary member and reads the partitions the group gives it; with `groupInstanceId` it is
  *   a static member, so that a restarted actor gets its partitions back at once instead of after `sessionTimeoutMs`.
- * - **Where it starts.** A new incarnation says `hello` and waits for the downstream's `resume` with the positions it
+ * - **Where it starts.** A new incarnation says `hello` and waits for the downstream's `continueFrom` with the positions it
  *   confirmed; those partitions continue there. Other partitions start at `start`: the beginning, the end, the first
  *   record at or after a timestamp (the file writer seeks to start time − leeway), or the group's committed offsets.
  * - **Confirm and commit.** The downstream confirms positions when it is done with records; confirmed positions are
@@ -82,7 +82,8 @@ interface State {
   /** the group offsets are committed to. */
   groupId: string;
   admin: Promise<BrokerAdmin> | null;
-  resumeFrom: Map<string, number> | null;
+  /** the downstream's confirmed positions, once it answered `hello`. */
+  continueFrom: Map<string, number> | null;
   partitions: Map<string, PartitionState>;
   confirmed: Map<string, Position>;
   commitTimer: ReturnType<typeof setTimeout> | undefined;
@@ -120,7 +121,7 @@ export default defineActor<ConsumerProtocol, ConsumerConfig, State>({
       fetcher: null as unknown as PartitionFetcher,
       groupId,
       admin: null,
-      resumeFrom: null,
+      continueFrom: null,
       partitions: new Map(),
       confirmed: new Map(),
       commitTimer: undefined,
@@ -180,15 +181,15 @@ function onPort(state: State, ctx: Ctx, m: ConsumerLink): void {
   switch (m.type) {
     case "attach":
       return reattach(state, ctx);
-    case "resume":
-      if (state.resumeFrom) return;
-      state.resumeFrom = new Map(m.positions.map((p) => [key(p.topic, p.partition), p.offset]));
+    case "continueFrom":
+      if (state.continueFrom) return;
+      state.continueFrom = new Map(m.positions.map((p) => [key(p.topic, p.partition), p.offset]));
       return void run(state, ctx);
     case "confirm":
       return confirm(state, m.position);
     case "pause":
       return setPaused(state, true);
-    case "resumeFetch":
+    case "resume":
       return setPaused(state, false);
   }
 }
@@ -279,8 +280,8 @@ async function startOffset(
   partition: number,
   offsets: { low: number; high: number },
 ): Promise<number> {
-  const resumed = state.resumeFrom?.get(key(topic, partition));
-  if (resumed !== undefined) return resumed;
+  const confirmed = state.continueFrom?.get(key(topic, partition));
+  if (confirmed !== undefined) return confirmed;
   const start = state.config.start ?? "committed";
   if (start === "beginning") return offsets.low;
   if (start === "end") return offsets.high;
@@ -401,13 +402,13 @@ function seek(state: State, p: Position): void {
 }
 
 /**
- * A downstream attached. Before the first `resume` this is the ordinary start, or a downstream that replaced one that
- * died before answering: the `hello` is said again (it may have gone to the dead one; a second `resume` is ignored).
+ * A downstream attached. Before the first `continueFrom` this is the ordinary start, or a downstream that replaced one that
+ * died before answering: the `hello` is said again (it may have gone to the dead one; a second `continueFrom` is ignored).
  * Later it is a replacement, and what its predecessor had not confirmed died with it: the consumer ends normally,
  * so that its supervisor starts a fresh one, which greets the new downstream and starts from `start`.
  */
 function reattach(state: State, ctx: Ctx): void {
-  if (state.resumeFrom) ctx.exit("its downstream restarted: starting again from the configured start");
+  if (state.continueFrom) ctx.exit("its downstream restarted: starting again from the configured start");
   else ctx.port("batches").post({ type: "hello", epoch: state.epoch });
 }
 

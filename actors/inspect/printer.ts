@@ -85,7 +85,7 @@ export default defineActor<PrinterProtocol, PrinterConfig, PrinterState>({
       if (m.type === "hello") {
         s.epoch = m.epoch;
         const positions = [...s.next].map(([partition, offset]) => ({ topic: config.topic, partition, offset }));
-        port.post({ type: "resume", positions });
+        port.post({ type: "continueFrom", positions });
       } else if (m.type === "batch" && m.epoch === s.epoch && !s.done) {
         const open = printBatch(s, m.partition, m.records);
         const last = m.records[m.records.length - 1];
