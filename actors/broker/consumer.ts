@@ -198,17 +198,40 @@ async function run(state: State, ctx: Ctx): Promise<void> {
   const admin = await connect(state, ctx);
   if (!admin) return;
   if ((state.config.mode ?? "assign") === "assign") {
-    for (const t of state.config.topics) {
-      const all = (await admin.partitions(t.topic)).map((p) => p.partition);
-      for (const p of t.partitions ? all.filter((x) => t.partitions!.includes(x)) : all) {
-        await position(state, ctx, admin, t.topic, p);
-      }
-    }
+    if (!(await assignAll(state, ctx, admin))) return;
   } else {
     state.client.on("consumer:group:join", (e) => void assigned(state, ctx, admin, e.assignments ?? []));
     await joinGroup(state, ctx);
   }
   state.fetcher.start();
+}
+
+/**
+ * Positions every listed partition. A topic that does not exist (yet), or partitions that cannot be read, are
+ * reported as a `brokerStatus` notice and tried again with backoff, never a crash (a restart would find the same);
+ * false when the actor stopped first.
+ */
+async function assignAll(state: State, ctx: Ctx, admin: BrokerAdmin): Promise<boolean> {
+  for (let attempts = 1; !state.stopped; attempts++) {
+    try {
+      for (const t of state.config.topics) {
+        const all = (await admin.partitions(t.topic)).map((p) => p.partition);
+        for (const p of t.partitions ? all.filter((x) => t.partitions!.includes(x)) : all) {
+          await position(state, ctx, admin, t.topic, p);
+        }
+      }
+      if (attempts > 1) ctx.emit({ type: "brokerStatus", connected: true, attempts: 0 });
+      return true;
+    } catch (error) {
+      for (const k of [...state.partitions.keys()]) {
+        const [topic, partition] = k.split("\u0000");
+        if (!state.fetcher.has(topic, Number(partition))) state.partitions.delete(k); // positioned again next time
+      }
+      ctx.emit({ type: "brokerStatus", connected: false, error: causeOf(error), attempts });
+      await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(attempts, 6))));
+    }
+  }
+  return false;
 }
 
 /** Waits until the cluster answers (reporting each failure); null when the actor stopped first. */
