@@ -121,6 +121,8 @@ export interface ConfigStats {
   rejectedStreams: number;
   /** storage topic messages skipped while restoring. */
   storageJunk: number;
+  /** config topic messages from before the forwarder started, not applied (the stored set holds their effect). */
+  beforeStart: number;
   restored: boolean;
 }
 
