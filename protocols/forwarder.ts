@@ -10,6 +10,7 @@
  * @module
  */
 import type { CaUpdate } from "../actors/forwarder/ca_client.ts";
+import type { NumericArray } from "./arrays.ts";
 import type { ConsumerLink, ProducerLink } from "./broker.ts";
 import type { None } from "./runtime.ts";
 
@@ -35,17 +36,7 @@ export type PvaScalarType =
   | "string";
 
 /** The typed arrays PVA numeric arrays arrive as. */
-export type PvaArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
+export type PvaArray = NumericArray;
 
 /** One pvAccess monitor update of a normative type, as the monitor group reads it (`actors/forwarder/pva/`). */
 export interface PvaUpdate {
