@@ -14,6 +14,7 @@
 import { join } from "node:path";
 import { downloadVerified, eachLimited, type PinnedFile } from "./download.ts";
 import { findJava } from "./java.ts";
+import { exists } from "../fs.ts";
 
 /** The Kafka release nxflow tests and demos run. */
 export const KAFKA_VERSION = "4.1.1";
@@ -131,14 +132,5 @@ export async function installKafka(
     return install;
   } finally {
     await Deno.remove(work, { recursive: true }).catch(() => {});
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }
