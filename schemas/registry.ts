@@ -1,6 +1,6 @@
 /**
- * Every schema codec, keyed by the 4-character file identifier: each export of `codecs.ts` (add a schema there, with one
- * line). The registry checks itself on load (4-character ids, no duplicates).
+ * Every schema codec, keyed by the 4-character file identifier: each export of `codecs.ts` (add a schema there, with
+ * one line). The registry checks itself on load (4-character ids, no duplicates).
  *
  * @module
  */

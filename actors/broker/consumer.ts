@@ -7,9 +7,10 @@
  *   membership, and commits to `groupId` (`nxflow.<actor path>` by default) as a group with no members. `subscribe`
  *   joins `groupId` as an ordinary member and reads the partitions the group gives it; with `groupInstanceId` it is
  *   a static member, so that a restarted actor gets its partitions back at once instead of after `sessionTimeoutMs`.
- * - **Where it starts.** A new incarnation says `hello` and waits for the downstream's `continueFrom` with the positions it
- *   confirmed; those partitions continue there. Other partitions start at `start`: the beginning, the end, the first
- *   record at or after a timestamp (the file writer seeks to start time − leeway), or the group's committed offsets.
+ * - **Where it starts.** A new incarnation says `hello` and waits for the downstream's `continueFrom` with the
+ *   positions it confirmed; those partitions continue there. Other partitions start at `start`: the beginning, the
+ *   end, the first record at or after a timestamp (the file writer seeks to start time − leeway), or the group's
+ *   committed offsets.
  * - **Confirm and commit.** The downstream confirms positions when it is done with records; confirmed positions are
  *   committed to Kafka (explicitly, at most once per `commitIntervalMs`), and unconfirmed bytes are bounded by
  *   `maxUnconfirmedBytes` (fetching waits: back-pressure). `pause`/`resume` stop and restart fetching on request.
@@ -425,10 +426,10 @@ function seek(state: State, p: Position): void {
 }
 
 /**
- * A downstream attached. Before the first `continueFrom` this is the ordinary start, or a downstream that replaced one that
- * died before answering: the `hello` is said again (it may have gone to the dead one; a second `continueFrom` is ignored).
- * Later it is a replacement, and what its predecessor had not confirmed died with it: the consumer ends normally,
- * so that its supervisor starts a fresh one, which greets the new downstream and starts from `start`.
+ * A downstream attached. Before the first `continueFrom` this is the ordinary start, or a downstream that replaced one
+ * that died before answering: the `hello` is said again (it may have gone to the dead one; a second `continueFrom` is
+ * ignored). Later it is a replacement, and what its predecessor had not confirmed died with it: the consumer ends
+ * normally, so that its supervisor starts a fresh one, which greets the new downstream and starts from `start`.
  */
 function reattach(state: State, ctx: Ctx): void {
   if (state.continueFrom) ctx.exit("its downstream restarted: starting again from the configured start");

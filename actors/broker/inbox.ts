@@ -1,6 +1,7 @@
 /**
  * The downstream side of the consumer actor's `batches` channel: receives batches, confirms positions, and answers a
- * new consumer incarnation's `hello` with the positions confirmed so far, so that the consumer continues there (`continueFrom`).
+ * new consumer incarnation's `hello` with the positions confirmed so far, so that the consumer continues there
+ * (`continueFrom`).
  *
  * Batches of an older consumer incarnation that arrive after a newer one said `hello` are dropped (the new one
  * delivers them again from the confirmed position).

@@ -23,7 +23,8 @@ const HELP = `Usage: nxflow forwarder --config-topic [HOST:PORT/]TOPIC --status-
 
 Forwards EPICS PVs (pvAccess, in TypeScript; Channel Access via Debian's libca: apt-get install libca4.13.5) to
 Kafka as f144/f142/tdct (PVA NTTables as se00/senv) with al00 and ep01, configured by fc00 messages on the config
-topic (ADD, REMOVE with ? and * wildcards, REMOVEALL, REPLACE) and by a streams file. Status (x5f2) goes to the status topic every 4 s and after changes.
+topic (ADD, REMOVE with ? and * wildcards, REMOVEALL, REPLACE) and by a streams file. Status (x5f2) goes to the
+status topic every 4 s and after changes.
 
 Options:
   --config-topic ADDR      fc00 commands (the broker part, if given, must be one of --brokers)

@@ -1,11 +1,11 @@
 /**
  * A PV monitor group: monitors the PVs the config actor assigns to it (channel `assign_<i>`) over Channel Access or
  * pvAccess and passes every connection change and monitor update to the serialiser (channel `pvs_<i>`), one message
- * per batch that its CA process or PVA connections delivered (everything the handlers got until the next microtask). PVs are spread over a
- * few groups by a hash of their names, so hundreds of PVs need only a few Workers and a crash takes down one group.
- * libca runs in a child process of the group (`ca_remote.ts`, `ca_process.ts` say why), which dies with the group;
- * it is started only once the group has a CA PV. pvAccess runs in the group's own Worker (`pva/client.ts`): its
- * protocol errors drop the connection and are counted, never the group.
+ * per batch that its CA process or PVA connections delivered (everything the handlers got until the next microtask).
+ * PVs are spread over a few groups by a hash of their names, so hundreds of PVs need only a few Workers and a crash
+ * takes down one group. libca runs in a child process of the group (`ca_remote.ts`, `ca_process.ts` say why), which
+ * dies with the group; it is started only once the group has a CA PV. pvAccess runs in the group's own Worker
+ * (`pva/client.ts`): its protocol errors drop the connection and are counted, never the group.
  * Speaks protocols/forwarder.ts. Restart: permanent, with backoff.
  *
  * Back-pressure: the serialiser answers each batch with `processed` once Kafka's producer has room; while more than

@@ -13,9 +13,9 @@
  *
  * Each phase also reports the 1-minute load average before it; the counts at each stage (updates sent by the IOC,
  * received by the monitor groups, dropped by the timestamp filter; records forwarded by the serialiser and
- * acknowledged by Kafka), so a loss shows where it happens; and the CPU of the forwarder's actors (this process), of its CA child
- * processes, of the IOC and of Kafka, so it shows who used the machine's 2 cores. CA merges a PV's updates when a
- * client falls behind, so a slow forwarder shows as a share forwarded below 1 with no loss at any stage.
+ * acknowledged by Kafka), so a loss shows where it happens; and the CPU of the forwarder's actors (this process), of
+ * its CA child processes, of the IOC and of Kafka, so it shows who used the machine's 2 cores. CA merges a PV's updates
+ * when a client falls behind, so a slow forwarder shows as a share forwarded below 1 with no loss at any stage.
  *
  * Usage: deno run -A scripts/bench/forwarder_throughput.ts [--seconds 5] [--pvs 1000] [--protocol ca|pva|both]
  */
