@@ -97,6 +97,10 @@ interface State {
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
+/** Waits before attempt `attempts + 1`: 0.5 s doubling up to 10 s. */
+const backoff = (attempts: number) =>
+  new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(attempts, 6))));
+
 export default defineActor<ConsumerProtocol, ConsumerConfig, State>({
   init(config, ctx) {
     if (!Array.isArray(config.topics) || config.topics.length === 0) {
@@ -229,7 +233,7 @@ async function assignAll(state: State, ctx: Ctx, admin: BrokerAdmin): Promise<bo
         if (!state.fetcher.has(topic, Number(partition))) state.partitions.delete(k); // positioned again next time
       }
       ctx.emit({ type: "brokerStatus", connected: false, error: causeOf(error), attempts });
-      await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(attempts, 6))));
+      await backoff(attempts);
     }
   }
   return false;
@@ -246,7 +250,7 @@ async function connect(state: State, ctx: Ctx): Promise<BrokerAdmin | null> {
       state.admin = null;
       const why = `Cannot connect to Kafka at ${describeConnection(state.config.connection)}: ${causeOf(error)}`;
       ctx.emit({ type: "brokerStatus", connected: false, error: why, attempts });
-      await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(attempts, 6))));
+      await backoff(attempts);
     }
   }
   return null;
@@ -261,7 +265,7 @@ async function joinGroup(state: State, ctx: Ctx): Promise<void> {
       return;
     } catch (error) {
       ctx.emit({ type: "brokerStatus", connected: false, error: causeOf(error), attempts });
-      await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(attempts, 6))));
+      await backoff(attempts);
     }
   }
 }
