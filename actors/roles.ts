@@ -7,7 +7,7 @@
  * @module
  */
 import type { ConnectionOptions } from "../protocols/broker.ts";
-import type { Log } from "./cli/log.ts";
+import type { Log } from "./common/log.ts";
 import type { SupervisorSpec } from "./runtime/child_spec.ts";
 import type { ActorSystem } from "./runtime/system.ts";
 import { efu } from "./efu/role.ts";

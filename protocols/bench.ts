@@ -1,8 +1,9 @@
 /**
- * Protocols of the benchmark actors in `scripts/bench/support/`.
+ * Protocols of the benchmark actors in `scripts/bench/support/`: the pipe, and the Kafka sender and receiver.
  *
  * @module
  */
+import type { ConsumerLink, ProducerLink } from "./broker.ts";
 import type { None } from "./runtime.ts";
 
 /** What crosses the benchmark pipe: small records, or 1 MiB blocks that are transferred. */
@@ -33,4 +34,26 @@ export interface PipeSinkProtocol {
   requests: { ping: { request: null; reply: "pong" } };
   out: None;
   ports: { pipe: PipeMessage };
+}
+
+/** The benchmark's sender (`scripts/bench/support/kafka_bench_sender.ts`): produces runs through an outbox. */
+export interface BenchSenderProtocol {
+  in: None;
+  requests: {
+    /** sends `count` records of `recordBytes` and replies once all are acknowledged, with the elapsed time. */
+    run: { request: { topic: string; count: number; recordBytes: number }; reply: { ms: number; failed: number } };
+  };
+  out: None;
+  ports: { records: ProducerLink };
+}
+
+/** The benchmark's receiver (`scripts/bench/support/kafka_bench_receiver.ts`): counts what the consumer delivers. */
+export interface BenchReceiverProtocol {
+  in: None;
+  requests: {
+    /** replies once `records` records arrived, with the time from the receiver's start and the bytes. */
+    waitFor: { request: { records: number }; reply: { ms: number; bytes: number } };
+  };
+  out: None;
+  ports: { batches: ConsumerLink };
 }

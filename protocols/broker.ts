@@ -133,7 +133,7 @@ export interface Position {
 
 /** Consumer → downstream, over the `batches` channel. */
 export type ConsumerPortOut =
-  /** a new consumer incarnation is ready: answer with `resume` (the positions confirmed so far, may be empty). */
+  /** a new consumer incarnation is ready: answer with `continueFrom` (the positions confirmed so far, may be empty). */
   | { type: "hello"; epoch: string }
   | {
     type: "batch";
@@ -154,11 +154,13 @@ export type ConsumerPortIn =
    * every partition to its last confirmed position first, since what the old downstream had not confirmed is lost.
    */
   | { type: "attach" }
-  | { type: "resume"; positions: Position[] }
+  /** where to continue: the positions confirmed so far (the answer to `hello`; other partitions start at `start`). */
+  | { type: "continueFrom"; positions: Position[] }
   /** everything before `offset` in this partition is done with (processed, written); it is committed. */
   | { type: "confirm"; position: Position }
+  /** stop fetching (back-pressure of the downstream), until `resume`. */
   | { type: "pause" }
-  | { type: "resumeFetch" };
+  | { type: "resume" };
 
 /** Everything that crosses the `batches` channel, both ways. */
 export type ConsumerLink = ConsumerPortIn | ConsumerPortOut;
@@ -194,27 +196,5 @@ export interface ConsumerProtocol {
   in: { type: "seek"; position: Position } | { type: "pause" } | { type: "resume" };
   requests: { stats: { request: null; reply: ConsumerStats } };
   out: BrokerStatus;
-  ports: { batches: ConsumerLink };
-}
-
-/** The benchmark's sender (`scripts/bench/support/kafka_bench_sender.ts`): produces runs through an outbox. */
-export interface BenchSenderProtocol {
-  in: None;
-  requests: {
-    /** sends `count` records of `recordBytes` and replies once all are acknowledged, with the elapsed time. */
-    run: { request: { topic: string; count: number; recordBytes: number }; reply: { ms: number; failed: number } };
-  };
-  out: None;
-  ports: { records: ProducerLink };
-}
-
-/** The benchmark's receiver (`scripts/bench/support/kafka_bench_receiver.ts`): counts what the consumer delivers. */
-export interface BenchReceiverProtocol {
-  in: None;
-  requests: {
-    /** replies once `records` records arrived, with the time from the receiver's start and the bytes. */
-    waitFor: { request: { records: number }; reply: { ms: number; bytes: number } };
-  };
-  out: None;
   ports: { batches: ConsumerLink };
 }

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import type { NumericArray } from "./arrays.ts";
 import type { ConsumerLink, ProducerLink } from "./broker.ts";
 import type { None } from "./runtime.ts";
 
@@ -34,17 +35,7 @@ export type PvaScalarType =
   | "string";
 
 /** The typed arrays PVA numeric arrays arrive as. */
-export type PvaArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
+export type PvaArray = NumericArray;
 
 /** One pvAccess monitor update of a normative type, as the monitor group reads it (`actors/forwarder/pva/`). */
 export interface PvaUpdate {
@@ -140,6 +131,8 @@ export interface ConfigStats {
   rejectedStreams: number;
   /** storage topic messages skipped while restoring. */
   storageJunk: number;
+  /** config topic messages from before the forwarder started, not applied (the stored set holds their effect). */
+  beforeStart: number;
   restored: boolean;
 }
 

@@ -17,7 +17,7 @@ import { writeMessage, writeMessageInto } from "./writer.ts";
  * ```ts
  * import { f144 } from "../mod.ts";
  * const bytes = f144.encode({ source_name: "PV:T", timestamp: 1n, value_type: "Double", value: { value: 3.5 } });
- * const msg = f144.decode(bytes); // { source_name: "PV:T", timestamp: 1n, value_type: "Double", value: { value: 3.5 } }
+ * const msg = f144.decode(bytes); // { source_name: "PV:T", timestamp: 1n, value_type: "Double", value: {...} }
  * console.log(f144.toJson(msg)); // {"source_name":"PV:T","timestamp":1,"value_type":"Double","value":{"value":3.5}}
  * ```
  */

@@ -60,7 +60,9 @@ function table(layout: SchemaLayout, layoutTable: TableLayout, obj: DecodedTable
   return `{${parts.join(",")}}`;
 }
 
-/** A scalar is left out when the buffer did not hold it, or (for tables not read from a buffer) when it is the default. */
+/**
+ * A scalar is left out when the buffer did not hold it, or (for tables not read from a buffer) when it is the default.
+ */
 function hidden(
   obj: DecodedTable,
   name: string,

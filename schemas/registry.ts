@@ -1,37 +1,11 @@
 /**
- * Every schema codec, keyed by the 4-character file identifier. Add a schema by writing its folder and adding one
- * line here; the registry checks itself on load (4-character ids, no duplicates).
+ * Every schema codec, keyed by the 4-character file identifier: each export of `codecs.ts` (add a schema there, with
+ * one line). The registry checks itself on load (4-character ids, no duplicates).
  *
  * @module
  */
 import type { Codec } from "./codec.ts";
-import { ev44 } from "./ev44/codec.ts";
-import { ev42 } from "./ev42/codec.ts";
-import { ev43 } from "./ev43/codec.ts";
-import { an44 } from "./an44/codec.ts";
-import { ar51 } from "./ar51/codec.ts";
-import { f144 } from "./f144/codec.ts";
-import { f142 } from "./f142/codec.ts";
-import { al00 } from "./al00/codec.ts";
-import { ep01 } from "./ep01/codec.ts";
-import { ep00 } from "./ep00/codec.ts";
-import { pl72 } from "./pl72/codec.ts";
-import { runStop } from "./6s4t/codec.ts";
-import { answ } from "./answ/codec.ts";
-import { wrdn } from "./wrdn/codec.ts";
-import { x5f2 } from "./x5f2/codec.ts";
-import { hs01 } from "./hs01/codec.ts";
-import { hs00 } from "./hs00/codec.ts";
-import { da00 } from "./da00/codec.ts";
-import { ad00 } from "./ad00/codec.ts";
-import { tdct } from "./tdct/codec.ts";
-import { se00 } from "./se00/codec.ts";
-import { senv } from "./senv/codec.ts";
-import { fc00 } from "./fc00/codec.ts";
-import { rf5k } from "./rf5k/codec.ts";
-import { json } from "./json/codec.ts";
-import { df12 } from "./df12/codec.ts";
-import { ns10 } from "./ns10/codec.ts";
+import * as CODECS from "./codecs.ts";
 import { BadBufferError } from "./errors.ts";
 import type { DecodedTable } from "./reader.ts";
 import { fileIdentifier } from "./reader.ts";
@@ -53,35 +27,7 @@ export function defineRegistry(codecs: readonly Codec<unknown, never>[]): Regist
 }
 
 /** Every schema nxflow knows, by file identifier. */
-export const SCHEMAS: Registry = defineRegistry([
-  ev44,
-  ev42,
-  ev43,
-  an44,
-  ar51,
-  f144,
-  f142,
-  al00,
-  ep01,
-  ep00,
-  pl72,
-  runStop,
-  answ,
-  wrdn,
-  x5f2,
-  hs01,
-  hs00,
-  da00,
-  ad00,
-  tdct,
-  se00,
-  senv,
-  fc00,
-  rf5k,
-  json,
-  df12,
-  ns10,
-]);
+export const SCHEMAS: Registry = defineRegistry(Object.values(CODECS));
 
 /** A message decoded through the registry: its schema id and its decoded root table. */
 export interface AnyMessage {

@@ -48,7 +48,6 @@ function denoDir(): string {
 export function compileIncludes(): string[] {
   return [
     ...filesUnder(new URL("actors/", ROOT)),
-    ...filesUnder(new URL("scripts/kafka/", ROOT)),
     "dist/build_info.json",
   ]
     .sort();

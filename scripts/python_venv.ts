@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { exists } from "../actors/common/fs.ts";
 
 /** A venv could not be created or a package could not be installed. */
 export class VenvError extends Error {
@@ -37,15 +38,6 @@ export function venvDir(): string {
   if (explicit) return explicit;
   const home = Deno.env.get("HOME") ?? "/tmp";
   return `${home}/.cache/nxflow/venv`;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function run(cmd: string, args: string[]): Promise<void> {

@@ -34,7 +34,7 @@ import { FAULT_KINDS, type FaultKind } from "../../protocols/runtime.ts";
 import type { ActorSnapshot, SupervisorSnapshot } from "../../protocols/supervision.ts";
 import { RemoteError, RequestTimeoutError, UndeliverableError } from "../runtime/errors.ts";
 import type { ActorSystem } from "../runtime/system.ts";
-import type { Log } from "../cli/log.ts";
+import type { Log } from "../common/log.ts";
 import { ExitCounter, METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 
 /** Options of {@linkcode startAdminServer}. */

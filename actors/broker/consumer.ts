@@ -7,9 +7,10 @@
  *   membership, and commits to `groupId` (`nxflow.<actor path>` by default) as a group with no members. `subscribe`
  *   joins `groupId` as an ordinary member and reads the partitions the group gives it; with `groupInstanceId` it is
  *   a static member, so that a restarted actor gets its partitions back at once instead of after `sessionTimeoutMs`.
- * - **Where it starts.** A new incarnation says `hello` and waits for the downstream's `resume` with the positions it
- *   confirmed; those partitions continue there. Other partitions start at `start`: the beginning, the end, the first
- *   record at or after a timestamp (the file writer seeks to start time − leeway), or the group's committed offsets.
+ * - **Where it starts.** A new incarnation says `hello` and waits for the downstream's `continueFrom` with the
+ *   positions it confirmed; those partitions continue there. Other partitions start at `start`: the beginning, the
+ *   end, the first record at or after a timestamp (the file writer seeks to start time − leeway), or the group's
+ *   committed offsets.
  * - **Confirm and commit.** The downstream confirms positions when it is done with records; confirmed positions are
  *   committed to Kafka (explicitly, at most once per `commitIntervalMs`), and unconfirmed bytes are bounded by
  *   `maxUnconfirmedBytes` (fetching waits: back-pressure). `pause`/`resume` stop and restart fetching on request.
@@ -82,7 +83,8 @@ interface State {
   /** the group offsets are committed to. */
   groupId: string;
   admin: Promise<BrokerAdmin> | null;
-  resumeFrom: Map<string, number> | null;
+  /** the downstream's confirmed positions, once it answered `hello`. */
+  continueFrom: Map<string, number> | null;
   partitions: Map<string, PartitionState>;
   confirmed: Map<string, Position>;
   commitTimer: ReturnType<typeof setTimeout> | undefined;
@@ -94,6 +96,10 @@ interface State {
 }
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/** Waits before attempt `attempts + 1`: 0.5 s doubling up to 10 s. */
+const backoff = (attempts: number) =>
+  new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(attempts, 6))));
 
 export default defineActor<ConsumerProtocol, ConsumerConfig, State>({
   init(config, ctx) {
@@ -120,7 +126,7 @@ export default defineActor<ConsumerProtocol, ConsumerConfig, State>({
       fetcher: null as unknown as PartitionFetcher,
       groupId,
       admin: null,
-      resumeFrom: null,
+      continueFrom: null,
       partitions: new Map(),
       confirmed: new Map(),
       commitTimer: undefined,
@@ -180,15 +186,15 @@ function onPort(state: State, ctx: Ctx, m: ConsumerLink): void {
   switch (m.type) {
     case "attach":
       return reattach(state, ctx);
-    case "resume":
-      if (state.resumeFrom) return;
-      state.resumeFrom = new Map(m.positions.map((p) => [key(p.topic, p.partition), p.offset]));
+    case "continueFrom":
+      if (state.continueFrom) return;
+      state.continueFrom = new Map(m.positions.map((p) => [key(p.topic, p.partition), p.offset]));
       return void run(state, ctx);
     case "confirm":
       return confirm(state, m.position);
     case "pause":
       return setPaused(state, true);
-    case "resumeFetch":
+    case "resume":
       return setPaused(state, false);
   }
 }
@@ -197,17 +203,40 @@ async function run(state: State, ctx: Ctx): Promise<void> {
   const admin = await connect(state, ctx);
   if (!admin) return;
   if ((state.config.mode ?? "assign") === "assign") {
-    for (const t of state.config.topics) {
-      const all = (await admin.partitions(t.topic)).map((p) => p.partition);
-      for (const p of t.partitions ? all.filter((x) => t.partitions!.includes(x)) : all) {
-        await position(state, ctx, admin, t.topic, p);
-      }
-    }
+    if (!(await assignAll(state, ctx, admin))) return;
   } else {
     state.client.on("consumer:group:join", (e) => void assigned(state, ctx, admin, e.assignments ?? []));
     await joinGroup(state, ctx);
   }
   state.fetcher.start();
+}
+
+/**
+ * Positions every listed partition. A topic that does not exist (yet), or partitions that cannot be read, are
+ * reported as a `brokerStatus` notice and tried again with backoff, never a crash (a restart would find the same);
+ * false when the actor stopped first.
+ */
+async function assignAll(state: State, ctx: Ctx, admin: BrokerAdmin): Promise<boolean> {
+  for (let attempts = 1; !state.stopped; attempts++) {
+    try {
+      for (const t of state.config.topics) {
+        const all = (await admin.partitions(t.topic)).map((p) => p.partition);
+        for (const p of t.partitions ? all.filter((x) => t.partitions!.includes(x)) : all) {
+          await position(state, ctx, admin, t.topic, p);
+        }
+      }
+      if (attempts > 1) ctx.emit({ type: "brokerStatus", connected: true, attempts: 0 });
+      return true;
+    } catch (error) {
+      for (const k of [...state.partitions.keys()]) {
+        const [topic, partition] = k.split("\u0000");
+        if (!state.fetcher.has(topic, Number(partition))) state.partitions.delete(k); // positioned again next time
+      }
+      ctx.emit({ type: "brokerStatus", connected: false, error: causeOf(error), attempts });
+      await backoff(attempts);
+    }
+  }
+  return false;
 }
 
 /** Waits until the cluster answers (reporting each failure); null when the actor stopped first. */
@@ -221,7 +250,7 @@ async function connect(state: State, ctx: Ctx): Promise<BrokerAdmin | null> {
       state.admin = null;
       const why = `Cannot connect to Kafka at ${describeConnection(state.config.connection)}: ${causeOf(error)}`;
       ctx.emit({ type: "brokerStatus", connected: false, error: why, attempts });
-      await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(attempts, 6))));
+      await backoff(attempts);
     }
   }
   return null;
@@ -236,7 +265,7 @@ async function joinGroup(state: State, ctx: Ctx): Promise<void> {
       return;
     } catch (error) {
       ctx.emit({ type: "brokerStatus", connected: false, error: causeOf(error), attempts });
-      await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(attempts, 6))));
+      await backoff(attempts);
     }
   }
 }
@@ -281,8 +310,8 @@ async function startOffset(
   partition: number,
   offsets: { low: number; high: number },
 ): Promise<number> {
-  const resumed = state.resumeFrom?.get(key(topic, partition));
-  if (resumed !== undefined) return resumed;
+  const confirmed = state.continueFrom?.get(key(topic, partition));
+  if (confirmed !== undefined) return confirmed;
   const start = state.config.start ?? "committed";
   if (start === "beginning") return offsets.low;
   if (start === "end") return offsets.high;
@@ -403,13 +432,13 @@ function seek(state: State, p: Position): void {
 }
 
 /**
- * A downstream attached. Before the first `resume` this is the ordinary start, or a downstream that replaced one that
- * died before answering: the `hello` is said again (it may have gone to the dead one; a second `resume` is ignored).
- * Later it is a replacement, and what its predecessor had not confirmed died with it: the consumer ends normally,
- * so that its supervisor starts a fresh one, which greets the new downstream and starts from `start`.
+ * A downstream attached. Before the first `continueFrom` this is the ordinary start, or a downstream that replaced one
+ * that died before answering: the `hello` is said again (it may have gone to the dead one; a second `continueFrom` is
+ * ignored). Later it is a replacement, and what its predecessor had not confirmed died with it: the consumer ends
+ * normally, so that its supervisor starts a fresh one, which greets the new downstream and starts from `start`.
  */
 function reattach(state: State, ctx: Ctx): void {
-  if (state.resumeFrom) ctx.exit("its downstream restarted: starting again from the configured start");
+  if (state.continueFrom) ctx.exit("its downstream restarted: starting again from the configured start");
   else ctx.port("batches").post({ type: "hello", epoch: state.epoch });
 }
 

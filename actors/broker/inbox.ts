@@ -1,6 +1,7 @@
 /**
  * The downstream side of the consumer actor's `batches` channel: receives batches, confirms positions, and answers a
- * new consumer incarnation's `hello` with the positions confirmed so far, so that the consumer resumes there.
+ * new consumer incarnation's `hello` with the positions confirmed so far, so that the consumer continues there
+ * (`continueFrom`).
  *
  * Batches of an older consumer incarnation that arrive after a newer one said `hello` are dropped (the new one
  * delivers them again from the confirmed position).
@@ -29,16 +30,16 @@ export class ConsumerInbox {
 
   /**
    * @param autoConfirm confirm each batch once `onBatch` finished with it. @default true
-   * @param resumeAt positions to resume at, known from before this incarnation (e.g. a checkpoint in a file): the
+   * @param continueAt positions to continue at, known from before this incarnation (e.g. a checkpoint in a file): the
    * consumer continues there instead of at its configured start.
    */
   constructor(
     readonly port: Port<ConsumerLink>,
     readonly handlers: InboxHandlers,
     readonly autoConfirm = true,
-    resumeAt: Position[] = [],
+    continueAt: Position[] = [],
   ) {
-    for (const p of resumeAt) this.#positions.set(`${p.topic}\u0000${p.partition}`, { ...p });
+    for (const p of continueAt) this.#positions.set(`${p.topic}\u0000${p.partition}`, { ...p });
     port.post({ type: "attach" }); // before listening: a hello that arrived early is handled inside onMessage
     port.onMessage((m) => this.#receive(m));
   }
@@ -56,14 +57,14 @@ export class ConsumerInbox {
 
   /** Asks the consumer to stop fetching, or to go on. */
   pause(paused: boolean): void {
-    this.port.post({ type: paused ? "pause" : "resumeFetch" });
+    this.port.post({ type: paused ? "pause" : "resume" });
   }
 
   #receive(m: ConsumerLink): void {
     switch (m.type) {
       case "hello":
         this.#epoch = m.epoch;
-        this.port.post({ type: "resume", positions: this.positions() });
+        this.port.post({ type: "continueFrom", positions: this.positions() });
         return;
       case "batch":
         if (m.epoch !== this.#epoch) {

@@ -253,7 +253,8 @@ async function sendNext(state: State, ctx: Ctx): Promise<void> {
       runs.push(run.finally(() => state.tails.get(key) === run && state.tails.delete(key)));
     }
   } catch (error) {
-    if (failureKind(error) === "poison") throw error;
+    // the cluster's metadata could not be read: no record's fault (records for missing topics are failed above)
+    ctx.emit({ type: "brokerStatus", connected: false, error: causeOf(error), attempts: state.attempts + 1 });
     state.halted = true;
     state.retry.push(...batch);
   }

@@ -21,7 +21,7 @@
 import { systemRoles } from "../common/system/defaults.ts";
 import { ROLES } from "../roles.ts";
 import { checkKafkaSection, type KafkaSection } from "./kafka_config.ts";
-import { mergeChecked } from "./merge_checked.ts";
+import { mergeChecked } from "../common/merge_checked.ts";
 
 /** The whole configuration, defaults applied. */
 export interface NxflowConfig {
@@ -69,7 +69,12 @@ export function checkConfig(raw: unknown): NxflowConfig {
     if (!role) {
       throw new TypeError(`Cannot use config.roles.${name}: unknown role; roles: ${ROLES.map((r) => r.name)}`);
     }
-    const { enabled: on = true, ...fields } = section ?? {};
+    if (section === null || typeof section !== "object" || Array.isArray(section)) {
+      throw new TypeError(
+        `Cannot use config.roles.${name}: must be an object of the role's settings ({} for defaults)`,
+      );
+    }
+    const { enabled: on = true, ...fields } = section;
     for (const key of ["brokers", "kafka"]) {
       if (key in fields) {
         throw new TypeError(

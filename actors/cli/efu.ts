@@ -1,26 +1,27 @@
 /**
- * `nxflow efu`: runs the event formation unit alone (the `efu` role of `nxflow start` with options on the command
- * line): ESS readout over UDP → ev44 on Kafka, with the command API, x5f2 status and optional Graphite.
+ * `nxflow efu`: runs the event formation unit alone, the `efu` role of `nxflow start` with its settings from the
+ * command line (over `roles.efu` of `--config`): ESS readout over UDP → ev44 on Kafka, with the command API, x5f2
+ * status and optional Graphite. Signals, exit codes and the Kafka connection are `nxflow start`'s.
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { startControl } from "../efu/control.ts";
-import { checkEfuConfig, EFU_DEFAULTS, type EfuConfig, efuTree, ensureTopics } from "../efu/role.ts";
-import { ActorSystem, EXIT_CODES } from "../runtime/mod.ts";
-import type { ConnectionOptions } from "../../protocols/broker.ts";
+import { FAMILIES } from "../efu/families/registry.ts";
+import { EFU_DEFAULTS } from "../efu/role.ts";
 import { type Command, UsageError } from "./command.ts";
-import { connectKafka, KAFKA_FLAGS, kafkaDefaults, kafkaFromFlags, kafkaHelp } from "./kafka_config.ts";
-import { createLog, logEvent } from "./log.ts";
+import { kafkaHelp } from "./kafka_config.ts";
+import { runStart } from "./start.ts";
 
 const CLIENT_ID = "nxflow-efu";
+const familyLines = () =>
+  Object.values(FAMILIES).map((f) => `                             ${f.name}: ${f.summary}`).join("\n");
 const HELP = `Usage: nxflow efu --detector FILE [options]
 
 Receives ESS readout packets over UDP, forms neutron events (pixel id, time of flight) and publishes them as ev44
 messages on Kafka. Each stage is an actor in its own Worker: reader → formation → serialiser → producer.
 
 Options:
-  --detector FILE          detector config (JSON): {"instrument", "family": "caen"|"cbm", "geometry": {...}, ...}
+  --detector FILE          detector config (JSON): {"instrument", "family", "geometry": {...}, ...}; families:
+${familyLines()}
   --host HOST              UDP address to listen on (default ${EFU_DEFAULTS.host})
   --port N                 UDP port (default ${EFU_DEFAULTS.port})
   --rxbuffer BYTES         kernel receive buffer of the UDP socket (default ${EFU_DEFAULTS.rxBuffer}; capped by
@@ -47,97 +48,41 @@ Counters (STAT_GET_NAME efu.<instrument>.0.receive.packets over the command API,
 Example:
   nxflow efu --detector bifrost.json --port 9000 --brokers 127.0.0.1:9092 --command-port 8888`;
 
-function num(name: string, value: string | undefined): number | undefined {
+function num(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${value}"`);
   return n;
 }
 
-async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      ...Object.fromEntries(
-        [
-          "detector",
-          "host",
-          "port",
-          "rxbuffer",
-          "topic",
-          "status-topic",
-          "command-port",
-          "graphite",
-          "region",
-          "max-events",
-          "flush-ms",
-          "status-interval-ms",
-          "monitor-every",
-          "monitor-consecutive",
-          "samples-topic",
-          "stop-after",
-        ].map((k) => [k, { type: "string" as const }]),
-      ),
-      ...KAFKA_FLAGS,
-    },
-  });
-  const v = values as Record<string, string | undefined>;
-  if (!v.detector) throw new UsageError("--detector is required");
-  const kafka = kafkaFromFlags(values, kafkaDefaults(CLIENT_ID));
-  const section: Record<string, unknown> = {
-    detector: v.detector,
-    host: v.host,
-    port: num("port", v.port),
-    rxBuffer: num("rxbuffer", v.rxbuffer),
-    topic: v.topic,
-    statusTopic: v["status-topic"],
-    commandPort: num("command-port", v["command-port"]),
-    graphite: v.graphite,
-    region: num("region", v.region),
-    maxEvents: num("max-events", v["max-events"]),
-    flushMs: num("flush-ms", v["flush-ms"]),
-    statusIntervalMs: num("status-interval-ms", v["status-interval-ms"]),
-    monitorEvery: num("monitor-every", v["monitor-every"]),
-    monitorConsecutive: num("monitor-consecutive", v["monitor-consecutive"]),
-    samplesTopic: v["samples-topic"],
-  };
-  for (const k of Object.keys(section)) if (section[k] === undefined) delete section[k];
-  let config: EfuConfig;
-  try {
-    config = checkEfuConfig(section, "nxflow efu");
-  } catch (error) {
-    console.error(`nxflow efu: ${(error as Error).message}`);
-    return EXIT_CODES.usage;
+const TEXT = { type: "string" } as const;
+/** Each flag and its field in the EFU's settings (`roles.efu`), numbers marked. */
+const FIELDS: Record<string, [field: string, numeric: boolean]> = {
+  detector: ["detector", false],
+  host: ["host", false],
+  port: ["port", true],
+  rxbuffer: ["rxBuffer", true],
+  topic: ["topic", false],
+  "status-topic": ["statusTopic", false],
+  "command-port": ["commandPort", true],
+  graphite: ["graphite", false],
+  region: ["region", true],
+  "max-events": ["maxEvents", true],
+  "flush-ms": ["flushMs", true],
+  "status-interval-ms": ["statusIntervalMs", true],
+  "monitor-every": ["monitorEvery", true],
+  "monitor-consecutive": ["monitorConsecutive", true],
+  "samples-topic": ["samplesTopic", false],
+};
+
+/** The EFU's section from the flags given. */
+function section(values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [flag, [field, numeric]] of Object.entries(FIELDS)) {
+    if (values[flag] !== undefined) out[field] = numeric ? num(flag, values[flag]) : values[flag];
   }
-  let connection: ConnectionOptions;
-  try {
-    connection = await connectKafka(kafka, (line) => console.error(`nxflow efu: ${line}`));
-    await ensureTopics(config, connection);
-  } catch (error) {
-    console.error(`nxflow efu: ${(error as Error).message}`);
-    return 1;
-  }
-  const stopAfter = num("stop-after", v["stop-after"]);
-  const log = createLog("text");
-  const system = await ActorSystem.start(
-    { id: "root", strategy: "oneForOne", intensity: 3, periodMs: 10_000, children: [efuTree(config, connection)] },
-    { onEvent: (e) => logEvent(log, e) },
-  );
-  log("info", "efu", `receiving ${config.detectorConfig.family} readouts on udp ${config.host}:${config.port}`, {
-    topic: config.topic,
-    statusTopic: config.statusTopic,
-  });
-  let exit: (reason: string) => void = () => {};
-  const stopped = new Promise<string>((resolve) => (exit = resolve));
-  for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, () => exit(sig));
-  const timer = stopAfter === undefined ? undefined : setTimeout(() => exit("--stop-after"), stopAfter * 1000);
-  const control = startControl(system, config, log, () => exit("EXIT command"));
-  const reason = await stopped;
-  clearTimeout(timer);
-  log("info", "efu", `${reason}: stopping`);
-  control.stop();
-  const clean = await system.stop();
-  return clean ? 0 : 1;
+  if (!values.detector && !values.config) throw new UsageError("--detector is required");
+  return out;
 }
 
 /** The `efu` command. */
@@ -145,5 +90,13 @@ export const efuCommand: Command = {
   name: "efu",
   summary: "event formation unit: ESS readout over UDP → ev44 on Kafka",
   help: HELP,
-  run,
+  run: (args) =>
+    runStart(args, {
+      role: "efu",
+      clientId: CLIENT_ID,
+      flags: { ...Object.fromEntries(Object.keys(FIELDS).map((flag) => [flag, TEXT])), "stop-after": TEXT },
+      section,
+      adminByDefault: false,
+      stopAfter: (values) => num("stop-after", values["stop-after"]),
+    }),
 };

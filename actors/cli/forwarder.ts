@@ -1,21 +1,15 @@
 /**
- * `nxflow forwarder`: runs the EPICS forwarder (`actors/forwarder/`) with ESS forwarder style options until SIGINT
- * or SIGTERM, optionally sending its stats to Graphite (`--graphite`).
+ * `nxflow forwarder`: runs the EPICS forwarder (`actors/forwarder/`) alone, the `forwarder` role of `nxflow start`
+ * with its settings from ESS forwarder style options (over `roles.forwarder` of `--config`), until SIGINT or SIGTERM,
+ * optionally sending its stats to Graphite (`--graphite`). Signals, exit codes and the Kafka connection are `nxflow
+ * start`'s.
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import type { ConfigProtocol, SerialiserProtocol } from "../../protocols/forwarder.ts";
-import { graphiteAddress } from "../common/graphite.ts";
-import { forwarderConfig } from "../forwarder/options.ts";
-import { forwarderGraphite } from "../forwarder/role.ts";
-import { forwarderTree } from "../forwarder/tree.ts";
-import { ActorSystem } from "../runtime/mod.ts";
-import type { ConnectionOptions } from "../../protocols/broker.ts";
+import { topicOf } from "../forwarder/options.ts";
 import { type Command, UsageError } from "./command.ts";
-import { connectKafka, KAFKA_FLAGS, kafkaDefaults, kafkaFromFlags, kafkaHelp } from "./kafka_config.ts";
-import { createLog, logEvent } from "./log.ts";
-import { VERSION } from "./version.ts";
+import { kafkaHelp } from "./kafka_config.ts";
+import { runStart } from "./start.ts";
 
 const CLIENT_ID = "nxflow-forwarder";
 const HELP = `Usage: nxflow forwarder --config-topic [HOST:PORT/]TOPIC --status-topic [HOST:PORT/]TOPIC
@@ -23,7 +17,8 @@ const HELP = `Usage: nxflow forwarder --config-topic [HOST:PORT/]TOPIC --status-
 
 Forwards EPICS PVs (pvAccess and Channel Access, both in TypeScript: no native library) to
 Kafka as f144/f142/tdct (PVA NTTables as se00/senv) with al00 and ep01, configured by fc00 messages on the config
-topic (ADD, REMOVE with ? and * wildcards, REMOVEALL, REPLACE) and by a streams file. Status (x5f2) goes to the status topic every 4 s and after changes.
+topic (ADD, REMOVE with ? and * wildcards, REMOVEALL, REPLACE) and by a streams file. Status (x5f2) goes to the
+status topic every 4 s and after changes.
 
 Options:
   --config-topic ADDR      fc00 commands (the broker part, if given, must be one of --brokers)
@@ -44,6 +39,8 @@ Options:
   --graphite HOST:PORT     send the serialiser's and config's stats to Carbon every 10 s as
                            nxflow.forwarder.<service id>.<actor>.<counter> (default off)
   --log-format text|json   (default text)
+  --config FILE            a configuration file whose roles.forwarder section is the base for the options above
+  --admin-port N  --no-admin  --admin-host HOST  --enable-fault-injection   as for nxflow start (default: no admin)
 
 ${kafkaHelp(CLIENT_ID, ["--output-broker HOST:PORT  the same as --brokers (ESS forwarder's name)"])}
 The Kafka of the options carries the data and the config, status and storage topics.
@@ -53,102 +50,45 @@ Example:
     --status-topic forwarder_status --storage-topic forwarder_storage --pv-update-period 10000 \\
     --pva-addr-list "10.0.0.5 10.0.0.6:5076" --ca-addr-list "10.0.0.7"`;
 
-function numberOption(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new UsageError(`${name} must be a number, got "${value}"`);
-  return n;
-}
+const TEXT = { type: "string" } as const;
+/** Each flag and its field in the forwarder's settings (`roles.forwarder`): text, a number, or an ESS topic address. */
+const FIELDS: Record<string, [field: string, kind: "text" | "number" | "topic"]> = {
+  "config-topic": ["configTopic", "topic"],
+  "status-topic": ["statusTopic", "topic"],
+  "storage-topic": ["storageTopic", "topic"],
+  "pv-update-period": ["pvUpdatePeriodMs", "number"],
+  "service-id": ["serviceId", "text"],
+  streams: ["streams", "text"],
+  "ca-addr-list": ["caAddrList", "text"],
+  "ca-server-port": ["caServerPort", "number"],
+  "pva-addr-list": ["pvaAddrList", "text"],
+  "pva-broadcast-port": ["pvaBroadcastPort", "number"],
+  groups: ["groups", "number"],
+  graphite: ["graphite", "text"],
+};
 
-/** Bad option values found while checking the configuration are usage errors (exit code 2, with the help). */
-function checked<T>(build: () => T): T {
-  try {
-    return build();
-  } catch (error) {
-    if (error instanceof TypeError || error instanceof RangeError) throw new UsageError(error.message);
-    throw error;
+/** The forwarder's section from the flags given; without `--config`, no storage topic unless one is named. */
+function section(values: Record<string, unknown>): Record<string, unknown> {
+  const text = (flag: string) => values[flag] as string | undefined;
+  if (!values.config) {
+    for (const required of ["config-topic", "status-topic"]) {
+      if (!text(required)) throw new UsageError(`--${required} is required`);
+    }
   }
-}
-
-async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      ...KAFKA_FLAGS,
-      "output-broker": { type: "string" },
-      "config-topic": { type: "string" },
-      "status-topic": { type: "string" },
-      "storage-topic": { type: "string" },
-      "skip-retrieval": { type: "boolean" },
-      "pv-update-period": { type: "string" },
-      "service-id": { type: "string" },
-      streams: { type: "string" },
-      "ca-addr-list": { type: "string" },
-      "ca-server-port": { type: "string" },
-      "pva-addr-list": { type: "string" },
-      "pva-broadcast-port": { type: "string" },
-      groups: { type: "string" },
-      graphite: { type: "string" },
-      "log-format": { type: "string", default: "text" },
-    },
-  });
-  for (const required of ["config-topic", "status-topic"] as const) {
-    if (!values[required]) throw new UsageError(`--${required} is required`);
+  const brokers = (text("brokers") ?? text("output-broker") ?? "").split(",").map((b) => b.trim()).filter(Boolean);
+  const out: Record<string, unknown> = values.config ? {} : { storageTopic: "" };
+  for (const [flag, [field, kind]] of Object.entries(FIELDS)) {
+    const value = text(flag);
+    if (value === undefined) continue;
+    if (kind === "number" && !Number.isFinite(Number(value))) {
+      throw new UsageError(`--${flag} must be a number, got "${value}"`);
+    }
+    out[field] = kind === "number" ? Number(value) : kind === "topic" ? topicOf(value, brokers, `--${flag}`) : value;
   }
-  if (values["log-format"] !== "text" && values["log-format"] !== "json") {
-    throw new UsageError("--log-format must be text or json");
-  }
-  const log = createLog(values["log-format"]);
-  const kafka = kafkaFromFlags(values, kafkaDefaults(CLIENT_ID), ["output-broker"]);
-  const streamsJson = values.streams ? await Deno.readTextFile(values.streams) : undefined;
-  const config = checked(() =>
-    forwarderConfig({
-      configTopic: values["config-topic"]!,
-      statusTopic: values["status-topic"]!,
-      brokers: kafka.brokers,
-      storageTopic: values["storage-topic"],
-      skipRetrieval: values["skip-retrieval"],
-      pvUpdatePeriodMs: numberOption(values["pv-update-period"], "--pv-update-period"),
-      serviceId: values["service-id"],
-      caAddrList: values["ca-addr-list"],
-      caServerPort: numberOption(values["ca-server-port"], "--ca-server-port"),
-      pvaAddrList: values["pva-addr-list"] ?? (Deno.env.get("EPICS_PVA_ADDR_LIST") || undefined),
-      pvaBroadcastPort: numberOption(values["pva-broadcast-port"], "--pva-broadcast-port"),
-      groups: numberOption(values.groups, "--groups"),
-      streamsJson,
-      version: VERSION,
-    })
-  );
-  if (values.graphite) checked(() => graphiteAddress(values.graphite!, "--graphite"));
-  let connection: ConnectionOptions;
-  try {
-    connection = await connectKafka(kafka, (line) => log("info", "kafka", line));
-  } catch (error) {
-    log("error", "forwarder", `cannot start: ${(error as Error).message}`);
-    return 1;
-  }
-  let fatal: string | null = null;
-  let stop = () => {};
-  const system = await ActorSystem.start(forwarderTree({ ...config, kafka: connection }), {
-    onFatal: (reason) => {
-      fatal = reason;
-      stop();
-    },
-  });
-  system.onEvent((e) => logEvent(log, e));
-  for (const id of ["config", "serialiser"]) {
-    system.ref<ConfigProtocol | SerialiserProtocol>(id).onEmit((m) => log(m.level, `forwarder/${id}`, m.message));
-  }
-  const graphite = values.graphite ? forwarderGraphite(system, values.graphite, config.serviceId, log) : null;
-  log("info", "forwarder", `running: ${config.groups} monitor groups, CA address list "${config.ca.addrList}"`);
-  await new Promise<void>((resolve) => {
-    stop = resolve;
-    for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, resolve);
-  });
-  graphite?.stop();
-  await system.stop();
-  if (fatal) log("error", "forwarder", `gave up: ${fatal}`);
-  return fatal ? 3 : 0;
+  if (values["skip-retrieval"]) out.skipRetrieval = true;
+  const pvaEnv = Deno.env.get("EPICS_PVA_ADDR_LIST");
+  if (out.pvaAddrList === undefined && pvaEnv) out.pvaAddrList = pvaEnv;
+  return out;
 }
 
 /** The `forwarder` command. */
@@ -156,5 +96,17 @@ export const forwarderCommand: Command = {
   name: "forwarder",
   summary: "forward EPICS PVs (Channel Access) to Kafka as ESS forwarder does",
   help: HELP,
-  run,
+  run: (args) =>
+    runStart(args, {
+      role: "forwarder",
+      clientId: CLIENT_ID,
+      brokerAliases: ["output-broker"],
+      adminByDefault: false,
+      flags: {
+        ...Object.fromEntries(Object.keys(FIELDS).map((flag) => [flag, TEXT])),
+        "skip-retrieval": { type: "boolean" },
+        "output-broker": TEXT,
+      },
+      section,
+    }),
 };

@@ -3,19 +3,16 @@
  * object per message (the JSON form of `schemas/`) or a table. Unknown or broken messages are printed as such, with
  * their size and identifier, and never stop the tool.
  *
- * Topic mode runs a small actor tree: nxflow's Kafka consumer actor (`actors/broker/consumer.ts`) feeding the
- * printer actor that is this module's default export. The printer answers the consumer's `hello` with the exact
- * start offsets worked out here (so a restarted consumer goes on after the last record printed), never confirms
- * (an inspector commits no offsets), and prints each record as it comes.
+ * Topic mode works out each partition's start offset here, then runs a small actor tree: nxflow's Kafka consumer actor
+ * (`actors/broker/consumer.ts`) feeding the printer actor (`actors/inspect/printer.ts`).
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { BrokerAdmin, type PartitionOffsets } from "../broker/admin.ts";
-import { BadBufferError, toJsonAny } from "../../schemas/mod.ts";
-import type { ConsumedRecord, ConsumerLink, ConsumerProtocol } from "../../protocols/broker.ts";
-import type { None } from "../../protocols/runtime.ts";
-import { defineActor } from "../runtime/actor.ts";
+import type { ConsumerProtocol } from "../../protocols/broker.ts";
+import type { PrinterConfig, PrinterProtocol } from "../../protocols/inspect.ts";
+import { inspectBytes, type Inspected, jsonLine, tableHead, tableLine, TOPIC_WIDTH } from "../inspect/format.ts";
 import { ActorSystem } from "../runtime/system.ts";
 import type { Command } from "./command.ts";
 import { UsageError } from "./command.ts";
@@ -65,65 +62,6 @@ Examples:
   nxflow encode f144 --in value.json | nxflow inspect
   nxflow inspect --brokers localhost:9092 --topic detector_events --offset=-10
   nxflow inspect --brokers localhost:9092 --topic motion --start-time 2026-11-22T03:00:00Z --follow --format table`;
-
-/** One inspected message: where it came from, its size, its identifier, and its JSON form or the error. */
-export interface Inspected {
-  source: string;
-  size: number;
-  schema: string | null;
-  message?: string;
-  error?: string;
-}
-
-/** Decodes one message for printing; never throws for bad bytes. */
-export function inspectBytes(source: string, bytes: Uint8Array): Inspected {
-  const schema = bytes.length >= 8 ? String.fromCharCode(...bytes.subarray(4, 8)) : null;
-  try {
-    return { source, size: bytes.length, schema, message: toJsonAny(bytes) };
-  } catch (error) {
-    if (!(error instanceof BadBufferError)) throw error;
-    return { source, size: bytes.length, schema, error: error.message };
-  }
-}
-
-/** `"size","schema"` and `"message"` (embedded as is, so 64-bit integers stay exact) or `"error"` of a result. */
-function resultFields(r: Inspected): string {
-  const head = `"size":${r.size},"schema":${JSON.stringify(r.schema)}`;
-  return r.message !== undefined ? `${head},"message":${r.message}` : `${head},"error":${JSON.stringify(r.error)}`;
-}
-
-/** Formats one result as a JSON line. */
-export function jsonLine(r: Inspected): string {
-  return `{"source":${JSON.stringify(r.source)},${resultFields(r)}}`;
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** The record's key as JSON fields: `"key":"text"`, `"key":null`, or `"key_hex":"..."` when it is not UTF-8. */
-function keyField(key: Uint8Array | null): string {
-  if (key === null) return `"key":null`;
-  try {
-    return `"key":${JSON.stringify(utf8.decode(key))}`;
-  } catch {
-    return `"key_hex":"${Array.from(key, (b) => b.toString(16).padStart(2, "0")).join("")}"`;
-  }
-}
-
-/** Formats one Kafka record as a JSON line: where it is in Kafka, then the message as in {@linkcode jsonLine}. */
-export function recordJsonLine(topic: string, partition: number, record: ConsumedRecord, r: Inspected): string {
-  const where = `"topic":${JSON.stringify(topic)},"partition":${partition},"offset":${record.offset}`;
-  return `{${where},"timestamp":${record.timestampMs},${keyField(record.key)},${resultFields(r)}}`;
-}
-
-function tableLine(r: Inspected, width = 24): string {
-  const text = r.message ?? `ERROR ${r.error}`;
-  const shown = text.length > 100 ? `${text.slice(0, 97)}...` : text;
-  return `${r.source.padEnd(width)} ${String(r.size).padStart(9)}  ${(r.schema ?? "----").padEnd(4)}  ${shown}`;
-}
-
-/** Topic mode's first table column: `partition@offset` and the record's timestamp. */
-const TOPIC_WIDTH = 40;
-const tableHead = (first: string, width = 24) => `${first.padEnd(width)} ${"size".padStart(9)}  id    message`;
 
 async function sources(files: string[], dir: string | undefined): Promise<string[]> {
   if (!dir) return files;
@@ -177,25 +115,6 @@ async function run(args: string[]): Promise<number> {
     print(result);
   }
   return broken > 0 ? 1 : 0;
-}
-
-/** What the printer actor is told: the topic, and per partition where to start and (without follow) where to stop. */
-export interface PrinterConfig {
-  topic: string;
-  format: "json" | "table";
-  /** records to print at most; null: no limit. */
-  count: number | null;
-  follow: boolean;
-  /** `from`: first offset to print; `end`: the high watermark when the tool started. */
-  partitions: { partition: number; from: number; end: number }[];
-}
-
-/** The printer actor (this module's default export): fed by the consumer actor, reports when it is done. */
-export interface PrinterProtocol {
-  in: None;
-  requests: Record<string, never>;
-  out: { type: "done"; printed: number; broken: number; outputClosed: boolean };
-  ports: { batches: ConsumerLink };
 }
 
 function integer(value: string, option: string, min: number): number {
@@ -286,7 +205,7 @@ async function runTopic(values: Values, format: "json" | "table"): Promise<numbe
   const system = await ActorSystem.start({
     id: "inspect",
     children: [
-      { id: "printer", module: new URL(import.meta.url), config },
+      { id: "printer", module: new URL("../inspect/printer.ts", import.meta.url), config },
       {
         id: "consumer",
         module: new URL("../broker/consumer.ts", import.meta.url),
@@ -327,91 +246,3 @@ export const inspect: Command = {
   help: HELP,
   run,
 };
-
-interface PrinterState {
-  config: PrinterConfig;
-  epoch: string | null;
-  /** per partition: the next offset to print. */
-  next: Map<number, number>;
-  /** per partition: the high watermark when the tool started (where it stops without --follow). */
-  ends: Map<number, number>;
-  /** partitions read up to their end (without --follow). */
-  finished: Set<number>;
-  printed: number;
-  broken: number;
-  done: boolean;
-}
-
-const encoder = new TextEncoder();
-
-/** Writes all of `text` to stdout; false when stdout is closed (e.g. the reading end of a pipe went away). */
-function write(text: string): boolean {
-  const bytes = encoder.encode(text);
-  try {
-    for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function printBatch(s: PrinterState, partition: number, records: ConsumedRecord[]): boolean {
-  const lines: string[] = [];
-  const { topic, format, count, follow } = s.config;
-  for (const record of records) {
-    if (record.offset < s.next.get(partition)! || s.printed === count) continue;
-    if (!follow && record.offset >= s.ends.get(partition)!) break;
-    const r = inspectBytes(`${partition}@${record.offset}`, record.value);
-    if (r.error) s.broken++;
-    s.printed++;
-    s.next.set(partition, record.offset + 1);
-    const time = new Date(record.timestampMs).toISOString();
-    lines.push(
-      format === "json"
-        ? recordJsonLine(topic, partition, record, r)
-        : tableLine({ ...r, source: `${r.source} ${time}` }, TOPIC_WIDTH),
-    );
-  }
-  return lines.length === 0 || write(lines.join("\n") + "\n");
-}
-
-function checkDone(s: PrinterState, ctx: { emit(m: PrinterProtocol["out"]): void }, outputClosed = false): void {
-  const c = s.config;
-  const allRead = !c.follow && c.partitions.every((p) => s.finished.has(p.partition));
-  if (s.done || !(outputClosed || allRead || s.printed === c.count)) return;
-  s.done = true;
-  ctx.emit({ type: "done", printed: s.printed, broken: s.broken, outputClosed });
-}
-
-/** The printer actor of topic mode: answers the consumer's `hello` with its start offsets and prints records. */
-export default defineActor<PrinterProtocol, PrinterConfig, PrinterState>({
-  init(config, ctx) {
-    const s: PrinterState = {
-      config,
-      epoch: null,
-      next: new Map(config.partitions.map((p) => [p.partition, p.from])),
-      ends: new Map(config.partitions.map((p) => [p.partition, p.end])),
-      finished: new Set(config.partitions.filter((p) => p.from >= p.end).map((p) => p.partition)),
-      printed: 0,
-      broken: 0,
-      done: false,
-    };
-    const port = ctx.port("batches");
-    port.onMessage((m) => {
-      if (m.type === "hello") {
-        s.epoch = m.epoch;
-        const positions = [...s.next].map(([partition, offset]) => ({ topic: config.topic, partition, offset }));
-        port.post({ type: "resume", positions });
-      } else if (m.type === "batch" && m.epoch === s.epoch && !s.done) {
-        const open = printBatch(s, m.partition, m.records);
-        const last = m.records[m.records.length - 1];
-        if (last && last.offset + 1 >= s.ends.get(m.partition)!) s.finished.add(m.partition);
-        checkDone(s, ctx, !open);
-      } else if (m.type === "endOfPartition" && m.offset >= (s.ends.get(m.partition) ?? Infinity)) {
-        s.finished.add(m.partition);
-        checkDone(s, ctx);
-      }
-    });
-    return s;
-  },
-});

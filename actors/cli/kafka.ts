@@ -1,10 +1,11 @@
 /**
- * `nxflow kafka <install|start|stop|status>`: the local Apache Kafka's commands (`scripts/kafka/main.ts`, also
- * `deno task kafka` in a checkout), for a release or the compiled binary where there is no `deno task`.
+ * `nxflow kafka <install|start|stop|status>`: the local Apache Kafka's commands
+ * (`actors/common/local_kafka/main.ts`, also `deno task kafka` in a checkout), for a release or the compiled binary
+ * where there is no `deno task`.
  *
  * @module
  */
-import { HELP, main } from "../../scripts/kafka/main.ts";
+import { HELP, main } from "../common/local_kafka/main.ts";
 import type { Command } from "./command.ts";
 
 /** The `kafka` command. */

@@ -23,9 +23,9 @@
  */
 import type { ConnectionOptions, SaslOptions } from "../../protocols/broker.ts";
 import { checkConnection, describeConnection } from "../broker/connection.ts";
-import { ensureLocalKafka } from "../../scripts/kafka/embedded.ts";
+import { ensureLocalKafka } from "../common/local_kafka/embedded.ts";
 import { UsageError } from "./command.ts";
-import { mergeChecked } from "./merge_checked.ts";
+import { mergeChecked } from "../common/merge_checked.ts";
 
 /** The section as written in the file, defaults applied. */
 export interface KafkaSection {

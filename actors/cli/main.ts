@@ -6,7 +6,7 @@
 import type { Command } from "./command.ts";
 import { UsageError } from "./command.ts";
 import { COMMANDS } from "./commands.ts";
-import { VERSION } from "./version.ts";
+import { VERSION } from "../common/version.ts";
 import { EXIT_CODES } from "../runtime/system.ts";
 
 function overview(): string {

@@ -5,10 +5,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { checkDetectorConfig, type DetectorConfig, loadDetectorConfig } from "../efu/detector_config.ts";
+import { checkDetectorConfig, type DetectorConfig, familyOf, loadDetectorConfig } from "../efu/detector_config.ts";
 import { FAMILIES } from "../efu/families/registry.ts";
 import { type ExpectedEvent, generate } from "../efu/generator.ts";
-import { type Fault, FAULTS } from "../efu/readout_packets.ts";
+import { type Fault, FAULTS, readoutsPerPacket } from "../efu/readout_packets.ts";
 import { type Command, UsageError } from "./command.ts";
 
 const HELP = `Usage: nxflow readout-gen (--detector FILE | --family ${Object.keys(FAMILIES).join("|")}) [options]
@@ -98,7 +98,8 @@ async function run(args: string[]): Promise<number> {
   if (packetBytes > 8972) throw new UsageError("--packet-bytes must be at most 8972");
   let rate = int("rate", values.rate, 0);
   if (values["events-rate"]) {
-    const perPacket = Math.floor((packetBytes - 32) / (detector.family === "cbm" ? 20 : 24));
+    const perPacket = readoutsPerPacket(familyOf(detector), version, packetBytes);
+    if (perPacket < 1) throw new UsageError(`--packet-bytes ${packetBytes} leaves no room for a readout`);
     rate = int("events-rate", values["events-rate"], 0) / perPacket;
   }
   const lines: string[] = [];

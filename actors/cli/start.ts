@@ -14,14 +14,15 @@ import type { Command } from "./command.ts";
 import { UsageError } from "./command.ts";
 import { loadConfig, type NxflowConfig } from "./config.ts";
 import { connectKafka, KAFKA_FLAGS, kafkaFromFlags, kafkaHelp } from "./kafka_config.ts";
-import { createLog, logEvent } from "./log.ts";
-import { gitCommit, VERSION } from "./version.ts";
+import { createLog, logEvent } from "../common/log.ts";
+import { gitCommit, VERSION } from "../common/version.ts";
 
 const HELP = `Usage: nxflow start [options]
 
 Runs nxflow's supervision tree with the roles of the configuration file (default: the simulated instrument's
 whole system: ${ROLES.filter((r) => r.byDefault).map((r) => r.name).join(", ")}),
-and a loopback admin endpoint (GET /health, GET /tree, GET /stats, POST /chaos). Stops gracefully on SIGINT or SIGTERM.
+and a loopback admin endpoint (GET /health, GET /tree, GET /stats, POST /chaos). Stops gracefully on SIGINT or SIGTERM,
+or once every role has stopped (an EFU's EXIT command stops that EFU).
 
 Options:
   --config FILE              JSON configuration file (see README, "Configuration"); default: built-in defaults
@@ -46,7 +47,11 @@ Example:
   deno task nxflow run start --duration 10s --wait
   deno task nxflow chaos --actor efu/detector/formation --fault crash`;
 
-function applyFlags(config: NxflowConfig, values: Record<string, string | boolean | undefined>): NxflowConfig {
+function applyFlags(
+  config: NxflowConfig,
+  values: Record<string, string | boolean | undefined>,
+  brokerAliases: readonly string[] = [],
+): NxflowConfig {
   const out = structuredClone(config);
   if (values["admin-port"] !== undefined) {
     const port = Number(values["admin-port"]);
@@ -57,7 +62,7 @@ function applyFlags(config: NxflowConfig, values: Record<string, string | boolea
   }
   if (values["admin-host"] !== undefined) out.admin.host = String(values["admin-host"]);
   if (values["no-admin"]) out.admin.enabled = false;
-  out.kafka = kafkaFromFlags(values, out.kafka);
+  out.kafka = kafkaFromFlags(values, out.kafka, brokerAliases);
   if (values["enable-fault-injection"]) out.faultInjection = true;
   const format = values["log-format"];
   if (format !== undefined) {
@@ -77,13 +82,24 @@ const START_OPTIONS = {
   "log-format": { type: "string" },
 } as const;
 
-/** A role run on its own by a command of its own (`nxflow writer`), its section built from that command's flags. */
+/**
+ * A role run on its own by a command of its own (`nxflow writer`, `nxflow efu`, `nxflow forwarder`), its section built
+ * from that command's flags; everything else (configuration file, Kafka, signals, exit codes) is `start`'s.
+ */
 export interface RoleCommand {
   role: string;
-  /** the role's own flags, a `parseArgs` option table (each takes a value). */
-  flags: Record<string, { type: "string" }>;
+  /** the role's own flags, a `parseArgs` option table. */
+  flags: Record<string, { type: "string" | "boolean" }>;
   /** builds the role's configuration section from the flags given; the configuration file's section is the base. */
   section(values: Record<string, unknown>): Record<string, unknown>;
+  /** the Kafka client id without a configuration file (default: `start`'s, "nxflow"). */
+  clientId?: string;
+  /** other names of `--brokers` this command accepts (the forwarder's `--output-broker`). */
+  brokerAliases?: readonly string[];
+  /** whether the admin endpoint runs without `--config`, `--admin-port` or `--admin-host`. @default true */
+  adminByDefault?: boolean;
+  /** seconds after which the command stops by itself (the EFU's `--stop-after`); undefined: until a signal. */
+  stopAfter?(values: Record<string, unknown>): number | undefined;
 }
 
 function run(args: string[]): Promise<number> {
@@ -98,21 +114,25 @@ export async function runStart(args: string[], only?: RoleCommand): Promise<numb
   const { values } = parseArgs({ args, options: { ...START_OPTIONS, ...only?.flags } });
   let config: NxflowConfig;
   try {
-    config = applyFlags(await loadConfig(values.config), values);
+    const loaded = await loadConfig(values.config);
+    if (only?.clientId && values.config === undefined) loaded.kafka.clientId = only.clientId;
+    config = applyFlags(loaded, values, only?.brokerAliases);
     if (only) config = withOnly(config, only, values, values.config);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     console.error(`nxflow ${only?.role ?? "start"}: ${(error as Error).message}`);
     return EXIT_CODES.usage;
   }
-  return await runConfigured(config, values.config);
+  return await runConfigured(config, values.config, only?.stopAfter?.(values));
 }
 
 function withOnly(config: NxflowConfig, only: RoleCommand, values: Record<string, unknown>, file?: string) {
   const role = ROLES.find((r) => r.name === only.role)!;
   const base = file ? rawRoleSection(file, only.role) : {};
   const section = { ...base, ...only.section(values) };
-  return { ...config, roles: { [only.role]: role.check(section, `the ${only.role} settings`) } };
+  const adminAsked = file !== undefined || values["admin-port"] !== undefined || values["admin-host"] !== undefined;
+  const admin = only.adminByDefault === false && !adminAsked ? { ...config.admin, enabled: false } : config.admin;
+  return { ...config, admin, roles: { [only.role]: role.check(section, `the ${only.role} settings`) } };
 }
 
 /** The role's section of a configuration file as written (before defaults), without `enabled`. */
@@ -122,7 +142,11 @@ function rawRoleSection(file: string, role: string): Record<string, unknown> {
   return section;
 }
 
-async function runConfigured(config: NxflowConfig, configFile: string | undefined): Promise<number> {
+async function runConfigured(
+  config: NxflowConfig,
+  configFile: string | undefined,
+  stopAfterSeconds?: number,
+): Promise<number> {
   const log = createLog(config.logFormat);
   let giveUp = () => {};
   const gaveUp = new Promise<string>((resolve) => giveUp = () => resolve("too many unhandled rejections"));
@@ -183,15 +207,22 @@ async function runConfigured(config: NxflowConfig, configFile: string | undefine
   if (roles.some((r) => r.name === "writer")) {
     log("info", "nxflow", "take a run: deno task nxflow run start --duration 10s --wait (stop one: run stop)");
   }
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const signal = await Promise.race([
     gaveUp,
     new Promise<string>((resolve) => {
       for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, () => resolve(sig));
+      // a role may stop its own tree (the EFU's EXIT command); when no role is left, nxflow stops
+      system.onEvent((e) => {
+        if (e.type === "stopped" && system.root.children.length === 0) resolve("every role stopped");
+      });
+      if (stopAfterSeconds !== undefined) timer = setTimeout(() => resolve("--stop-after"), stopAfterSeconds * 1000);
     }),
   ]);
-  const failed = !signal.startsWith("SIG");
+  clearTimeout(timer);
+  const failed = signal === "too many unhandled rejections";
   if (failed) log("error", "nxflow", `${signal} on the main thread (over ${intensity} in ${periodMs} ms): stopping`);
-  else log("info", "nxflow", `${signal} received: stopping`);
+  else log("info", "nxflow", `${signal}${signal.startsWith("SIG") ? " received" : ""}: stopping`);
   await admin?.shutdown();
   const clean = await system.stop();
   log(clean ? "info" : "warn", "nxflow", clean ? "stopped" : "stopped, but a worker thread could not be reclaimed");

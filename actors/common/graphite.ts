@@ -22,7 +22,7 @@
  *
  * @module
  */
-import type { Log } from "../cli/log.ts";
+import type { Log } from "./log.ts";
 
 /** One metric: its name below the prefix (dot-separated) and its value. */
 export type Metric = [name: string, value: number];

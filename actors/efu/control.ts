@@ -5,15 +5,16 @@
  * every counter through the serialiser, and optionally sends the counters to Graphite/Carbon once a second
  * (`../common/graphite.ts`).
  *
- * Counter names are `efu.<instrument>.<region>.<name>`, e.g. `efu.bifrost.0.receive.packets`.
+ * Counter names are `efu.<instrument>.<region>.<name>`, e.g. `efu.bifrost.0.receive.packets`. `EXIT` calls the
+ * `onExit` the role gives, which stops this EFU only (`role.ts`).
  *
  * @module
  */
 import type { CounterSnapshot, SerialiserProtocol } from "../../protocols/efu.ts";
 import { x5f2 } from "../../schemas/x5f2/codec.ts";
-import type { Log } from "../cli/log.ts";
+import type { Log } from "../common/log.ts";
 import { startGraphite } from "../common/graphite.ts";
-import { VERSION } from "../cli/version.ts";
+import { VERSION } from "../common/version.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import type { EfuConfig } from "./role.ts";
 

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { mergeChecked } from "../cli/merge_checked.ts";
+import { mergeChecked } from "../common/merge_checked.ts";
 import { FAMILIES, type FamilyInstance } from "./families/registry.ts";
 
 /** ESS pulse period at 14 Hz, ns. */

@@ -11,7 +11,10 @@
 export class FlowWindow {
   #inFlight = new Map<number, { bytes: number; weight: number }>();
   #bytes = 0;
-  /** starts above any number an earlier incarnation of the sender used, so that its late acknowledgements settle nothing. */
+  /**
+   * starts above any number an earlier incarnation of the sender used, so that its late acknowledgements settle
+   * nothing.
+   */
   #nextSeq = Date.now() * 1000;
 
   /** @param maxBytes bytes allowed in flight. */

@@ -16,10 +16,11 @@
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { BrokerAdmin } from "../broker/admin.ts";
 import type { ProducerConfig } from "../broker/producer.ts";
-import { mergeChecked } from "../cli/merge_checked.ts";
+import { mergeChecked } from "../common/merge_checked.ts";
 import type { Role } from "../roles.ts";
 import type { SupervisorSpec } from "../runtime/child_spec.ts";
-import { startControl } from "./control.ts";
+import type { ActorSystem } from "../runtime/system.ts";
+import { type EfuControl, startControl } from "./control.ts";
 import { counterStore } from "./counters.ts";
 import { checkDetectorConfig, type DetectorConfig, familyOf } from "./detector_config.ts";
 import { sequenceStore } from "./ess_header.ts";
@@ -253,7 +254,24 @@ export const efu: Role<EfuRoleConfig> = {
     },
   attach(system, c, log) {
     for (const [path, one] of efusOf(c)) {
-      startControl(system, one, log, () => Deno.kill(Deno.pid, "SIGTERM"), path);
+      const control: EfuControl = startControl(system, one, log, () => void stopEfu(system, path, control), path);
+      log("info", path, `receiving ${one.detectorConfig.family} readouts on udp ${one.host}:${one.port}`, {
+        topic: one.topic,
+        statusTopic: one.statusTopic,
+      });
     }
   },
 };
+
+/**
+ * The EXIT command: stops one EFU (its control, then its tree at `path`), and the `efu` supervisor once its last
+ * instance is gone. Other roles go on; `nxflow start` (and `nxflow efu`) end when no role is left.
+ */
+async function stopEfu(system: ActorSystem, path: string, control: EfuControl): Promise<void> {
+  control.stop();
+  const slash = path.lastIndexOf("/");
+  if (slash < 0) return void await system.root.stopChild(path);
+  const parent = system.supervisor(path.slice(0, slash));
+  await parent.stopChild(path.slice(slash + 1));
+  if (parent.children.length === 0) await system.root.stopChild(parent.spec.id);
+}

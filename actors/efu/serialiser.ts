@@ -3,9 +3,9 @@
  * message per source (reference `common/kafka/EV44Serializer.cpp`) when the pulse changes, when a source reaches
  * `maxEvents` (12,400), or when its oldest buffered event waited `flushMs` (1 s). reference_time holds the pulse time
  * (ns), reference_time_index is [0], message ids start at 1 and increase per source, and the Kafka timestamp is the
- * wall clock. Raw datagrams sampled by formation go to `samplesTopic` as ar51 messages (`produce.cause.monitor_packets`).
- * Records go to the producer actor through a {@linkcode ProducerOutbox} (`records` channel); status
- * documents (x5f2, built by the control) go to the status topic the same way. Speaks protocols/efu.ts.
+ * wall clock. Raw datagrams sampled by formation go to `samplesTopic` as ar51 messages
+ * (`produce.cause.monitor_packets`). Records go to the producer actor through a {@linkcode ProducerOutbox} (`records`
+ * channel); status documents (x5f2, built by the control) go to the status topic the same way. Speaks protocols/efu.ts.
  * Restart: permanent. Counters and message ids live in stores that outlive a crash (`counters.ts`): a restarted
  * serialiser goes on with the next id of each source, and counts the events its predecessor still held unproduced
  * (`produce.buffered_events` at the crash) as `produce.lost_events`.

@@ -4,8 +4,8 @@
  * formation actor restarts. Batches go out when `batchPackets` datagrams arrived or `batchMs` after the first one.
  * What is in flight is bounded (`maxInFlightBytes`): beyond it batches are dropped and counted (`receive.dropped`);
  * batches that a crashed formation actor took with it are counted as `receive.lost`. The kernel receive buffer is
- * enlarged at start (`rxBufferBytes`, see `socket_buffer.ts`); the size granted is `receive.rxbuffer_bytes`. Speaks protocols/efu.ts.
- * Restart: permanent; its counters outlive it (`counters.ts`).
+ * enlarged at start (`rxBufferBytes`, see `socket_buffer.ts`); the size granted is `receive.rxbuffer_bytes`. Speaks
+ * protocols/efu.ts. Restart: permanent; its counters outlive it (`counters.ts`).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * The forwarder role of `nxflow start` (configuration section `roles.forwarder`): the same tree as
+ * The forwarder role of `nxflow start` (configuration section `roles.forwarder`), also run alone by
  * `nxflow forwarder`, on the Kafka of the `kafka` section.
  *
  * Settings (defaults): `configTopic` ("forwarder_config"), `statusTopic` ("forwarder_status"), `storageTopic`
@@ -16,9 +16,9 @@
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import type { ConfigProtocol, SerialiserProtocol, Stream } from "../../protocols/forwarder.ts";
 import { BrokerAdmin } from "../broker/admin.ts";
-import type { Log } from "../cli/log.ts";
-import { mergeChecked } from "../cli/merge_checked.ts";
-import { VERSION } from "../cli/version.ts";
+import type { Log } from "../common/log.ts";
+import { mergeChecked } from "../common/merge_checked.ts";
+import { VERSION } from "../common/version.ts";
 import { type Graphite, graphiteAddress, metricSegment, numericMetrics, startGraphite } from "../common/graphite.ts";
 import type { Role } from "../roles.ts";
 import type { ActorSystem } from "../runtime/system.ts";
@@ -59,6 +59,11 @@ export const forwarder: Role<ForwarderRoleConfig> = {
     }
     if (!Number.isInteger(c.groups) || c.groups < 1 || c.groups > 64) {
       throw new RangeError(`Cannot use ${where}.groups: an integer from 1 to 64, got ${c.groups}`);
+    }
+    for (const key of ["caServerPort", "pvaBroadcastPort"] as const) {
+      if (!Number.isInteger(c[key]) || c[key] < 1 || c[key] > 65535) {
+        throw new RangeError(`Cannot use ${where}.${key}: a port from 1 to 65535, got ${c[key]}`);
+      }
     }
     if (c.pvUpdatePeriodMs !== 0 && !(c.pvUpdatePeriodMs >= 10)) {
       throw new RangeError(`Cannot use ${where}.pvUpdatePeriodMs: 0 (off) or at least 10, got ${c.pvUpdatePeriodMs}`);

@@ -87,6 +87,7 @@ export function forwarderTree(c: ForwarderConfig): SupervisorSpec {
         groups: c.groups,
         initial: c.streams,
         storageTopic: restore ? c.storageTopic : undefined,
+        since: Date.now(),
       } satisfies ConfigActorConfig,
     },
     ...groups.map((i) => ({

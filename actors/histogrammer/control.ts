@@ -3,7 +3,8 @@
  * `batches` channel), answers each one that has a `msg_id` on the response topic (ACK, or ERR with
  * the reason), and tells the manager what to run (`run`, `reset`, `stop` notices), and sends an x5f2 heartbeat every
  * `heartbeatMs` (service id "just-bin-it" by default, status JSON "{}", as just-bin-it does).
- * A bad command is answered, counted and logged; it never crashes the actor. Speaks ControlProtocol. Restart: permanent.
+ * A bad command is answered, counted and logged; it never crashes the actor. Speaks ControlProtocol. Restart:
+ * permanent.
  *
  * @module
  */

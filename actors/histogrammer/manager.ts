@@ -3,14 +3,15 @@
  * stops children (as the file writer's job manager does). On the command actor's notices it starts one subtree per
  * input of a `config` under `runs` (after finishing the previous config's, as just-bin-it does), passes
  * `reset_counts` to every binner, and finishes them all on `stop`. It creates missing output topics first; a run whose
- * input topic does not exist only publishes its histograms once with state ERROR (as just-bin-it does). It keeps the positions of each binner's resets, and
- * hands them back when a binner restarts, so a restart does not count again what a reset removed.
+ * input topic does not exist only publishes its histograms once with state ERROR (as just-bin-it does). It keeps the
+ * positions of each binner's resets, and hands them back when a binner restarts, so a restart does not count again what
+ * a reset removed.
  *
  * @module
  */
 import type { Position } from "../../protocols/broker.ts";
 import type { BinnerConfig, BinnerProtocol, ControlProtocol, RunPlan } from "../../protocols/histogrammer.ts";
-import type { Log } from "../cli/log.ts";
+import type { Log } from "../common/log.ts";
 import { BrokerAdmin } from "../broker/admin.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import { runChildId, runTree } from "./tree.ts";

@@ -8,8 +8,8 @@
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import type { ControlConfig } from "../../protocols/histogrammer.ts";
 import { BrokerAdmin } from "../broker/admin.ts";
-import { mergeChecked } from "../cli/merge_checked.ts";
-import { VERSION } from "../cli/version.ts";
+import { mergeChecked } from "../common/merge_checked.ts";
+import { VERSION } from "../common/version.ts";
 import type { Role } from "../roles.ts";
 import { RunManager } from "./manager.ts";
 import { histogrammerTree } from "./tree.ts";

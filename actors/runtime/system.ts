@@ -8,8 +8,8 @@
  * the actor had exited silently and is restarted like after a crash. Otherwise it is terminated and given a second to
  * go: a worker that was only starved of CPU or blocked for a while ends then, and is restarted. One that still runs
  * hung in synchronous code, which `Worker.terminate()` cannot stop in Deno: the supervisor still starts a replacement,
- * so the data path recovers at once, but the old thread keeps its core busy until the process ends. The system counts such
- * leaked threads; once there are more than `maxLeakedThreads` (default 1), it stops the tree and ends the process
+ * so the data path recovers at once, but the old thread keeps its core busy until the process ends. The system counts
+ * such leaked threads; once there are more than `maxLeakedThreads` (default 1), it stops the tree and ends the process
  * with {@linkcode EXIT_CODES.hung} so that the service manager starts a clean one.
  *
  * @module

@@ -265,8 +265,14 @@ export class ActorHost implements ActorRef<ActorProtocol> {
     this.#thread = thread;
     this.#readyAt = this.#lastSeen;
     const gen = this.#generation;
+    let tick = performance.now();
     this.#watch = setInterval(() => {
-      if (performance.now() - this.#lastSeen > this.spec.heartbeatTimeoutMs) this.#unresponsive(gen, "no heartbeat");
+      const now = performance.now();
+      // a check that comes far too late means this thread was starved (a loaded machine, a long synchronous task):
+      // the worker's heartbeats may still wait in its queue, so it is judged at the next check, not now
+      const starved = now - tick > this.spec.heartbeatTimeoutMs / 2;
+      tick = now;
+      if (!starved && now - this.#lastSeen > this.spec.heartbeatTimeoutMs) this.#unresponsive(gen, "no heartbeat");
     }, this.spec.heartbeatMs);
     if (this.state === "starting") this.state = "running";
     const stash = this.#stash;

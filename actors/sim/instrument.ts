@@ -1,21 +1,23 @@
 /**
  * The simulated instrument's PVs and their physics, under a prefix (default `SIM:`):
  *
- * | PV | Type | What |
- * |---|---|---|
- * | `TEMP` | double, K | sample temperature: ramps towards `TEMP:SP` (time constant 2 s) with 0.01 K noise; HIGH ≥ 320 K (MINOR), HIHI ≥ 350 K (MAJOR), LOW ≤ 10 K, LOLO ≤ 5 K |
- * | `TEMP:SP` | double, K, writable | setpoint, 0..400 (a put outside fails) |
- * | `MOTOR.VAL` / `.RBV` / `.VELO` / `.DMOV` | double mm writable / double mm / float mm/s writable / short | the readback moves to VAL at VELO; DMOV 1 when done |
- * | `CHOPPER:SPEED` | double, Hz | 14 with a little jitter |
- * | `CHOPPER:TDC` | long[≤ 64], ns | top-dead-centre times since the previous update, as offsets from the update's EPICS time (≤ 0; the forwarder's tdct adds them to it) |
- * | `BEAM:CURRENT` | double, mA, writable | proton beam current; the beam monitor's counts follow it |
- * | `SHUTTER` | enum Closed/Open, writable | no neutrons reach the detector while Closed |
- * | `SAMPLE:NAME` | string, writable | |
- * | `PULSE:COUNT` | long | pulses since start (one update per pulse: a gap-free sequence) |
- * | `STATUS:MSG` | char[256], writable | a status text as a char waveform |
- * | `RUN:NUMBER` | long, writable | |
- * | `DETECTOR:THRESHOLD` | short, ADC, writable | 0..4095 |
- * | `LOAD:S<i>`, `LOAD:A<i>` | double, double[L] | benchmark load: `loadPvs` scalars and `loadArrays` arrays, each updated at `loadHz` |
+ * - `TEMP`: double, K; sample temperature: ramps towards `TEMP:SP` (time constant 2 s) with 0.01 K noise; HIGH ≥ 320 K
+ *   (MINOR), HIHI ≥ 350 K (MAJOR), LOW ≤ 10 K, LOLO ≤ 5 K
+ * - `TEMP:SP`: double, K, writable; setpoint, 0..400 (a put outside fails)
+ * - `MOTOR.VAL` / `.RBV` / `.VELO` / `.DMOV`: double mm writable / double mm / float mm/s writable / short; the
+ *   readback moves to VAL at VELO; DMOV 1 when done
+ * - `CHOPPER:SPEED`: double, Hz; 14 with a little jitter
+ * - `CHOPPER:TDC`: long[≤ 64], ns; top-dead-centre times since the previous update, as offsets from the update's EPICS
+ *   time (≤ 0; the forwarder's tdct adds them to it)
+ * - `BEAM:CURRENT`: double, mA, writable; proton beam current; the beam monitor's counts follow it
+ * - `SHUTTER`: enum Closed/Open, writable; no neutrons reach the detector while Closed
+ * - `SAMPLE:NAME`: string, writable
+ * - `PULSE:COUNT`: long; pulses since start (one update per pulse: a gap-free sequence)
+ * - `STATUS:MSG`: char[256], writable; a status text as a char waveform
+ * - `RUN:NUMBER`: long, writable
+ * - `DETECTOR:THRESHOLD`: short, ADC, writable; 0..4095
+ * - `LOAD:S<i>`, `LOAD:A<i>`: double, double[L]; benchmark load: `loadPvs` scalars and `loadArrays` arrays, each
+ *   updated at `loadHz`
  *
  * Pure model: the CA server actor calls `pulse` at 14 Hz and `load` at `loadHz`.
  *

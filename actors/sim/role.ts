@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { mergeChecked } from "../cli/merge_checked.ts";
+import { mergeChecked } from "../common/merge_checked.ts";
 import { checkDetectorConfig, type DetectorConfig } from "../efu/detector_config.ts";
 import type { Role } from "../roles.ts";
 import type { SupervisorSpec } from "../runtime/child_spec.ts";

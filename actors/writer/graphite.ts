@@ -8,7 +8,7 @@
  */
 import type { ActorSnapshot, SupervisorSnapshot } from "../../protocols/supervision.ts";
 import type { StatsProtocol } from "../../protocols/admin.ts";
-import type { Log } from "../cli/log.ts";
+import type { Log } from "../common/log.ts";
 import { type Graphite, type Metric, metricSegment, numericMetrics, startGraphite } from "../common/graphite.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 

@@ -37,6 +37,8 @@ interface Job {
   stats?: JobStats;
   /** control topic messages older than this are not commands for this job. */
   since: number;
+  /** why the job was stopped by the handler (its control topic could not be read): the error of its wrdn. */
+  failure?: string;
 }
 
 interface State {
@@ -226,18 +228,34 @@ async function findPartitions(c: HandlerConfig, plan: JobPlan, streams: { topic:
   }
 }
 
-/** Takes a running job under watch: its control topic and its status. */
+/**
+ * Takes a running job under watch: its control topic and its status. A job whose control topic cannot be read could
+ * never be stopped: it is stopped now, and its wrdn says why (on the command topic too, the control topic being
+ * unusable). Never throws.
+ */
 async function adopt(state: State, ctx: Ctx, plan: JobPlan): Promise<void> {
   if (!state.jobs.has(plan.jobId)) state.jobs.set(plan.jobId, { plan, since: Math.min(plan.startMs, Date.now()) });
   if (state.controls.has(plan.controlTopic)) return;
-  const listener = await TopicListener.start({
-    connection: state.config.connection,
-    topic: plan.controlTopic,
-    mode: "all",
-    onMessage: (m) => onControlMessage(state, ctx, m),
-    onFailure: (error) => crashLater(`the control topic consumer of ${plan.controlTopic} stopped: ${error}`),
-  });
-  state.controls.set(plan.controlTopic, listener);
+  try {
+    const listener = await TopicListener.start({
+      connection: state.config.connection,
+      topic: plan.controlTopic,
+      mode: "all",
+      onMessage: (m) => onControlMessage(state, ctx, m),
+      onFailure: (error) => crashLater(`the control topic consumer of ${plan.controlTopic} stopped: ${error}`),
+    });
+    state.controls.set(plan.controlTopic, listener);
+  } catch (error) {
+    const failure =
+      `Cannot read the control topic ${plan.controlTopic} for stop commands: ${(error as Error).message}` +
+      "; the job was stopped";
+    for (const job of state.jobs.values()) {
+      if (job.plan.controlTopic !== plan.controlTopic) continue;
+      job.failure = failure;
+      log(ctx, "error", `job ${job.plan.jobId}: ${failure}`);
+      ctx.emit({ type: "stopJob", jobId: job.plan.jobId, stopMs: 0 });
+    }
+  }
   sendStatus(state);
 }
 
@@ -281,17 +299,16 @@ async function finished(state: State, ctx: Ctx, jobId: string, error: string | u
   state.jobs.delete(jobId);
   state.stats.jobsFinished++;
   const { plan } = job;
-  send(
-    state,
-    plan.controlTopic,
-    wrdnMessage({
-      serviceId: state.config.serviceId,
-      jobId,
-      error,
-      fileName: plan.path,
-      metadata: plan.metadata,
-    }),
-  );
+  error = job.failure ?? error;
+  const wrdn = wrdnMessage({
+    serviceId: state.config.serviceId,
+    jobId,
+    error,
+    fileName: plan.path,
+    metadata: plan.metadata,
+  });
+  send(state, plan.controlTopic, wrdn);
+  if (job.failure) send(state, state.config.commandStatusTopic, wrdn);
   const counts = `${stats.written} messages written, ${stats.badMessages} bad, ${stats.filtered} filtered` +
     (stats.duplicates ? `, ${stats.duplicates} duplicate ev44 dropped` : "");
   log(ctx, error ? "error" : "info", `job ${jobId}: ${error ? `failed: ${error}` : "finished"} (${counts})`);

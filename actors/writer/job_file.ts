@@ -37,9 +37,8 @@ import {
   writeLinks,
   writeMdat,
 } from "./nexus/structure.ts";
-import { sourceAndTime } from "./modules/extract.ts";
 import type { ModuleCheckpoint, WriterModule, WriterModuleType } from "./modules/module.ts";
-import { withCompanions } from "./modules/registry.ts";
+import { sourceAndTime, withCompanions } from "./modules/registry.ts";
 import type { Event44Message } from "../../schemas/ev44/codec.ts";
 import { EventDedup } from "./event_dedup.ts";
 import { emptyStats } from "./job_stats.ts";

@@ -12,7 +12,7 @@
  */
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import type { FileWriterProtocol, HandlerProtocol, JobPlan } from "../../protocols/writer.ts";
-import type { Log } from "../cli/log.ts";
+import type { Log } from "../common/log.ts";
 import { ActorStartError } from "../runtime/errors.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import { emptyStats } from "./job_stats.ts";

@@ -1,28 +1,27 @@
 /**
  * The file writer's settings, with kafka-to-nexus's option names (reference A.4): camelCase keys in the configuration
  * file's writer section, kebab-case command-line flags. Checked once at start-up; a bad value stops the start with
- * an error naming the setting.
+ * an error naming the setting. Each setting (flag): its default; what it is.
  *
- * | setting (flag)                                   | default                    | meaning                                  |
- * |--------------------------------------------------|----------------------------|------------------------------------------|
- * | `jobPoolTopic` (`--job-pool-topic`)              | `"nxflow_writer_pool"`     | where pl72 start commands wait           |
- * | `commandStatusTopic` (`--command-status-topic`)  | `"nxflow_writer_commands"` | idle status, refused starts, idle stops  |
- * | `hdfOutputPrefix` (`--hdf-output-prefix`)        | `"."`                      | folder of the files; must exist          |
- * | `serviceName` (`--service-name`)                 | `""`                       | names the service id instead of the host |
- * | `statusMasterInterval` (`--status-master-interval`) | `"2s"`                  | x5f2 status period                       |
- * | `timeBeforeStart` (`--time-before-start`)        | `"10s"`                    | read data from start − this              |
- * | `timeAfterStop` (`--time-after-stop`)            | `"10s"`                    | leeway for late data after the stop      |
- * | `dataFlushInterval` (`--data-flush-interval`)    | `"10s"`                    | file flush (and checkpoint) period       |
- * | `maxJobs` (`--max-jobs`)                         | `1`                        | jobs one writer runs at once             |
- * | `maxQueuedBytes` (`--max-queued-bytes`)          | `268435456` (256 MiB)      | read but unwritten bytes before pausing  |
- * | `graphite` (`--graphite`)                        | `""` (off)                 | Carbon's `host:port` for stats (10 s)    |
+ * - `jobPoolTopic` (`--job-pool-topic`): `"nxflow_writer_pool"`; where pl72 start commands wait
+ * - `commandStatusTopic` (`--command-status-topic`): `"nxflow_writer_commands"`; idle status, refused starts, idle
+ *   stops
+ * - `hdfOutputPrefix` (`--hdf-output-prefix`): `"."`; folder of the files; must exist
+ * - `serviceName` (`--service-name`): `""`; names the service id instead of the host
+ * - `statusMasterInterval` (`--status-master-interval`): `"2s"`; x5f2 status period
+ * - `timeBeforeStart` (`--time-before-start`): `"10s"`; read data from start − this
+ * - `timeAfterStop` (`--time-after-stop`): `"10s"`; leeway for late data after the stop
+ * - `dataFlushInterval` (`--data-flush-interval`): `"10s"`; file flush (and checkpoint) period
+ * - `maxJobs` (`--max-jobs`): `1`; jobs one writer runs at once
+ * - `maxQueuedBytes` (`--max-queued-bytes`): `268435456` (256 MiB); read but unwritten bytes before pausing
+ * - `graphite` (`--graphite`): `""` (off); Carbon's `host:port` for stats (10 s)
  *
  * `maxQueuedBytes` is nxflow's analogue of kafka-to-nexus's `--max-queued-writes` (1000 messages), in bytes.
  * Durations are text with a unit (`ms`, `s`/`sec`, `m`/`min`, `h`, as kafka-to-nexus accepts) or numbers of ms.
  *
  * @module
  */
-import { mergeChecked } from "../cli/merge_checked.ts";
+import { mergeChecked } from "../common/merge_checked.ts";
 import { graphiteAddress } from "../common/graphite.ts";
 
 const PLAIN_DEFAULTS = {

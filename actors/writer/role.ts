@@ -8,7 +8,7 @@
 import type { ConnectionOptions } from "../../protocols/broker.ts";
 import type { HandlerConfig } from "../../protocols/writer.ts";
 import { BrokerAdmin } from "../broker/admin.ts";
-import { VERSION } from "../cli/version.ts";
+import { VERSION } from "../common/version.ts";
 import type { Role } from "../roles.ts";
 import { serviceId } from "./command/status.ts";
 import { JobManager } from "./jobs.ts";

@@ -69,7 +69,12 @@ export interface FilterCheckpoint<T> {
  *
  * @example
  * ```ts
- * const filter = new SourceFilter<string>({ startNs: 10n, stopNs: 20n, acceptsRepeats: false, writesLastKnownValue: true });
+ * const filter = new SourceFilter<string>({
+ *   startNs: 10n,
+ *   stopNs: 20n,
+ *   acceptsRepeats: false,
+ *   writesLastKnownValue: true,
+ * });
  * filter.offer(5n, "a"); // [] (buffered)
  * filter.offer(12n, "b"); // ["a", "b"]
  * filter.offer(12n, "c"); // [] (repeated)

@@ -9,7 +9,9 @@ import { layout, type SpectraDetectorMapping, type SpectraDetectorMappingInput }
 
 export type * from "./generated/layout.ts";
 
-/** Codec of schema "df12": `encode(SpectraDetectorMappingInput)`, `decode(bytes)` → `SpectraDetectorMapping`, JSON form. */
+/**
+ * Codec of schema "df12": `encode(SpectraDetectorMappingInput)`, `decode(bytes)` → `SpectraDetectorMapping`, JSON form.
+ */
 export const df12: Codec<SpectraDetectorMapping, SpectraDetectorMappingInput> = defineCodec<
   SpectraDetectorMapping,
   SpectraDetectorMappingInput

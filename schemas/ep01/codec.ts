@@ -9,7 +9,9 @@ import { type EpicsPVConnectionInfo, type EpicsPVConnectionInfoInput, layout } f
 
 export type * from "./generated/layout.ts";
 
-/** Codec of schema "ep01": `encode(EpicsPVConnectionInfoInput)`, `decode(bytes)` → `EpicsPVConnectionInfo`, JSON form. */
+/**
+ * Codec of schema "ep01": `encode(EpicsPVConnectionInfoInput)`, `decode(bytes)` → `EpicsPVConnectionInfo`, JSON form.
+ */
 export const ep01: Codec<EpicsPVConnectionInfo, EpicsPVConnectionInfoInput> = defineCodec<
   EpicsPVConnectionInfo,
   EpicsPVConnectionInfoInput

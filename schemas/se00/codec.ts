@@ -10,7 +10,10 @@ import { layout, type se00_SampleEnvironmentData, type se00_SampleEnvironmentDat
 
 export type * from "./generated/layout.ts";
 
-/** Codec of schema "se00": `encode(se00_SampleEnvironmentDataInput)`, `decode(bytes)` → `se00_SampleEnvironmentData`, JSON form. */
+/**
+ * Codec of schema "se00": `encode(se00_SampleEnvironmentDataInput)`, `decode(bytes)` → `se00_SampleEnvironmentData`,
+ * JSON form.
+ */
 export const se00: Codec<se00_SampleEnvironmentData, se00_SampleEnvironmentDataInput> = defineCodec<
   se00_SampleEnvironmentData,
   se00_SampleEnvironmentDataInput

@@ -9,7 +9,9 @@ import { layout, type SampleEnvironmentData, type SampleEnvironmentDataInput } f
 
 export type * from "./generated/layout.ts";
 
-/** Codec of schema "senv": `encode(SampleEnvironmentDataInput)`, `decode(bytes)` → `SampleEnvironmentData`, JSON form. */
+/**
+ * Codec of schema "senv": `encode(SampleEnvironmentDataInput)`, `decode(bytes)` → `SampleEnvironmentData`, JSON form.
+ */
 export const senv: Codec<SampleEnvironmentData, SampleEnvironmentDataInput> = defineCodec<
   SampleEnvironmentData,
   SampleEnvironmentDataInput

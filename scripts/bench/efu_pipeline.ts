@@ -33,8 +33,8 @@ import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import { startControl } from "../../actors/efu/control.ts";
 import { checkEfuConfig, efuTree } from "../../actors/efu/role.ts";
 import { ActorSystem } from "../../actors/runtime/mod.ts";
-import { LocalCluster } from "../kafka/cluster.ts";
-import { classPath, installKafka } from "../kafka/install.ts";
+import { LocalCluster } from "../../actors/common/local_kafka/cluster.ts";
+import { classPath, installKafka } from "../../actors/common/local_kafka/install.ts";
 
 const RATES = "1e6,2e6,5e6,6e6,7e6,8e6,9e6,1e7,1.5e7,2e7";
 const READOUTS_PER_PACKET = 372;

@@ -11,9 +11,10 @@ import { parseArgs } from "node:util";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import { runTree } from "../../actors/histogrammer/tree.ts";
 import { ActorSystem } from "../../actors/runtime/mod.ts";
-import type { BenchReceiverProtocol, ConnectionOptions } from "../../protocols/broker.ts";
+import type { BenchReceiverProtocol } from "../../protocols/bench.ts";
+import type { ConnectionOptions } from "../../protocols/broker.ts";
 import type { BinnerProtocol, Ev44SenderProtocol, HistogramSpec } from "../../protocols/histogrammer.ts";
-import { LocalCluster } from "../kafka/cluster.ts";
+import { LocalCluster } from "../../actors/common/local_kafka/cluster.ts";
 import { cpuSeconds } from "./support/process_cpu.ts";
 import { report } from "./support/report.ts";
 

@@ -14,10 +14,11 @@ import { parseArgs } from "node:util";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import { produceRecords } from "../../actors/broker/client.ts";
 import { ActorSystem } from "../../actors/runtime/mod.ts";
-import type { BenchReceiverProtocol, BenchSenderProtocol, ConnectionOptions } from "../../protocols/broker.ts";
-import { LocalCluster } from "../kafka/cluster.ts";
-import { classPath, installKafka } from "../kafka/install.ts";
-import { runJavaTool } from "../kafka/jvm.ts";
+import type { BenchReceiverProtocol, BenchSenderProtocol } from "../../protocols/bench.ts";
+import type { ConnectionOptions } from "../../protocols/broker.ts";
+import { LocalCluster } from "../../actors/common/local_kafka/cluster.ts";
+import { classPath, installKafka } from "../../actors/common/local_kafka/install.ts";
+import { runJavaTool } from "../../actors/common/local_kafka/jvm.ts";
 
 const SIZES = [
   { recordBytes: 1024, records: 100_000 },

@@ -28,9 +28,10 @@ import { join } from "node:path";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import type { ConsumerConfig } from "../../actors/broker/consumer.ts";
 import { ActorSystem } from "../../actors/runtime/mod.ts";
-import type { BenchReceiverProtocol, ConnectionOptions } from "../../protocols/broker.ts";
+import type { BenchReceiverProtocol } from "../../protocols/bench.ts";
+import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { pl72 } from "../../schemas/pl72/codec.ts";
-import { LocalCluster } from "../kafka/cluster.ts";
+import { LocalCluster } from "../../actors/common/local_kafka/cluster.ts";
 import { type Figure, report } from "./support/report.ts";
 import type { JobInput, JobResult } from "./support/writer_job.ts";
 import {

@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { downloadVerified, type PinnedFile } from "../kafka/download.ts";
+import { downloadVerified, type PinnedFile } from "../../actors/common/local_kafka/download.ts";
 
 /** The pinned Deno runtime package (its tarball holds `package/deno`, `package/package.json`, `package/README.md`). */
 export const DENO_RUNTIME: PinnedFile & { version: string } = {

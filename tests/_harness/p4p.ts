@@ -18,6 +18,7 @@
  */
 import { ensureVenv } from "../../scripts/python_venv.ts";
 import { freePort } from "./ioc.ts";
+import { startLineServer } from "./line_server.ts";
 
 /** The pinned p4p release (brings pvxslibs and epicscorelibs). */
 export const P4P_PACKAGES = ["p4p==4.3.0"];
@@ -69,58 +70,9 @@ export async function startP4p(options: P4pOptions = {}): Promise<TestP4p> {
   const udpPort = options.udpPort ?? freePort();
   const args = [SCRIPT, String(tcpPort), String(udpPort), prefix, String(options.scalars ?? 0)];
   const env = { PYTHONUNBUFFERED: "1", EPICS_PVA_AUTO_ADDR_LIST: "NO", EPICS_PVA_ADDR_LIST: "127.0.0.1" };
-  const child = new Deno.Command(python, { args, env, stdin: "piped", stdout: "piped", stderr: "null" }).spawn();
-  const writer = child.stdin.getWriter();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
-  async function nextLine(timeoutMs: number): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (!buffered.includes("\n")) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`p4p ${prefix} did not answer`)), Math.max(deadline - Date.now(), 1));
-      });
-      try {
-        const { value, done } = await Promise.race([lines.read(), timeout]);
-        if (done) throw new Error(`p4p ${prefix} exited`);
-        buffered += value;
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    const at = buffered.indexOf("\n");
-    const line = buffered.slice(0, at);
-    buffered = buffered.slice(at + 1);
-    return line;
-  }
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await writer.close().catch(() => {});
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    await child.status;
-    clearTimeout(timer);
-    await lines.cancel().catch(() => {});
-  };
-  try {
-    for (let line = ""; line !== "ready";) line = await nextLine(60_000);
-  } catch (error) {
-    child.kill("SIGKILL");
-    await stop();
-    throw error;
-  }
-  let queue: Promise<unknown> = Promise.resolve();
-  const command = (c: Record<string, unknown>): Promise<string> => {
-    const answer = queue.then(async () => {
-      await writer.write(new TextEncoder().encode(JSON.stringify(c) + "\n"));
-      const reply = await nextLine(600_000);
-      if (!reply.startsWith("ok")) throw new Error(`p4p ${prefix}: ${JSON.stringify(c)} → ${reply}`);
-      return reply;
-    });
-    queue = answer.catch(() => {});
-    return answer;
-  };
+  const server = await startLineServer(python, args, env, `p4p ${prefix}`);
+  const command = (c: Record<string, unknown>) => server.command(JSON.stringify(c));
+  const stop = () => server.stop();
   return {
     prefix,
     tcpPort,

@@ -23,6 +23,17 @@ export function spawnNxflow(args: string[]): NxflowProcess {
     stderr: "piped",
     stdin: "null",
   }).spawn();
+  const lines = collectLines(child);
+  return {
+    child,
+    lines,
+    line: (pattern, timeoutMs = 15_000) =>
+      waitFor(`a line matching ${pattern}`, () => lines.find((l) => pattern.test(l)), timeoutMs),
+  };
+}
+
+/** The stdout and stderr lines of a child spawned with both piped, filled in as they come. */
+export function collectLines(child: Deno.ChildProcess): string[] {
   const lines: string[] = [];
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     let rest = "";
@@ -35,12 +46,7 @@ export function spawnNxflow(args: string[]): NxflowProcess {
   };
   void collect(child.stdout);
   void collect(child.stderr);
-  return {
-    child,
-    lines,
-    line: (pattern, timeoutMs = 15_000) =>
-      waitFor(`a line matching ${pattern}`, () => lines.find((l) => pattern.test(l)), timeoutMs),
-  };
+  return lines;
 }
 
 /** Makes sure a spawned nxflow has ended (kills it if a test failed before it stopped by itself). */

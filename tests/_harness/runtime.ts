@@ -10,8 +10,12 @@ export { waitFor } from "./wait.ts";
 /** The recorder test actor (tests/_fixtures/actors/recorder.ts). */
 export const RECORDER: URL = new URL("../_fixtures/actors/recorder.ts", import.meta.url);
 
-/** Short heartbeat settings, so that silent exits and hangs are found quickly in tests. */
-export const FAST_HEARTBEAT = { heartbeatMs: 25, heartbeatTimeoutMs: 300 } as const;
+/**
+ * Short heartbeat settings, so that silent exits and hangs are found quickly in tests, yet 1 s of silence: an idle
+ * worker thread left without CPU for a few hundred ms on a loaded 2-core machine is not taken for hung (a starved
+ * checker on the main thread is told apart by the runtime itself).
+ */
+export const FAST_HEARTBEAT = { heartbeatMs: 50, heartbeatTimeoutMs: 1000 } as const;
 
 /** A started system and every event it published. */
 export interface Recorded {

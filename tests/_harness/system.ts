@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { type SystemPorts, systemRoles } from "../../actors/common/system/defaults.ts";
-import { cacheRoot } from "../../scripts/kafka/install.ts";
+import { cacheRoot } from "../../actors/common/local_kafka/install.ts";
 import { type NxflowProcess, reap, spawnNxflow } from "./process.ts";
 
 /** A free port number on loopback, free for both TCP and UDP (CA serves both on one port). */
@@ -63,7 +63,7 @@ export async function startSystem(
   const done = async () => {
     await reap(p);
     if (local) {
-      const kafka = new URL("../../scripts/kafka/main.ts", import.meta.url).pathname;
+      const kafka = new URL("../../actors/common/local_kafka/main.ts", import.meta.url).pathname;
       await new Deno.Command(Deno.execPath(), { args: ["run", "-A", kafka, "stop", "--name", local], stdout: "null" })
         .output();
       await Deno.remove(join(cacheRoot(), "run", local), { recursive: true }).catch(() => {});

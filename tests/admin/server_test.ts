@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startAdminServer } from "../../actors/admin/server.ts";
-import type { Log } from "../../actors/cli/log.ts";
+import type { Log } from "../../actors/common/log.ts";
 import type { ChaosReply, HealthReply } from "../../protocols/admin.ts";
 import type { TreeSnapshot } from "../../protocols/supervision.ts";
 import { RECORDER, startRecorded, waitFor } from "../_harness/runtime.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startAdminServer } from "../../actors/admin/server.ts";
-import type { Log } from "../../actors/cli/log.ts";
+import type { Log } from "../../actors/common/log.ts";
 import type { ActorStatsReply, AllStatsReply, StatsError } from "../../protocols/admin.ts";
 import type { StatsActorProtocol } from "../_fixtures/actors/stats_actor.ts";
 import { RECORDER, startRecorded } from "../_harness/runtime.ts";

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import { startKafka } from "../_harness/kafka.ts";
 import { startPipeline } from "./pipeline.ts";
+import type { BrokerStatus } from "../../protocols/broker.ts";
 import { eventually } from "../_harness/wait.ts";
 
 Deno.test("producer and consumer actors on one broker", async (t) => {
@@ -128,6 +129,33 @@ Deno.test("producer and consumer actors on one broker", async (t) => {
         }
       },
     );
+
+    await t.step("a consumer of a topic that does not exist says so and waits for it, never crashing", async () => {
+      const p = await startPipeline(kafka.connection, {
+        produce: {},
+        consume: { topics: [{ topic: "created-later" }], start: "beginning" },
+      });
+      try {
+        const notices: BrokerStatus[] = [];
+        p.consumer!.onEmit((m) => void notices.push(m));
+        await eventually(
+          "a notice naming the topic",
+          () => notices,
+          (n) => n.some((m) => /created-later/.test(m.error ?? "")),
+        );
+        assert.equal(p.system.find("consumer").restarts, 0, "a missing topic is no reason to crash");
+        await admin.createTopics([{ topic: "created-later" }]);
+        p.sender!.send({ type: "produceOne", record: { topic: "created-later", value: new Uint8Array(16) } });
+        await eventually(
+          "the record, once the topic exists",
+          () => p.receiver!.request("summary", null),
+          (s) => s.records === 1,
+        );
+        assert.equal(p.system.find("consumer").restarts, 0);
+      } finally {
+        await p.system.stop();
+      }
+    });
 
     await t.step("seek by timestamp starts each partition at the first record at or after it", async () => {
       await admin.createTopics([{ topic: "times", partitions: 2 }]);

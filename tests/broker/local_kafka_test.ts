@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import { produceRecords, readTopics } from "../../actors/broker/client.ts";
-import { installKafka } from "../../scripts/kafka/install.ts";
-import { processAlive } from "../../scripts/kafka/jvm.ts";
-import { LocalCluster } from "../../scripts/kafka/cluster.ts";
+import { installKafka } from "../../actors/common/local_kafka/install.ts";
+import { processAlive } from "../../actors/common/local_kafka/jvm.ts";
+import { LocalCluster } from "../../actors/common/local_kafka/cluster.ts";
 import { startKafka } from "../_harness/kafka.ts";
 
 Deno.test("install is idempotent: a second call finds the cached jars", async () => {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { BrokerAdmin } from "../../actors/broker/admin.ts";
 import type { ActorSystem } from "../../actors/runtime/mod.ts";
 import type { BrokerStatus } from "../../protocols/broker.ts";
-import { freePorts } from "../../scripts/kafka/ports.ts";
+import { freePorts } from "../../actors/common/local_kafka/ports.ts";
 import { startKafka } from "../_harness/kafka.ts";
 import { startPipeline } from "./pipeline.ts";
 import { eventually } from "../_harness/wait.ts";

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { compileArgs, compileIncludes, writeBuildInfo } from "../../scripts/compile.ts";
-import { cacheRoot } from "../../scripts/kafka/install.ts";
+import { cacheRoot } from "../../actors/common/local_kafka/install.ts";
 import { denoRuntime } from "../../scripts/release/deno_runtime.ts";
 import { VERSION } from "../../actors/common/build_info.ts";
 import denoJson from "../../deno.json" with { type: "json" };
@@ -23,7 +23,7 @@ function walk(dir: string): string[] {
 
 /** What must be embedded, found from the code itself rather than from compile.ts's rule. */
 function required(): Set<string> {
-  const files = [...walk("actors"), ...walk("scripts/kafka")];
+  const files = walk("actors");
   const need = new Set<string>(["actors/runtime/worker_main.ts", "dist/build_info.json"]);
   for (const f of files) {
     if (!f.endsWith(".ts")) need.add(f); // data read at run time (the pinned jar list)
@@ -61,7 +61,7 @@ Deno.test("the compile embeds every Worker module, module loaded on demand and d
   const includes = new Set([...compileIncludes(), "mod.ts"]); // mod.ts: the entry point
   const need = required();
   assert.ok(need.has("actors/forwarder/pv_monitor.ts"));
-  assert.ok(need.has("scripts/kafka/kafka-4.1.1.jars"));
+  assert.ok(need.has("actors/common/local_kafka/kafka-4.1.1.jars"));
   for (const f of need) assert.ok(includes.has(f), `dry run: --include ${f}`);
 
   const base = Deno.env.get("DENORT_BIN") ?? await denoRuntime(cacheRoot(), console.log);

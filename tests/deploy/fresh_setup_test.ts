@@ -10,7 +10,7 @@ import { eventually } from "../_harness/wait.ts";
 import { getJson, onPath, pathWithoutJava, spawnWithEnv } from "./support.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).pathname;
-const KAFKA_MAIN = new URL("../../scripts/kafka/main.ts", import.meta.url).pathname;
+const KAFKA_MAIN = new URL("../../actors/common/local_kafka/main.ts", import.meta.url).pathname;
 
 Deno.test("no java, no mvn, empty cache: nxflow start fetches Kafka and a Java runtime and runs the system", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "nxflow-fresh-" });

@@ -1,8 +1,8 @@
 /**
  * The offline release: `deno task release --with-java` builds the tarball; unpacked into a fresh folder and run inside
  * a network namespace with nothing but loopback (`unshare -n`), with no Java on the PATH and an empty cache folder,
- * `bin/nxflow --version`, `inspect --file` and `start` (the sim's detector, its EFU and the writer on the local Kafka, a job writing a run file)
- * all work. The run file is read back with h5py.
+ * `bin/nxflow --version`, `inspect --file` and `start` (the sim's detector, its EFU and the writer on the local Kafka,
+ * a job writing a run file) all work. The run file is read back with h5py.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";

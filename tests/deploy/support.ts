@@ -3,6 +3,7 @@
  * PATH with no Java and no Maven on it, and asking an admin endpoint for JSON.
  */
 import { join } from "node:path";
+import { collectLines } from "../_harness/process.ts";
 import { waitFor } from "../_harness/wait.ts";
 
 /** A running program whose stdout and stderr lines are collected. */
@@ -32,18 +33,7 @@ export function spawnWithEnv(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const lines: string[] = [];
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    let rest = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      const parts = (rest + chunk).split("\n");
-      rest = parts.pop()!;
-      lines.push(...parts);
-    }
-    if (rest) lines.push(rest);
-  };
-  void collect(child.stdout);
-  void collect(child.stderr);
+  const lines = collectLines(child);
   return {
     child,
     lines,

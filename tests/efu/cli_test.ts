@@ -147,3 +147,43 @@ Deno.test("nxflow start runs the efu role from the configuration file, on the co
     await kafka.stop();
   }
 });
+
+Deno.test("under nxflow start, EXIT stops only the EFU it is sent to; nxflow ends when no role is left", async () => {
+  const kafka = await startKafka();
+  const dir = await Deno.makeTempDir({ prefix: "nxflow-efu-exit-" });
+  const [cmdA, cmdB] = [freeTcpPort(), freeTcpPort()];
+  let proc: Deno.ChildProcess | null = null;
+  try {
+    await Deno.writeTextFile(`${dir}/amor.json`, JSON.stringify(MONITORS));
+    const efu = (port: number, commandPort: number) => ({ detector: `${dir}/amor.json`, port, commandPort });
+    await Deno.writeTextFile(
+      `${dir}/nxflow.json`,
+      JSON.stringify({
+        kafka: { brokers: kafka.connection.brokers },
+        roles: { efu: { instances: { a: efu(freeUdpPort(), cmdA), b: efu(freeUdpPort(), cmdB) } } },
+      }),
+    );
+    const args = ["run", "-A", MOD, "start", "--config", `${dir}/nxflow.json`, "--no-admin"];
+    proc = new Deno.Command(Deno.execPath(), { args, stdout: "null", stderr: "null" }).spawn();
+    let ended = false;
+    const status = proc.status.finally(() => ended = true);
+    for (const port of [cmdA, cmdB]) {
+      await eventually(`command API ${port} up`, () => command(port, "DETECTOR_INFO_GET").catch(() => ""), Boolean);
+    }
+    assert.equal(await command(cmdA, "EXIT"), "<OK>");
+    const apiA = () => command(cmdA, "VERSION_GET").then(() => "open", () => "closed");
+    await eventually("EFU a's command API closed", apiA, (state) => state === "closed");
+    assert.equal(await command(cmdB, "DETECTOR_INFO_GET"), "DETECTOR_INFO_GET amor", "EFU b still runs");
+    assert.equal(ended, false, "nxflow still runs");
+    assert.equal(await command(cmdB, "EXIT"), "<OK>");
+    assert.equal((await status).code, 0);
+    proc = null;
+  } finally {
+    if (proc) {
+      proc.kill("SIGKILL");
+      await proc.status;
+    }
+    await Deno.remove(dir, { recursive: true });
+    await kafka.stop();
+  }
+});

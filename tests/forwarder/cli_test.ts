@@ -32,7 +32,7 @@ Deno.test("nxflow forwarder rejects bad options and a bad streams file with exit
     for (
       const [args, message] of [
         [["--output-broker", "127.0.0.1:9", "--config-topic", "c"], "--status-topic is required"],
-        [[...base, "--groups", "0"], "--groups 0"],
+        [[...base, "--groups", "0"], "groups: an integer from 1 to 64, got 0"],
         [[...base, "--status-topic", "other:1/s"], "must be the output broker"],
         [[...base, "--pva-addr-list", "a:b:c"], "Cannot use PVA address"],
         [[...base, "--streams", file], "protocol FAKE is not supported"],

@@ -135,6 +135,23 @@ Deno.test("forwarder: IOC updates to f144/al00/ep01, fc00 config with storage, j
       },
     );
 
+    await t.step("an fc00 sent while the config actor restarts is applied and counted", async () => {
+      const restarts = system.find("config").restarts;
+      const crashedAt = Date.now();
+      system.inject("config", "crash");
+      await eventually("config restarted", () => system.find("config").restarts, (n) => n > restarts);
+      // the command's Kafka timestamp is from before the new incarnation started, as if sent while it was down
+      const add = fc00.encode({ config_change: "ADD", streams: [{ ...stream("LONG", "f144"), protocol: "CA" }] });
+      await probe.request("produce", { topic: TOPICS.config, value: add, timestampMs: crashedAt - 1 });
+      await lastStatusLists(["DOUBLE", "LONG"], "x5f2 with the stream added during the restart");
+      const stats = await eventually("counted", () => config.request("stats", null), (s) => s.streams === 2);
+      assert.equal(stats.applied, 1, "the new command, counted once; the replayed ones are in the stored set");
+      await sendConfig(
+        fc00.encode({ config_change: "REPLACE", streams: [{ ...stream("DOUBLE", "f144", 1), protocol: "CA" }] }),
+      );
+      await lastStatusLists(["DOUBLE"], "x5f2 after REPLACE");
+    });
+
     await t.step("periodic re-sends of the last value arrive with the current time as Kafka timestamp", async () => {
       await ioc.set("DOUBLE", 4.25);
       const first = await setup.waitFor("f144 4.25", isF144("DOUBLE", (v) => v === 4.25));

@@ -4,7 +4,7 @@
  * config actors are stood in for by the stats fixture actor.
  */
 import assert from "node:assert/strict";
-import type { Log } from "../../actors/cli/log.ts";
+import type { Log } from "../../actors/common/log.ts";
 import {
   graphiteAddress,
   type Metric,
@@ -158,7 +158,10 @@ Deno.test("the forwarder's Graphite address is checked by roles.forwarder.graphi
   const args = ["--output-broker", "127.0.0.1:9", "--config-topic", "c", "--status-topic", "s", "--graphite", "nope"];
   const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", MOD, "forwarder", ...args] }).output();
   assert.equal(out.code, 2);
-  assert.match(new TextDecoder().decode(out.stderr), /Cannot use --graphite: must be "host:port", got "nope"/);
+  assert.match(
+    new TextDecoder().decode(out.stderr),
+    /Cannot use the forwarder settings\.graphite: must be "host:port", got "nope"/,
+  );
 });
 
 Deno.test("the forwarder sends its serialiser's and config actor's stats every 10 s, named by service id", async () => {

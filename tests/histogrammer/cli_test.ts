@@ -95,7 +95,8 @@ Deno.test("README: a just-bin-it command to nxflow start, the histograms read wi
     assert.equal(last.message.source, "just-bin-it");
     assert.deepEqual(last.message.current_shape, [50]);
 
-    // answered once the histogrammer is through with the config above (a busy machine may take longer than --send waits)
+    // answered once the histogrammer is through with the config above (a busy machine may take longer than --send
+    // waits)
     const bad = await eventually(
       "an ERR",
       () => send({ cmd: "config", msg_id: "bad-1", histograms: [{ type: "hist9d" }] }),

@@ -63,12 +63,32 @@ Deno.test("a worker blocked for a while but not for good is terminated and resta
     children: [{ id: "x", module: RECORDER, ...FAST_HEARTBEAT, delivery: "atMostOnce" }],
   });
   try {
-    system.ref<RecorderProtocol>("x").send({ type: "busy", ms: 700 });
+    system.ref<RecorderProtocol>("x").send({ type: "busy", ms: 1500 });
     await waitFor("the restart", () => system.find("x").restarts === 1 && system.find("x").state === "running");
     const exited = events.find((e) => e.type === "exited")!;
     assert.equal(exited.kind, "hang");
     assert.match(exited.reason!, /unresponsive for \d+ ms, terminated/);
     assert.equal(system.leakedThreads, 0);
+  } finally {
+    await system.stop();
+  }
+});
+
+Deno.test("a main thread starved for longer than the heartbeat timeout does not take a healthy actor for hung", async () => {
+  const { system, events } = await startRecorded({
+    id: "root",
+    children: [{ id: "x", module: RECORDER, heartbeatMs: 25, heartbeatTimeoutMs: 300 }],
+  });
+  try {
+    assert.equal(await system.ref<RecorderProtocol>("x").request("ping", "before"), "pong before");
+    for (let round = 0; round < 3; round++) {
+      const until = performance.now() + 1000;
+      while (performance.now() < until) { /* the checker's thread is busy: heartbeats queue up */ }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(await system.ref<RecorderProtocol>("x").request("ping", "after"), "pong after");
+    assert.deepEqual(eventsOf(events, "exited"), []);
+    assert.equal(system.find("x").restarts, 0);
   } finally {
     await system.stop();
   }

@@ -24,7 +24,9 @@ export function value(source: string, ms: number, v: number): Uint8Array {
   return f144.encode({ source_name: source, timestamp: ns(ms), value_type: "Double", value: { value: v } });
 }
 
-/** The reference's realistic structure: an entry with a title, start and end time, events, a temperature log and a link. */
+/**
+ * The reference's realistic structure: an entry with a title, start and end time, events, a temperature log and a link.
+ */
 export function loki(topics: { events: string; motion: string }): unknown {
   return {
     children: [{

@@ -1,9 +1,8 @@
 /** The writer module registry (ids, aliases, classes, companions) and the per-schema source/timestamp extraction. */
 import assert from "node:assert/strict";
-import { sourceAndTime } from "../../actors/writer/modules/extract.ts";
 import { ModuleConfigError } from "../../actors/writer/modules/module.ts";
-import { moduleType, withCompanions, WRITER_MODULES } from "../../actors/writer/modules/registry.ts";
-import { decodeAny, ev44, se00, tdct } from "../../schemas/mod.ts";
+import { moduleType, sourceAndTime, withCompanions, WRITER_MODULES } from "../../actors/writer/modules/registry.ts";
+import { decodeAny, ev44, f144 as f144Codec, se00, tdct } from "../../schemas/mod.ts";
 import { loadVector } from "../_harness/vectors.ts";
 
 Deno.test("the registry has kafka-to-nexus's module ids and aliases with their NX classes and filter rules", () => {
@@ -77,10 +76,28 @@ Deno.test("sourceAndTime reads each schema's source name and flatbuffer timestam
     assert.equal(decoded.id, id);
     assert.deepEqual(sourceAndTime(decoded.id, decoded.message), { source, timestampNs }, vector);
   }
+  for (const type of new Set(WRITER_MODULES.values())) {
+    assert.equal(typeof type.sourceAndTime, "function", `${type.id} reads its own source and time`);
+  }
   for (const other of ["pl72", "6s4t", "x5f2", "hs01", "ep00"]) {
     const decoded = decodeAny(await loadVector(other));
     assert.equal(sourceAndTime(decoded.id, decoded.message), null, other);
   }
+});
+
+Deno.test("a module type's registry line is all that routes its schema: sourceAndTime asks the module type", () => {
+  const f144 = moduleType("f144")!;
+  const reader = f144.sourceAndTime;
+  const message = decodeAny(
+    f144Codec.encode({ source_name: "PV:Y", timestamp: 5n, value_type: "Double", value: { value: 1 } }),
+  );
+  try {
+    f144.sourceAndTime = () => ({ source: "from the module", time: 7n });
+    assert.deepEqual(sourceAndTime("f144", message.message), { source: "from the module", timestampNs: 7n });
+  } finally {
+    f144.sourceAndTime = reader;
+  }
+  assert.deepEqual(sourceAndTime("f144", message.message), { source: "PV:Y", timestampNs: 5n });
 });
 
 Deno.test("sourceAndTime gives 0n for a message without a timestamp", () => {

@@ -11,7 +11,7 @@ import { events } from "./messages.ts";
 import { startRig } from "./rig.ts";
 
 /**
- * Runs a job of 20 event messages in a writer subprocess, sends it `signal` once they are written, reads the file;
+ * Runs a job of 20 event messages in a writer subprocess, sends it `signal` once they are flushed, reads the file;
  * `wrdn` tells whether the job's wrdn came.
  */
 async function interrupted(
@@ -53,12 +53,13 @@ async function interrupted(
         (_, k) => ({ value: events("det", k, start + k, [1, 2], [k, k]), timestampMs: start + k }),
       ),
     );
+    // The status's counters are those of the file writer's last checkpoint: it sends them (progress) right after
+    // writing the checkpoint and flushing the file. A status counting 20 written is the observable flush.
     await eventually(
-      "a status counting the written messages",
+      "a status counting the written messages, so flushed",
       () => rig.seen(rig.topics.control),
       (all) => all.some((s) => s.id === "x5f2" && JSON.parse(s.message.status_json).counters?.written === 20),
     );
-    await new Promise((r) => setTimeout(r, 1000)); // a few flushes after the last write
     writer.child.kill(signal);
     await writer.child.status;
     const path = `${rig.dir}/killed.nxs`;

@@ -148,6 +148,22 @@ Deno.test("file writer command protocol on a real Kafka", async (t) => {
       assert.equal((await Deno.stat(`${rig.dir}/run1.nxs`)).mode! & 0o222, 0);
     });
 
+    await t.step("a job whose control topic cannot be read is stopped at once, with a clear wrdn", async () => {
+      const controlTopic = `${control}_missing`;
+      const jobId = await rig.startJob({ filename: "no_control.nxs", structure, startMs: Date.now(), controlTopic });
+      const wrdn = await eventually(
+        "the wrdn on the command topic",
+        async () => (await rig.seen(command)).find((s) => s.id === "wrdn" && s.message.job_id === jobId),
+        Boolean,
+      );
+      assert.equal(wrdn!.message.error_encountered, true);
+      assert.match(
+        wrdn!.message.message,
+        new RegExp(`Cannot read the control topic ${controlTopic} for stop commands`),
+      );
+      await Deno.stat(`${rig.dir}/no_control.nxs`);
+    });
+
     await t.step("after the job the writer is idle again on the command topic", async () => {
       const before = (await rig.seen(command)).length;
       await eventually(

@@ -1,11 +1,12 @@
 /**
  * Every detector family the EFU supports, keyed by name, and the interface a family implements (code-style §7.7).
- * Add a family by writing `families/<family>.ts` and adding one line to `FAMILIES`.
+ * Add a family by writing `families/<family>.ts` and adding one line to `FAMILIES`: help texts, the readout generator
+ * and the packet arithmetic (`readoutsPerPacket`) read what they need from the family.
  *
  * @module
  */
 import type { Counters } from "../counters.ts";
-import { caen } from "./caen.ts";
+import { caenBifrost } from "./caen_bifrost.ts";
 import { cbm } from "./cbm.ts";
 
 /** Receives one event of a readout: its source (index into `sources`), time (ESS seconds, ticks) and pixel id. */
@@ -45,6 +46,6 @@ export interface Family<C extends object = object> {
 
 /** Every family, by name. */
 export const FAMILIES: Readonly<Record<string, Family>> = {
-  [caen.name]: caen as unknown as Family,
+  [caenBifrost.name]: caenBifrost as unknown as Family,
   [cbm.name]: cbm as unknown as Family,
 };

@@ -10,6 +10,7 @@
  * @module
  */
 import { hasBit, PvaDecodeError, type PvaReader, type PvaWriter } from "./wire.ts";
+import type { NumericArray } from "../../../protocols/arrays.ts";
 
 /** A pvData scalar type. */
 export type ScalarType =
@@ -61,17 +62,7 @@ export interface PvStructure {
 }
 
 /** The typed arrays numeric pvData arrays arrive as. */
-export type NumericArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
+export type { NumericArray };
 
 const INTS: ScalarType[] = ["byte", "short", "int", "long", "ubyte", "ushort", "uint", "ulong"];
 const ARRAY_OF = {

@@ -23,7 +23,10 @@ export interface AppendSpec {
   chunkRows: number;
   /** the shape of one row; [] (default) for a 1-D dataset */
   rowShape?: number[];
-  /** attributes set when the dataset is created (strings as variable-length UTF-8, numbers: integers as int64, others float64) */
+  /**
+   * attributes set when the dataset is created (strings as variable-length UTF-8, numbers: integers as int64, others
+   * float64)
+   */
   attrs?: Record<string, string | number>;
 }
 
@@ -96,7 +99,10 @@ export class AppendDataset {
     return new AppendDataset(ds, name, spec, 0);
   }
 
-  /** reopens a dataset made by `create`, cut back to `rows` rows (crash-resume: rows beyond the last checkpoint are dropped) */
+  /**
+   * reopens a dataset made by `create`, cut back to `rows` rows (crash-resume: rows beyond the last checkpoint are
+   * dropped)
+   */
   static reopen(group: Group, name: string, spec: AppendSpec, rows: number): AppendDataset {
     checkSpec(name, spec);
     const dataset = group.get(name);
@@ -128,7 +134,11 @@ export class AppendDataset {
     return this.#base + this.#fill;
   }
 
-  /** appends whole rows: a typed array (converted when its type differs: e.g. Int32Array into int64), number[], bigint[], or string[] for fixed strings. Length must be a multiple of the row size (else RangeError). Returns the bytes appended. */
+  /**
+   * appends whole rows: a typed array (converted when its type differs: e.g. Int32Array into int64), number[],
+   * bigint[], or string[] for fixed strings. Length must be a multiple of the row size (else RangeError). Returns the
+   * bytes appended.
+   */
   append(values: ArrayLike<number> | ArrayLike<bigint> | readonly string[]): number {
     if (values.length % this.#rowSize !== 0) {
       throw new RangeError(
@@ -167,7 +177,10 @@ export class AppendDataset {
     this.#write(this.#extent, end, part);
   }
 
-  /** every row written so far as one flat typed array (BigInt64Array/BigUint64Array for 64-bit ints; string[] for fixed strings); flushes first. For close-time statistics. */
+  /**
+   * every row written so far as one flat typed array (BigInt64Array/BigUint64Array for 64-bit ints; string[] for fixed
+   * strings); flushes first. For close-time statistics.
+   */
   readAll(): ArrayLike<number> | ArrayLike<bigint> | string[] {
     this.flush();
     if (this.#extent === 0) return this.#array ? new this.#array(0) : [];

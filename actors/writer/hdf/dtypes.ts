@@ -11,6 +11,7 @@
  */
 
 import type { ScalarType } from "../../../schemas/layout.ts";
+import type { NumericArray } from "../../../protocols/arrays.ts";
 
 /** The numeric element types of datasets and attributes: the FlatBuffers scalar types but `bool`. */
 export type NumericType = Exclude<ScalarType, "bool">;
@@ -19,17 +20,7 @@ export type NumericType = Exclude<ScalarType, "bool">;
 export type ElementType = NumericType | "string";
 
 /** A typed array of one of the numeric types. */
-export type NumericArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
+export type { NumericArray };
 
 /** The constructor of a {@linkcode NumericArray}. */
 export interface NumericArrayConstructor {

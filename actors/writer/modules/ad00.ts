@@ -18,7 +18,13 @@ import type { NumericType } from "../hdf/append.ts";
 import type { NumericArray } from "../hdf/dtypes.ts";
 import { dtypeOption, fromBytes, intListOption, intOption, NUMERIC_NAMES, sizeOf, toTyped } from "./common.ts";
 import { CuedTimes, DatasetsModule, resumedState, stateNumber, timeAndCueSpecs } from "./datasets.ts";
-import { type Json, type ModuleInit, ModuleWriteError, type WriterModuleType } from "./module.ts";
+import {
+  type Json,
+  type ModuleInit,
+  ModuleWriteError,
+  sourceNameAndTimestamp,
+  type WriterModuleType,
+} from "./module.ts";
 
 /** The frame and array element types, with c_string stored as int8 (C `char`). */
 export const ARRAY_TYPES: Record<string, NumericType> = { ...NUMERIC_NAMES, c_string: "int8" };
@@ -106,6 +112,7 @@ class Ad00Writer extends DatasetsModule {
 export const ad00Module: WriterModuleType = {
   id: "ad00",
   schema: "ad00",
+  sourceAndTime: sourceNameAndTimestamp,
   nxClass: "NXlog",
   acceptsRepeatedTimestamps: false,
   writesLastKnownValue: true,

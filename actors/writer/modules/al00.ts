@@ -12,7 +12,7 @@ import type { Alarm } from "../../../schemas/al00/codec.ts";
 import type { DecodedTable } from "../../../schemas/reader.ts";
 import { enumNumber } from "./common.ts";
 import { DatasetsModule, timeSpec } from "./datasets.ts";
-import type { ModuleInit, WriterModuleType } from "./module.ts";
+import { type ModuleInit, sourceNameAndTimestamp, type WriterModuleType } from "./module.ts";
 
 class Al00Writer extends DatasetsModule {
   constructor(init: ModuleInit) {
@@ -35,6 +35,7 @@ class Al00Writer extends DatasetsModule {
 export const al00Module: WriterModuleType = {
   id: "al00",
   schema: "al00",
+  sourceAndTime: sourceNameAndTimestamp,
   nxClass: "NXlog",
   acceptsRepeatedTimestamps: false,
   writesLastKnownValue: true,

@@ -130,7 +130,9 @@ type BufferView = {
   readonly BYTES_PER_ELEMENT: number;
 };
 
-/** The elements of `bytes` read as `dtype` (a view when aligned, else a copy); a partial trailing element is ignored. */
+/**
+ * The elements of `bytes` read as `dtype` (a view when aligned, else a copy); a partial trailing element is ignored.
+ */
 export function fromBytes(bytes: Uint8Array, dtype: NumericType): NumericArray {
   const Class = NUMERIC[dtype][1] as unknown as BufferView;
   const size = Class.BYTES_PER_ELEMENT;

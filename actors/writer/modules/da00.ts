@@ -27,7 +27,14 @@ import { h5wasmDtype, NUMERIC, type NumericArray } from "../hdf/dtypes.ts";
 import { ARRAY_TYPES, elementsOf, rowsPerChunk } from "./ad00.ts";
 import { intListOption, intOption, sizeOf, toTyped } from "./common.ts";
 import { CUE_NEVER, CuedTimes, DatasetsModule, resumedState, stateNumber, timeAndCueSpecs } from "./datasets.ts";
-import { type Json, ModuleConfigError, type ModuleInit, ModuleWriteError, type WriterModuleType } from "./module.ts";
+import {
+  type Json,
+  ModuleConfigError,
+  type ModuleInit,
+  ModuleWriteError,
+  sourceNameAndTimestamp,
+  type WriterModuleType,
+} from "./module.ts";
 
 /** One configured variable or constant. */
 interface Item {
@@ -267,6 +274,7 @@ class Da00Writer extends DatasetsModule {
 export const da00Module: WriterModuleType = {
   id: "da00",
   schema: "da00",
+  sourceAndTime: sourceNameAndTimestamp,
   nxClass: "NXdata",
   acceptsRepeatedTimestamps: false,
   writesLastKnownValue: true,

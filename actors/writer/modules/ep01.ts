@@ -12,7 +12,7 @@ import type { EpicsPVConnectionInfo } from "../../../schemas/ep01/codec.ts";
 import type { DecodedTable } from "../../../schemas/reader.ts";
 import { enumNumber } from "./common.ts";
 import { DatasetsModule, timeSpec } from "./datasets.ts";
-import type { ModuleInit, WriterModuleType } from "./module.ts";
+import { type ModuleInit, sourceNameAndTimestamp, type WriterModuleType } from "./module.ts";
 
 class Ep01Writer extends DatasetsModule {
   constructor(init: ModuleInit) {
@@ -33,6 +33,7 @@ class Ep01Writer extends DatasetsModule {
 export const ep01Module: WriterModuleType = {
   id: "ep01",
   schema: "ep01",
+  sourceAndTime: sourceNameAndTimestamp,
   nxClass: "NXlog",
   acceptsRepeatedTimestamps: false,
   writesLastKnownValue: true,

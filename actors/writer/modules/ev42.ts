@@ -66,6 +66,7 @@ class Ev42Writer extends EventWriter {
 export const ev42Module: WriterModuleType = {
   id: "ev42",
   schema: "ev42",
+  sourceAndTime: (m) => ({ source: m.source_name, time: m.pulse_time }),
   nxClass: "NXevent_data",
   acceptsRepeatedTimestamps: true,
   writesLastKnownValue: false,

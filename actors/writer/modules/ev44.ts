@@ -118,6 +118,7 @@ class Ev44Writer extends EventWriter {
 export const ev44Module: WriterModuleType = {
   id: "ev44",
   schema: "ev44",
+  sourceAndTime: (m) => ({ source: m.source_name, time: (m.reference_time as BigInt64Array)[0] }),
   nxClass: "NXevent_data",
   acceptsRepeatedTimestamps: true,
   writesLastKnownValue: false,

@@ -22,7 +22,7 @@ import { NUMERIC } from "../hdf/dtypes.ts";
 import { toTyped } from "./common.ts";
 import { timeAndCueSpecs, timeSpec } from "./datasets.ts";
 import { LOG_CONFIG_KEYS, logConfig, LogWriter, SCALAR_TYPES } from "./log.ts";
-import { type ModuleInit, ModuleWriteError, type WriterModuleType } from "./module.ts";
+import { type ModuleInit, ModuleWriteError, sourceNameAndTimestamp, type WriterModuleType } from "./module.ts";
 
 /** f142 AlarmSeverity names → al00 Severity numbers. */
 const SEVERITY: Record<string, number> = { NO_ALARM: 0, MINOR: 1, MAJOR: 2, INVALID: 3, NO_CHANGE: 3 };
@@ -72,6 +72,7 @@ class F142Writer extends LogWriter {
 export const f142Module: WriterModuleType = {
   id: "f142",
   schema: "f142",
+  sourceAndTime: sourceNameAndTimestamp,
   nxClass: "NXlog",
   acceptsRepeatedTimestamps: false,
   writesLastKnownValue: true,

@@ -18,7 +18,7 @@ import type { DecodedTable } from "../../../schemas/reader.ts";
 import { toTyped } from "./common.ts";
 import { timeAndCueSpecs } from "./datasets.ts";
 import { LOG_CONFIG_KEYS, logConfig, LogWriter, SCALAR_TYPES } from "./log.ts";
-import { type ModuleInit, ModuleWriteError, type WriterModuleType } from "./module.ts";
+import { type ModuleInit, ModuleWriteError, sourceNameAndTimestamp, type WriterModuleType } from "./module.ts";
 
 /** Companions added by f144, tdct and se00: al00 and ep01 on the same topic and source. */
 export const EPICS_COMPANIONS: readonly { module: string; enabledBy: string }[] = [
@@ -49,6 +49,7 @@ class F144Writer extends LogWriter {
 export const f144Module: WriterModuleType = {
   id: "f144",
   schema: "f144",
+  sourceAndTime: sourceNameAndTimestamp,
   nxClass: "NXlog",
   acceptsRepeatedTimestamps: false,
   writesLastKnownValue: true,

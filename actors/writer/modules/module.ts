@@ -53,6 +53,9 @@ export interface WriterModuleType {
   id: string;
   /** the flatbuffer file identifier of the messages it writes. */
   schema: string;
+  /** Where a decoded message of `schema` keeps its source name and its time (ns), as kafka-to-nexus's metadata
+   * extractors read them: the key of the source filters and the time they filter on. */
+  sourceAndTime: (message: DecodedTable) => { source: unknown; time: unknown };
   /** NX_class given to the enclosing group when it has none. */
   nxClass: string;
   /** whether repeated flatbuffer timestamps are written (only events) rather than dropped. */
@@ -67,6 +70,12 @@ export interface WriterModuleType {
    * not start (500). */
   open(init: ModuleInit): WriterModule;
 }
+
+/** The source and time of a message that has them in `source_name` and `timestamp` (f144, al00, ep01, ...). */
+export const sourceNameAndTimestamp = (m: DecodedTable): { source: unknown; time: unknown } => ({
+  source: m.source_name,
+  time: m.timestamp,
+});
 
 /** A module config that cannot be used. */
 export class ModuleConfigError extends Error {

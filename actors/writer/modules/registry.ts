@@ -1,7 +1,8 @@
 /**
  * Every writer module type by its `nexus_structure` module id, as kafka-to-nexus's writer registry has them (al00 is
- * also "alarm_info" and ep01 "epics_con_info"), plus ev42 and f142 that it has since removed; and the expansion of a
- * placement into the module itself and its companions.
+ * also "alarm_info" and ep01 "epics_con_info"), plus ev42 and f142 that it has since removed; the expansion of a
+ * placement into the module itself and its companions; and the source and time of a message, read by the module type
+ * of its schema. A new module is its file and one line in `TYPES`.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import { ev44Module } from "./ev44.ts";
 import { f142Module } from "./f142.ts";
 import { f144Module } from "./f144.ts";
 import { ModuleConfigError, type WriterModuleType } from "./module.ts";
+import type { DecodedTable } from "../../../schemas/reader.ts";
 import { se00Module } from "./se00.ts";
 import { tdctModule } from "./tdct.ts";
 
@@ -68,4 +70,22 @@ export function withCompanions(
     out.push({ type: moduleType(companion.module)!, config });
   }
   return out;
+}
+
+/** The module type that writes each schema (the first registered, should two share one). */
+const BY_SCHEMA: ReadonlyMap<string, WriterModuleType> = new Map(TYPES.toReversed().map((t) => [t.schema, t]));
+
+/**
+ * The source name and timestamp (ns) of a message of a schema the file writer writes, read by the module type of that
+ * schema, or null for any other schema. A missing source name reads as "" and a missing timestamp (an ev44 without
+ * pulses, a tdct without timestamps) as 0n, which the caller rejects like a zero timestamp.
+ */
+export function sourceAndTime(
+  schemaId: string,
+  message: DecodedTable,
+): { source: string; timestampNs: bigint } | null {
+  const type = BY_SCHEMA.get(schemaId);
+  if (!type) return null;
+  const { source, time } = type.sourceAndTime(message);
+  return { source: typeof source === "string" ? source : "", timestampNs: typeof time === "bigint" ? time : 0n };
 }

@@ -55,6 +55,7 @@ class Se00Writer extends DatasetsModule {
 export const se00Module: WriterModuleType = {
   id: "se00",
   schema: "se00",
+  sourceAndTime: (m) => ({ source: m.name, time: m.packet_timestamp }),
   nxClass: "NXlog",
   acceptsRepeatedTimestamps: false,
   writesLastKnownValue: true,

@@ -32,6 +32,7 @@ class TdctWriter extends DatasetsModule {
 export const tdctModule: WriterModuleType = {
   id: "tdct",
   schema: "tdct",
+  sourceAndTime: (m) => ({ source: m.name, time: (m.timestamps as BigUint64Array)[0] }),
   nxClass: "NXlog",
   acceptsRepeatedTimestamps: false,
   writesLastKnownValue: true,

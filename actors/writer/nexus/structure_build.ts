@@ -33,7 +33,11 @@ export interface LinkPlacement {
   target: string;
 }
 
-/** Writes groups, static datasets, attributes and the automatic root attributes (HDF5_Version, file_name, creator, file_time, plus dynamic_version/template_version when present); returns the placements of streams, mdat items and links, and warnings (unknown keys, an `attributes` key inside a module config, ...). */
+/**
+ * Writes groups, static datasets, attributes and the automatic root attributes (HDF5_Version, file_name, creator,
+ * file_time, plus dynamic_version/template_version when present); returns the placements of streams, mdat items and
+ * links, and warnings (unknown keys, an `attributes` key inside a module config, ...).
+ */
 export function buildStructure(
   file: File,
   structure: NexusStructure,
@@ -68,7 +72,11 @@ export function buildStructure(
   return { streams, mdat, links, warnings: [...structure.warnings, ...skipped] };
 }
 
-/** Creates the hard links (called after the stream modules created their datasets): target relative to the enclosing group with leading "../" going up one level each, or absolute "/..."; a missing target is returned as a warning, not thrown. */
+/**
+ * Creates the hard links (called after the stream modules created their datasets): target relative to the enclosing
+ * group with leading "../" going up one level each, or absolute "/..."; a missing target is returned as a warning, not
+ * thrown.
+ */
 export function writeLinks(file: File, links: readonly LinkPlacement[]): string[] {
   const warnings: string[] = [];
   for (const link of links) {
@@ -93,8 +101,11 @@ export function writeLinks(file: File, links: readonly LinkPlacement[]): string[
   return warnings;
 }
 
-/** Writes /<group>/start_time and end_time as scalar strings, ISO-8601 UTC to the millisecond, e.g. 2024-05-01T10:00:00.000Z.
- * One that exists already (written before a crash during close) is kept: HDF5 strings cannot be rewritten in place. */
+/**
+ * Writes /<group>/start_time and end_time as scalar strings, ISO-8601 UTC to the millisecond, e.g.
+ * 2024-05-01T10:00:00.000Z. One that exists already (written before a crash during close) is kept: HDF5 strings cannot
+ * be rewritten in place.
+ */
 export function writeMdat(file: File, mdat: readonly MdatPlacement[], startMs: number, endMs: number): void {
   for (const place of mdat) {
     const group = groupAt(file, place.groupPath);

@@ -83,7 +83,10 @@ const MODULE_KEYS = new Set(["module", "config", "attributes"]);
 const DATASET_CONFIG_KEYS = new Set(["name", "values", "value", "dtype", "type", "size", "string_size"]);
 const MDAT_ITEMS = new Set(["start_time", "end_time"]);
 
-/** Parses and checks the nexus_structure JSON text without touching HDF5 (the command handler calls it to answer 500 "Could not parse NeXus structure JSON: ..." before starting a job). */
+/**
+ * Parses and checks the nexus_structure JSON text without touching HDF5 (the command handler calls it to answer 500
+ * "Could not parse NeXus structure JSON: ..." before starting a job).
+ */
 export function parseStructure(json: string): NexusStructure {
   let root: unknown;
   try {
@@ -103,7 +106,10 @@ export function parseStructure(json: string): NexusStructure {
   };
 }
 
-/** The stream modules (any module id other than dataset, link, mdat), with topic and source present; `skipped` lists modules without source/topic, with reasons (logged, not fatal). */
+/**
+ * The stream modules (any module id other than dataset, link, mdat), with topic and source present; `skipped` lists
+ * modules without source/topic, with reasons (logged, not fatal).
+ */
 export function streamsOf(structure: NexusStructure): { streams: StreamPlacement[]; skipped: string[] } {
   const streams: StreamPlacement[] = [];
   const skipped: string[] = [];

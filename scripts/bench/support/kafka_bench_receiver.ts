@@ -1,7 +1,7 @@
 /** The consume benchmark's receiver: counts records from the consumer actor. Speaks protocols/broker.ts. */
 import { ConsumerInbox } from "../../../actors/broker/inbox.ts";
 import { defineActor } from "../../../actors/runtime/actor.ts";
-import type { BenchReceiverProtocol } from "../../../protocols/broker.ts";
+import type { BenchReceiverProtocol } from "../../../protocols/bench.ts";
 
 interface State {
   t0: number;

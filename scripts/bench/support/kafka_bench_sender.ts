@@ -1,7 +1,7 @@
 /** The produce benchmark's sender: runs of equal records through a ProducerOutbox. Speaks protocols/broker.ts. */
 import { ProducerOutbox } from "../../../actors/broker/outbox.ts";
 import { defineActor } from "../../../actors/runtime/actor.ts";
-import type { BenchSenderProtocol } from "../../../protocols/broker.ts";
+import type { BenchSenderProtocol } from "../../../protocols/bench.ts";
 
 export default defineActor<BenchSenderProtocol, undefined, { outbox: ProducerOutbox }>({
   init: (_config, ctx) => ({ outbox: new ProducerOutbox(ctx.port("records")) }),

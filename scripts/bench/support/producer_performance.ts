@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { runJavaTool } from "../../kafka/jvm.ts";
+import { runJavaTool } from "../../../actors/common/local_kafka/jvm.ts";
 
 /** Runs ProducerPerformance flat out; MB are decimal (10^6 bytes), like the other figures. */
 export async function producerPerformance(

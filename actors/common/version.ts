@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { COMMIT } from "../common/build_info.ts";
+import { COMMIT } from "./build_info.ts";
 
-export { BASE_VERSION, COMMIT, VERSION } from "../common/build_info.ts";
+export { BASE_VERSION, COMMIT, VERSION } from "./build_info.ts";
 
 /** The git commit this nxflow was built from, or `unknown`. */
 export function gitCommit(): Promise<string> {

