@@ -14,7 +14,7 @@
 import { parseArgs } from "node:util";
 import { checkConfig } from "../../actors/cli/config.ts";
 import { connectKafka } from "../../actors/cli/kafka_config.ts";
-import type { Log } from "../../actors/cli/log.ts";
+import type { Log } from "../../actors/common/log.ts";
 import { SYSTEM_TOPICS, systemRoles } from "../../actors/common/system/defaults.ts";
 import { ROLES } from "../../actors/roles.ts";
 import { ActorSystem } from "../../actors/runtime/mod.ts";
@@ -24,8 +24,8 @@ import { freePort } from "../../tests/_harness/system.ts";
 import { EVENTS, fileReport, readerPython } from "../../tests/system/file_report.ts";
 import type { SerialiserProtocol } from "../../protocols/forwarder.ts";
 import type { DetectorProtocol, PulseRecord as Pulse } from "../../protocols/sim.ts";
-import { LocalCluster } from "../kafka/cluster.ts";
-import { installKafka } from "../kafka/install.ts";
+import { LocalCluster } from "../../actors/common/local_kafka/cluster.ts";
+import { installKafka } from "../../actors/common/local_kafka/install.ts";
 import { type Snapshot, snapshot, trackWorkerNames } from "./support/cpu_breakdown.ts";
 
 const BENCH = "system_throughput";
