@@ -40,8 +40,15 @@ export interface DueSearch {
   readonly name: string;
 }
 
+/** A server's answer to the search with id `id`: the name is at `host:port`. */
+export interface SearchAnswer {
+  id: number;
+  host: string;
+  port: number;
+}
+
 /** A protocol's part of a search. */
-export interface SearchCodec<A extends { id: number }> {
+export interface SearchCodec<A extends SearchAnswer> {
   /** the protocol in log lines ("CA", "PVA"). */
   readonly label: string;
   /** The datagrams that search `due` (in order, never empty), for answers to `replyPort`. */
@@ -57,7 +64,7 @@ interface Pending extends DueSearch {
 }
 
 /** Searches names over UDP; calls `onFound(name, answer)` once per search, for the first answer. */
-export class UdpSearcher<A extends { id: number }> {
+export class UdpSearcher<A extends SearchAnswer> {
   private socket: Deno.DatagramConn;
   private pending = new Map<number, Pending>();
   private byName = new Map<string, number>();

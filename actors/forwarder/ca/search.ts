@@ -9,7 +9,14 @@
  */
 import { CA_MINOR, CMD, encodeMessage, stringPayload } from "../../common/ca/messages.ts";
 import { CaProtocolError, decodeSearchReplies } from "./decode.ts";
-import { type DueSearch, parseAddrList, type SearchCodec, type SearchTarget, UdpSearcher } from "../udp_search.ts";
+import {
+  type DueSearch,
+  parseAddrList,
+  type SearchAnswer,
+  type SearchCodec,
+  type SearchTarget,
+  UdpSearcher,
+} from "../udp_search.ts";
 
 /** A search destination. */
 export type CaSearchTarget = SearchTarget;
@@ -32,10 +39,8 @@ const DATAGRAM_BYTES = 1024;
 /** DONT_REPLY: servers that do not host a name stay silent. */
 const DONT_REPLY = 5;
 
-interface CaAnswer {
-  id: number;
-  host: string;
-  port: number;
+/** An answer, with the server's CA minor version. */
+interface CaAnswer extends SearchAnswer {
   minor: number;
 }
 
@@ -86,41 +91,19 @@ class CaSearchCodec implements SearchCodec<CaAnswer> {
 }
 
 /** Searches names; calls `onFound(name, host, port, minor)` once per search, for the first answer. */
-export class CaSearcher {
-  private udp: UdpSearcher<CaAnswer>;
-
+export class CaSearcher extends UdpSearcher<CaAnswer> {
   constructor(
     targets: CaSearchTarget[],
     onFound: (name: string, host: string, port: number, minor: number) => void,
     timing: CaSearchTiming = {},
     log: (message: string) => void = () => {},
   ) {
-    this.udp = new UdpSearcher(
+    super(
       new CaSearchCodec(),
       targets,
       (name, a) => onFound(name, a.host, a.port, a.minor),
       { firstMs: timing.firstMs ?? 100, maxMs: timing.maxMs ?? 5000 },
       log,
     );
-  }
-
-  /** datagrams that could not be decoded. */
-  get badDatagrams(): number {
-    return this.udp.badDatagrams;
-  }
-
-  /** Starts searching `name` (again, from the shortest back-off), first after `afterMs`. */
-  search(name: string, afterMs = 0): void {
-    this.udp.search(name, afterMs);
-  }
-
-  /** Stops searching `name`. */
-  cancel(name: string): void {
-    this.udp.cancel(name);
-  }
-
-  /** Closes the socket. */
-  close(): void {
-    this.udp.close();
   }
 }

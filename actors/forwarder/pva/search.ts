@@ -10,6 +10,7 @@ import { decodeSearchResponse, searchMessage } from "./messages.ts";
 import {
   type DueSearch,
   parseAddrList as parseList,
+  type SearchAnswer,
   type SearchCodec,
   type SearchTarget,
   UdpSearcher,
@@ -30,14 +31,8 @@ export interface SearchTiming {
   maxMs?: number;
 }
 
-interface PvaAnswer {
-  id: number;
-  host: string;
-  port: number;
-}
-
-/** The PVA datagrams: SEARCH messages of at most ~1,400 bytes of names; replies as `PvaAnswer`s. */
-class PvaSearchCodec implements SearchCodec<PvaAnswer> {
+/** The PVA datagrams: SEARCH messages of at most ~1,400 bytes of names; replies as `SearchAnswer`s. */
+class PvaSearchCodec implements SearchCodec<SearchAnswer> {
   readonly label = "PVA";
   private sequence = 1;
 
@@ -55,7 +50,7 @@ class PvaSearchCodec implements SearchCodec<PvaAnswer> {
     return datagrams;
   }
 
-  decode(datagram: Uint8Array, from: Deno.NetAddr): PvaAnswer[] | null {
+  decode(datagram: Uint8Array, from: Deno.NetAddr): SearchAnswer[] | null {
     try {
       const reply = decodeSearchResponse(datagram);
       if (!reply) return [];
@@ -67,35 +62,13 @@ class PvaSearchCodec implements SearchCodec<PvaAnswer> {
 }
 
 /** Searches names; calls `onFound(name, host, port)` once per search. */
-export class PvaSearcher {
-  private udp: UdpSearcher<PvaAnswer>;
-
+export class PvaSearcher extends UdpSearcher<SearchAnswer> {
   constructor(
     targets: SearchTarget[],
     onFound: (name: string, host: string, port: number) => void,
     timing: Required<SearchTiming> = { firstMs: 250, maxMs: 5000 },
     log: (message: string) => void = () => {},
   ) {
-    this.udp = new UdpSearcher(new PvaSearchCodec(), targets, (name, a) => onFound(name, a.host, a.port), timing, log);
-  }
-
-  /** datagrams that could not be decoded. */
-  get badDatagrams(): number {
-    return this.udp.badDatagrams;
-  }
-
-  /** Starts searching `name` (again, from the shortest back-off). */
-  search(name: string): void {
-    this.udp.search(name);
-  }
-
-  /** Stops searching `name`. */
-  cancel(name: string): void {
-    this.udp.cancel(name);
-  }
-
-  /** Closes the socket. */
-  close(): void {
-    this.udp.close();
+    super(new PvaSearchCodec(), targets, (name, a) => onFound(name, a.host, a.port), timing, log);
   }
 }
