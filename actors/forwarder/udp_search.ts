@@ -51,7 +51,7 @@ export interface SearchAnswer {
 export interface SearchCodec<A extends SearchAnswer> {
   /** the protocol in log lines ("CA", "PVA"). */
   readonly label: string;
-  /** The datagrams that search `due` (in order, never empty), for answers to `replyPort`. */
+  /** The datagrams that search `due` (never empty), in order, for answers to `replyPort`. */
   encode(due: DueSearch[], replyPort: number): Uint8Array[];
   /** The answers in a datagram from `from`, or null for a broken datagram (counted). */
   decode(datagram: Uint8Array, from: Deno.NetAddr): A[] | null;
