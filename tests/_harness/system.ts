@@ -38,9 +38,12 @@ export interface TestSystem {
   done(): Promise<void>;
 }
 
-/** Starts the default system; with no `brokers`, on a local Kafka named for this test. */
+/**
+ * Starts the default system; with no `brokers`, on a local Kafka named for this test. `roles` adds role sections
+ * (e.g. the histogrammer and the live view) to the system's.
+ */
 export async function startSystem(
-  opts: { brokers?: string; extra?: string[]; adminTimeoutMs?: number } = {},
+  opts: { brokers?: string; extra?: string[]; adminTimeoutMs?: number; roles?: Record<string, unknown> } = {},
 ): Promise<TestSystem> {
   const dir = await Deno.makeTempDir({ prefix: "nxflow-system-" });
   const out = join(dir, "out");
@@ -54,7 +57,7 @@ export async function startSystem(
     monitorCommandPort: 0,
   };
   const local = opts.brokers ? null : `system-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  const config = { ...(local ? { kafka: { local } } : {}), roles: systemRoles(ports, out) };
+  const config = { ...(local ? { kafka: { local } } : {}), roles: { ...systemRoles(ports, out), ...opts.roles } };
   await Deno.writeTextFile(join(dir, "nxflow.json"), JSON.stringify(config));
   const args = ["start", "--config", join(dir, "nxflow.json"), "--admin-port", "0", ...(opts.extra ?? [])];
   const p = spawnNxflow(opts.brokers ? [...args, "--brokers", opts.brokers] : args);

@@ -1,0 +1,206 @@
+/**
+ * The live view in a real browser (Debian's chromium through puppeteer-core) on the running default system with the
+ * histogrammer and the live view (a 512 × 512 detector image), an admin token set and fault injection on:
+ * - the page loads and updates with no console error, no page error, no failed request and no HTTP error;
+ * - the image and the spectrum it shows hold exactly the counts of the hs01 message on Kafka with the same id and
+ *   timestamp (the data behind the plots, not pixels);
+ * - an actor crashed through `nxflow chaos` shows its restart in the tree view within 2 s (the issue's bound);
+ * - a run started from the page (with the token) writes a file that h5py reads, its progress shown while it runs;
+ * - controls without the token are refused (401), from the page and from a plain HTTP client;
+ * - the page fits 1280 × 800 and a 4K screen without horizontal scrolling;
+ * - when nxflow goes away the page says so instead of showing old numbers as current.
+ * Screenshots go to the test's temporary folder; their paths are printed.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { LiveState } from "../../protocols/live.ts";
+import { readTopics } from "../../actors/broker/client.ts";
+import { LIVE_DEFAULTS, LIVE_IDS } from "../../actors/live/role.ts";
+import { hs01 } from "../../schemas/hs01/codec.ts";
+import { objectAt, readH5 } from "../_harness/h5py.ts";
+import { startKafka } from "../_harness/kafka.ts";
+import { runNxflow } from "../_harness/process.ts";
+import { startSystem, type TestSystem } from "../_harness/system.ts";
+import { eventually } from "../_harness/wait.ts";
+import { openBrowser, type TestBrowser } from "./browser.ts";
+
+const SIZE = 512;
+const TOKEN = "live-view-test-token-0123456789";
+
+/** Evaluates a JavaScript expression in the page. */
+function js<T>(page: TestBrowser["page"], expression: string): Promise<T> {
+  return page.evaluate(expression) as Promise<T>;
+}
+
+/** The text of each matching element. */
+function texts(page: TestBrowser["page"], selector: string): Promise<string[]> {
+  return js(page, `[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.textContent ?? "")`);
+}
+
+interface Shown {
+  id: string;
+  timestampNs: string;
+  shape: number[];
+  counts: number[];
+}
+
+Deno.test("the live view shows the system's data, actors and runs in a real browser, and guards its controls", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nxflow-live-test-" });
+  const tokenFile = join(dir, "token");
+  await Deno.writeTextFile(tokenFile, `${TOKEN}\n`);
+  const kafka = await startKafka();
+  let s: TestSystem | null = null;
+  let b: TestBrowser | null = null;
+  const hs: Map<string, number[]> = new Map();
+  let reader: { stop: () => Promise<void> } | null = null;
+  try {
+    s = await startSystem({
+      brokers: kafka.bootstrap,
+      extra: ["--enable-fault-injection", "--admin-token-file", tokenFile],
+      roles: { histogrammer: {}, live: { image: { firstId: 1, width: SIZE, height: SIZE } } },
+    });
+    const admin = s.admin;
+    reader = await readTopics(kafka.connection, [LIVE_DEFAULTS.histogramTopic], "beginning", (r) => {
+      const m = hs01.decode(r.value);
+      const id = JSON.parse(m.info ?? "{}").id;
+      const data = m.data_type === "ArrayLong" || m.data_type === "ArrayDouble"
+        ? Array.from(m.data.value!, Number)
+        : [];
+      hs.set(`${id} ${m.timestamp}`, data);
+    });
+
+    b = await openBrowser(1280, 800);
+    const page = b.page;
+    await page.goto(`${admin}/live`, { waitUntil: "load" });
+
+    // the image and the spectrum: what the page shows is an hs01 message on Kafka, count for count
+    const shown = await eventually(
+      "the page showing a detector image and a TOF spectrum with counts",
+      () =>
+        page.evaluate(() =>
+          (globalThis as unknown as { nxflowLive: { shown: Record<string, Shown> } }).nxflowLive.shown
+        ),
+      (v) => Boolean(v.image?.counts.some((c) => c > 0) && v.spectrum?.counts.some((c) => c > 0)),
+      90_000,
+    );
+    assert.equal(shown.image.id, LIVE_IDS.image);
+    assert.deepEqual(shown.image.shape, [SIZE, SIZE]);
+    for (const h of [shown.image, shown.spectrum]) {
+      const onKafka = await eventually(
+        `hs01 ${h.id} at ${h.timestampNs} read from Kafka`,
+        () => hs.get(`${h.id} ${h.timestampNs}`),
+        Boolean,
+        10_000,
+      );
+      assert.equal(onKafka!.length, h.counts.length, h.id);
+      assert.deepEqual(h.counts, onKafka, `${h.id}: the page's counts equal the hs01 message's`);
+    }
+    const state: LiveState = await page.evaluate(() =>
+      (globalThis as unknown as { nxflowLive: { state: LiveState } }).nxflowLive.state
+    );
+    assert.ok(
+      state.pvs.some((p) => p.source === "SIM:TEMP" && p.unit === "K" && p.values.length > 0),
+      "SIM:TEMP plotted in K",
+    );
+    assert.ok(state.topics.some((t) => t.topic === "bifrost_detector" && t.eventRate > 0), "detector event rate");
+    const shot = join(dir, "live_view_1280x800.png");
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`screenshot of the live view: ${shot}`);
+
+    // an actor crashed through nxflow chaos: its restart shows in the tree within 2 s
+    const path = "root/efu/detector/formation";
+    const node = `document.querySelector('[data-path="${path}"]')`;
+    const restarts = await js<number>(page, `Number(${node}.dataset.restarts)`);
+    const crash = await runNxflow([
+      ...["chaos", "--admin", admin, "--admin-token-file", tokenFile, "--actor", "efu/detector/formation"],
+      ...["--fault", "crash"],
+    ]);
+    assert.equal(crash.code, 0, crash.stdout + crash.stderr);
+    const t0 = performance.now();
+    await page.waitForFunction(`Number(${node}?.dataset.restarts) > ${restarts}`, { timeout: 2000, polling: 50 });
+    console.log(
+      `the crash's restart showed in the tree ${Math.round(performance.now() - t0)} ms after nxflow chaos returned`,
+    );
+    const lastExit = await js<string>(page, `${node}.textContent`);
+    assert.match(lastExit, /last exit crash/);
+
+    // controls without the token are refused
+    for (const headers of [{}, { authorization: "Bearer wrong-token-wrong-token" }] as Record<string, string>[]) {
+      for (const route of ["/live/run/start", "/live/run/stop", "/live/histograms/reset", "/chaos"]) {
+        const r = await fetch(`${admin}${route}`, { method: "POST", body: "{}", headers });
+        assert.equal(r.status, 401, `${route} with ${JSON.stringify(headers)}`);
+        await r.body?.cancel();
+      }
+    }
+
+    // a run started from the page, with the token: its progress shows, and h5py reads its file
+    await page.type("#token", TOKEN);
+    await js(page, `document.querySelector("#run-duration").value = "4"`);
+    await page.type("#run-title", "live view test");
+    await page.click("#run-start");
+    const status = await eventually(
+      "the page's answer to Start run",
+      () => js<string>(page, `document.querySelector("#control-status").textContent`),
+      (t) => /done|refused/.test(t),
+      20_000,
+    );
+    const filename = status.match(/done: (\S+\.nxs)/)?.[1];
+    assert.ok(filename, status);
+    const writing = await eventually(
+      "the run shown as writing, with elapsed and remaining time",
+      () => texts(page, '#jobs tr[data-state="writing"] td'),
+      (cells) => cells.length > 0 && cells[0] === filename,
+      20_000,
+    );
+    assert.match(writing[4], /\d+ s/, `elapsed: ${writing}`);
+    assert.match(writing[5], /\d+ s/, `remaining: ${writing}`);
+    await eventually(
+      "the run shown as finished",
+      () => texts(page, '#jobs tr[data-state="finished"] td'),
+      (cells) => cells[0] === filename,
+      60_000,
+    );
+    const file = await readH5(join(s.out, filename));
+    assert.equal(objectAt(file, "/entry/title").value, "live view test");
+    assert.ok((objectAt(file, "/entry/instrument/detector/events/event_id").shape?.[0] ?? 0) > 0, "events written");
+
+    // usable at 1280 × 800 and on a 4K screen: no horizontal scrolling
+    const overflow = () => js<number>(page, "document.documentElement.scrollWidth - innerWidth");
+    assert.ok((await overflow()) <= 0, "no horizontal scroll at 1280 × 800");
+    await page.setViewport({ width: 3840, height: 2160 });
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.ok((await overflow()) <= 0, "no horizontal scroll at 3840 × 2160");
+    const shot4k = join(dir, "live_view_3840x2160.png");
+    await page.screenshot({ path: shot4k });
+    console.log(`screenshot at 4K: ${shot4k}`);
+
+    // so far: no console error, no page error, no failed request, no HTTP error
+    assert.deepEqual(b.problems, { console: [], pageErrors: [], failedRequests: [], httpErrors: [] });
+
+    // a control from the page with a wrong token is refused, and the page says so
+    await js(page, `document.querySelector("#token").value = "not-the-token-not-the-token"`);
+    await page.click("#hist-reset");
+    await eventually(
+      "the page saying the reset was refused",
+      () => js<string>(page, `document.querySelector("#control-status").textContent`),
+      (t) => /refused \(401\)/.test(t),
+      10_000,
+    );
+
+    // nxflow gone: the page says so rather than showing the old figures as current
+    s.p.child.kill("SIGTERM");
+    await s.p.child.status;
+    await eventually(
+      "the page saying the connection to nxflow is lost",
+      () => js<string>(page, `document.querySelector("#alerts").textContent`),
+      (t) => /Connection to nxflow lost/.test(t),
+      10_000,
+    );
+    assert.equal(await js(page, `document.body.classList.contains("stale")`), true);
+  } finally {
+    await b?.close();
+    await reader?.stop();
+    await s?.done();
+    await kafka.stop();
+  }
+});
