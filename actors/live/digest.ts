@@ -23,7 +23,8 @@ export interface DigestRecord {
   nowMs: number;
 }
 
-const MAX_POINTS = 5000;
+/** points kept per PV (the page plots them all, twice a second). */
+const MAX_POINTS = 1200;
 /** finished jobs shown for this long after their end. */
 const KEEP_FINISHED_MS = 10 * 60_000;
 

@@ -46,7 +46,7 @@ export const LIVE_DEFAULTS = {
   /** the TOF spectrum: a hist1d over [0, maxNs] (one 14 Hz period). */
   spectrum: { maxNs: 71_500_000, bins: 250 },
   /** how long PV updates and rates are kept on the page. */
-  historyS: 600,
+  historyS: 300,
   /** how often the page is updated. */
   updateMs: 500,
 };

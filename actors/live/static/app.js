@@ -151,11 +151,16 @@
 
   // ---- rates, PVs --------------------------------------------------------------------------------------------------
   let ratePlot = null;
+  let rateTopics = "";
   function renderRates() {
     const s = live.state;
     const topics = Object.keys(s.rates.events);
-    ratePlot ??= nxPlots.linePlot($("rates"), { x: "time", y: "events/s", series: topics });
-    ratePlot.setData([s.rates.times.map((t) => t / 1000), ...topics.map((t) => s.rates.events[t])]);
+    if (topics.join() !== rateTopics) {
+      ratePlot?.destroy();
+      ratePlot = topics.length ? nxPlots.linePlot($("rates"), { x: "time", y: "events/s", series: topics }) : null;
+      rateTopics = topics.join();
+    }
+    ratePlot?.setData([s.rates.times.map((t) => t / 1000), ...topics.map((t) => s.rates.events[t])]);
     $("topics").tBodies[0].replaceChildren(...s.topics.map((t) =>
       el(
         "tr",
@@ -214,7 +219,7 @@
     const now = s.serverMs;
     $("jobs").tBodies[0].replaceChildren(...s.jobs.map((j) => {
       const timed = j.stopMs > 0 && j.stopMs < NO_STOP;
-      const end = j.state === "writing" ? now : j.updatedMs;
+      const end = j.state === "writing" ? now : timed ? Math.min(j.stopMs, j.updatedMs) : j.updatedMs;
       const remaining = j.state !== "writing" ? "–" : timed ? duration(Math.max(0, j.stopMs - now)) : "until stopped";
       const progress = timed && j.startMs ? Math.min(1, (end - j.startMs) / (j.stopMs - j.startMs)) : null;
       const file = el("td", { title: j.path ?? j.filename }, j.filename);

@@ -98,13 +98,15 @@
         })),
       ],
       legend: { live: true },
+      hooks: { destroy: [() => resize.disconnect()] },
     };
     const data = [[], ...series.map(() => [])];
     const plot = new uPlot(opts, data, el);
-    new ResizeObserver(() => {
+    const resize = new ResizeObserver(() => {
       const w = Math.max(200, el.clientWidth);
       if (Math.abs(w - plot.width) > 2) plot.setSize({ width: w, height: plotHeight(el) });
-    }).observe(el);
+    });
+    resize.observe(el);
     return plot;
   }
 
