@@ -131,7 +131,7 @@ export class Digest {
     const known = this.#jobs.get(m.job_id);
     this.#jobs.set(m.job_id, {
       jobId: m.job_id,
-      filename: m.file_name || known?.filename || "",
+      filename: known?.filename || m.file_name,
       startMs: known?.startMs ?? 0,
       stopMs: known?.stopMs ?? 0,
       state: m.error_encountered ? "failed" : "finished",

@@ -36,7 +36,7 @@ export function liveRoutes(
   log: Log,
   admin: AdminContext,
 ): AdminRoutes {
-  const view = new LiveView(system, settings, structure, admin.health, admin.tokenRequired);
+  const view = new LiveView(system, settings, structure, admin.health, admin.tokenRequired, log);
   const encoder = new TextEncoder();
   /** the open event streams' ends, closed with the server (its shutdown waits for every response to end). */
   const streams = new Set<() => void>();

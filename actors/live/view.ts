@@ -11,6 +11,7 @@ import type { HealthReply } from "../../protocols/admin.ts";
 import type { BrokerStatus } from "../../protocols/broker.ts";
 import type { HistogramView, JobRow, LiveState, TapProtocol, TapView, TopicRow } from "../../protocols/live.ts";
 import type { FileWriterProtocol } from "../../protocols/writer.ts";
+import type { Log } from "../cli/log.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import { LIVE_IDS, type LiveSettings } from "./role.ts";
 
@@ -46,6 +47,8 @@ export class LiveView {
   #state: LiveState | null = null;
   #timer: ReturnType<typeof setInterval>;
   #busy = false;
+  /** the first update, which `state()` waits for. */
+  readonly #first: Promise<void>;
 
   constructor(
     readonly system: ActorSystem,
@@ -53,6 +56,7 @@ export class LiveView {
     structure: string,
     readonly health: () => HealthReply,
     readonly tokenRequired: boolean,
+    readonly log: Log,
     readonly base = "root/live",
   ) {
     this.#tap = system.ref<TapProtocol>(`${base}/tap`);
@@ -60,6 +64,7 @@ export class LiveView {
     system.ref<{ in: never; requests: never; out: BrokerStatus; ports: never }>(`${base}/data`).onEmit((m) => {
       if (m.type === "brokerStatus") this.#kafka = { connected: m.connected, ...(m.error ? { error: m.error } : {}) };
     });
+    this.#first = this.#tick();
     this.#timer = setInterval(() => void this.#tick(), settings.updateMs);
   }
 
@@ -68,10 +73,11 @@ export class LiveView {
     return this.#tap;
   }
 
-  /** The newest state (made now if none yet). */
+  /** The newest state (after the first update). */
   async state(): Promise<LiveState> {
-    if (!this.#state) await this.#tick();
-    return this.#state!;
+    await this.#first;
+    if (!this.#state) throw new Error("the live view could not make its first state (see the log)");
+    return this.#state;
   }
 
   /** The newest counts of a histogram. */
@@ -104,6 +110,8 @@ export class LiveView {
       }
       this.#state = await this.#build(Date.now());
       for (const l of this.#listeners) l(this.#state);
+    } catch (error) {
+      this.log("error", "live", `cannot update the live view: ${(error as Error).stack}`);
     } finally {
       this.#busy = false;
     }
