@@ -147,6 +147,8 @@ export interface TopicRow extends TopicFigures {
 export interface JobRow extends WriterJobView {
   /** messages written so far; absent when the job's writer is not in this process. */
   written?: number;
+  /** neutron events written so far. */
+  events?: number;
   /** bytes written into datasets. */
   bytes?: number;
   /** the file's size on disk. */

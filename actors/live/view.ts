@@ -45,6 +45,8 @@ export class LiveView {
   #samples: { ms: number; topics: Record<string, { messages: number; events: number }> }[] = [];
   #rates: LiveState["rates"] = { times: [], events: {} };
   #state: LiveState | null = null;
+  /** the newest figures of each job's writer actor, still shown once the job has ended. */
+  #jobFigures = new Map<string, Partial<JobRow>>();
   #timer: ReturnType<typeof setInterval>;
   #busy = false;
   /** the first update, which `state()` waits for. */
@@ -151,16 +153,29 @@ export class LiveView {
 
   async #jobs(): Promise<JobRow[]> {
     const jobs: JobRow[] = this.#tapView?.jobs ?? [];
+    for (const id of this.#jobFigures.keys()) if (!jobs.some((j) => j.jobId === id)) this.#jobFigures.delete(id);
     return await Promise.all(jobs.map(async (j) => {
-      if (j.state !== "writing") return j;
-      try {
-        const file = this.system.ref<FileWriterProtocol>(`root/writer/jobs/job-${j.jobId}/file`);
-        const s = await file.request("stats", null, { timeoutMs: 1000 });
-        const fileBytes = await Deno.stat(s.path).then((st) => st.size, () => undefined);
-        return { ...j, written: s.written, bytes: s.bytes, path: s.path, fileBytes };
-      } catch {
-        return j; // a writer of another process, or the job just ended
+      if (j.state === "writing") {
+        try {
+          const file = this.system.ref<FileWriterProtocol>(`root/writer/jobs/job-${j.jobId}/file`);
+          const s = await file.request("stats", null, { timeoutMs: 1000 });
+          const fileBytes = await Deno.stat(s.path).then((st) => st.size, () => undefined);
+          this.#jobFigures.set(j.jobId, {
+            written: s.written,
+            events: s.events,
+            bytes: s.bytes,
+            path: s.path,
+            fileBytes,
+          });
+        } catch {
+          // a writer of another process, or the job just ended
+        }
       }
+      const figures = this.#jobFigures.get(j.jobId);
+      if (figures?.path && j.state !== "writing") {
+        figures.fileBytes = await Deno.stat(figures.path).then((st) => st.size, () => figures.fileBytes);
+      }
+      return { ...j, ...figures };
     }));
   }
 

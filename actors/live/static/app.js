@@ -236,6 +236,7 @@
         el("td", {}, j.startMs ? duration(end - j.startMs) : "–"),
         el("td", {}, remaining),
         el("td", {}, j.written === undefined ? "–" : String(j.written)),
+        el("td", {}, j.events === undefined ? "–" : String(j.events)),
         el("td", {}, bytes(j.bytes)),
         el("td", {}, bytes(j.fileBytes)),
       );
