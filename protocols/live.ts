@@ -92,8 +92,9 @@ export interface HistConfigView {
   /** the msg_id of the newest send. */
   msgId: string;
   sentMs: number;
-  /** "ACK", "ERR", or "" while unanswered. */
+  /** "ACK", "ERR", "" while unanswered, or "REPLACED" when another client configured the histogrammer since. */
   response: string;
+  /** ERR: the histogrammer's message; REPLACED: the other config's msg_id. */
   message?: string;
 }
 

@@ -36,8 +36,10 @@ export class Digest {
   readonly #jobs = new Map<string, WriterJobView>();
   undecodable = 0;
   histResponse: { msgId: string; response: string; message?: string } | null = null;
+  /** the msg_id of the newest `config` command on the histogrammer's command topic (null: none seen). */
+  lastConfigId: string | null = null;
 
-  constructor(readonly pvHistoryMs: number, readonly histResponseTopic: string) {}
+  constructor(readonly pvHistoryMs: number, readonly histResponseTopic: string, readonly histCommandTopic = "") {}
 
   /** Takes one record. */
   add(r: DigestRecord): void {
@@ -47,6 +49,7 @@ export class Digest {
     t.lastMs = r.nowMs;
     try {
       if (r.topic === this.histResponseTopic) return this.#response(r.value);
+      if (r.topic === this.histCommandTopic) return this.#command(r.value);
       switch (fileIdentifier(r.value)) {
         case "ev44":
           t.events += ev44.decode(r.value).pixel_id?.length ?? 0;
@@ -73,6 +76,11 @@ export class Digest {
     if (typeof r?.msg_id === "string" && typeof r.response === "string") {
       this.histResponse = { msgId: r.msg_id, response: r.response, message: r.message };
     }
+  }
+
+  #command(bytes: Uint8Array): void {
+    const c = JSON.parse(new TextDecoder().decode(bytes));
+    if (c?.cmd === "config") this.lastConfigId = String(c.msg_id ?? "");
   }
 
   #pv(bytes: Uint8Array): void {

@@ -8,7 +8,7 @@
  * live (oneForOne)
  * ├─ producer   Kafka producer actor: run start/stop, histogrammer commands
  * ├─ tap        keeps what the page shows ─records→ producer
- * └─ data       consumer actor: the event, EPICS, histogram and writer topics, from their end ─batches→ tap
+ * └─ data       consumer actor: the event, EPICS, histogrammer and writer topics, from their end ─batches→ tap
  * ```
  *
  * @module
@@ -131,7 +131,7 @@ export function liveTree(c: LiveSettings, connection: ConnectionOptions, structu
     histConfig: histConfig(c, connection.brokers),
     pvHistoryMs: c.historyS * 1000,
   };
-  const read = [...c.eventTopics, c.epicsTopic, c.histogramTopic, c.histResponseTopic];
+  const read = [...c.eventTopics, c.epicsTopic, c.histogramTopic, c.histCommandTopic, c.histResponseTopic];
   return {
     id: "live",
     strategy: "oneForOne",

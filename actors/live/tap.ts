@@ -3,8 +3,8 @@
  * answers the main thread's `view` request with it, and sends the page's controls through its producer (`records`):
  * pl72 run starts and 6s4t stops to the file writer, just-bin-it commands to the histogrammer. It sends the live
  * histogram config at start, again every few seconds until the histogrammer acknowledges it, and again when no
- * histogram of it arrived for a while (the histogrammer restarted, or another config replaced it). Speaks
- * TapProtocol (protocols/live.ts).
+ * histogram of it arrived for a while; once another client sends the histogrammer a config of its own, it leaves the
+ * histogrammer to that client. Speaks TapProtocol (protocols/live.ts).
  *
  * @module
  */
@@ -27,6 +27,8 @@ interface State {
   outbox: ProducerOutbox;
   failed: string | undefined;
   histConfig: HistConfigView;
+  /** the msg_ids of every config this tap sent. */
+  ours: Set<string>;
   records: number;
   sent: number;
   timer?: ReturnType<typeof setInterval>;
@@ -46,11 +48,18 @@ async function produce(s: State, records: { topic: string; value: Uint8Array }[]
 function sendConfig(s: State): void {
   const msgId = `nxflow-live-${crypto.randomUUID()}`;
   s.histConfig = { msgId, sentMs: Date.now(), response: "" };
+  s.ours.add(msgId);
   const text = JSON.stringify({ ...s.config.histConfig, msg_id: msgId });
   void produce(s, [{ topic: s.config.histCommandTopic, value: encoder.encode(text) }]);
 }
 
 function checkConfig(s: State): void {
+  const other = s.digest.lastConfigId;
+  if (other !== null && !s.ours.has(other)) {
+    // someone else configured the histogrammer: leave it to them
+    if (s.histConfig.response !== "REPLACED") Object.assign(s.histConfig, { response: "REPLACED", message: other });
+    return;
+  }
   const r = s.digest.histResponse;
   if (r && r.msgId === s.histConfig.msgId) Object.assign(s.histConfig, { response: r.response, message: r.message });
   const now = Date.now();
@@ -64,10 +73,11 @@ export default defineActor<TapProtocol, TapConfig, State>({
   init(config, ctx) {
     const s: State = {
       config,
-      digest: new Digest(config.pvHistoryMs, config.histResponseTopic),
+      digest: new Digest(config.pvHistoryMs, config.histResponseTopic, config.histCommandTopic),
       outbox: new ProducerOutbox(ctx.port("records")),
       failed: undefined,
       histConfig: { msgId: "", sentMs: 0, response: "" },
+      ours: new Set(),
       records: 0,
       sent: 0,
     };

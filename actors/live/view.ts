@@ -208,7 +208,11 @@ export class LiveView {
     const newest = Math.max(0, ...[...this.#histograms.values()].map((h) => h.receivedMs));
     if (now - newest > HISTOGRAMS_SILENT_MS) {
       const config = view?.histConfig;
-      const why = config?.response === "ERR" ? `: the histogrammer refused the config: ${config.message}` : "";
+      const why = config?.response === "ERR"
+        ? `: the histogrammer refused the live view's config: ${config.message}`
+        : config?.response === "REPLACED"
+        ? `: another client configured the histogrammer (msg_id ${config.message}); its histograms go elsewhere`
+        : "";
       alerts.push(
         `No histograms from the histogrammer for ${newest ? Math.round((now - newest) / 1000) : "—"} s${why}`,
       );

@@ -29,7 +29,7 @@ function histogram(id: string, ns: bigint, data: number[]): Uint8Array {
 }
 
 Deno.test("the digest keeps what the live page shows", () => {
-  const d = new Digest(60_000, "responses");
+  const d = new Digest(60_000, "responses", "commands");
   const events = ev44.encode({
     source_name: "det",
     message_id: 1n,
@@ -53,6 +53,8 @@ Deno.test("the digest keeps what the live page shows", () => {
   d.add({ topic: "hist", value: histogram("a", 5n, [1, 2]), nowMs: 10 });
   d.add({ topic: "hist", value: histogram("a", 7n, [3, 4]), nowMs: 20 });
   d.add({ topic: "responses", value: text({ msg_id: "m1", response: "ERR", message: "bad" }), nowMs: 30 });
+  d.add({ topic: "commands", value: text({ cmd: "config", msg_id: "c1", histograms: [] }), nowMs: 31 });
+  d.add({ topic: "commands", value: text({ cmd: "reset_counts" }), nowMs: 32 });
   const job = { jobId: "j1", filename: "run.nxs", startMs: 500, stopMs: 9000 };
   const status = statusMessage({ serviceId: "w", version: "1", intervalMs: 2000, statusJson: statusJson(job) });
   d.add({ topic: "control", value: status, nowMs: 40 });
@@ -76,4 +78,5 @@ Deno.test("the digest keeps what the live page shows", () => {
   assert.deepEqual(v.jobs, [{ ...job, state: "finished", updatedMs: 50 }], "the file name as the run start gave it");
   assert.deepEqual(d.writing(), []);
   assert.equal(d.newestHistogramMs(["a", "b"]), 20);
+  assert.equal(d.lastConfigId, "c1");
 });
