@@ -40,7 +40,9 @@ Deno.test("the digest keeps what the live page shows", () => {
   });
   d.add({ topic: "det", value: events, nowMs: 1000 });
   d.add({ topic: "det", value: events, nowMs: 1100 });
-  d.add({ topic: "det", value: new Uint8Array(8), nowMs: 1200 });
+  const broken = new Uint8Array(12);
+  broken.set([255, 255, 0, 0, ...new TextEncoder().encode("ev44")]); // an ev44 whose root table is out of bounds
+  d.add({ topic: "det", value: broken, nowMs: 1200 });
   for (const [ms, v] of [[1000, 290], [2000, 291], [100_000, 292]]) {
     const value = f144.encode({
       source_name: "T",
@@ -67,7 +69,7 @@ Deno.test("the digest keeps what the live page shows", () => {
   d.add({ topic: "control", value: status, nowMs: 60 }); // a late status does not make it writing again
 
   const v = d.view(100);
-  assert.deepEqual(v.topics.det, { messages: 3, events: 6, bytes: 2 * events.byteLength + 8, lastMs: 1200 });
+  assert.deepEqual(v.topics.det, { messages: 3, events: 6, bytes: 2 * events.byteLength + 12, lastMs: 1200 });
   assert.equal(v.undecodable, 1);
   assert.deepEqual(v.pvs, [{ source: "T", times: [100_000], values: [292] }], "updates older than 60 s are dropped");
   assert.equal(v.histograms.length, 1);
