@@ -141,13 +141,25 @@
     })`;
   });
   let tofPlot = null;
+  let tofLog = false;
   function renderSpectrum(counts) {
     const h = live.state.histograms.find((x) => x.id === live.state.spectrum.id);
     const edges = h?.edges[0] ?? [];
-    tofPlot ??= nxPlots.linePlot($("tof"), { x: "time of flight (ms)", y: "counts", series: ["counts"] });
+    const log = $("tof-log").checked;
+    if (!tofPlot || log !== tofLog) {
+      tofPlot?.destroy();
+      const y = log ? "counts (log scale)" : "counts";
+      tofPlot = nxPlots.linePlot($("tof"), { x: "time of flight (ms)", y, series: ["counts"], logY: log });
+      tofLog = log;
+    }
     const xs = Array.from(counts, (_, i) => ((edges[i] + edges[i + 1]) / 2) / 1e6);
-    tofPlot.setData([xs, Array.from(counts)]);
+    // a log scale has no place for empty bins: they are gaps
+    tofPlot.setData([xs, Array.from(counts, (c) => log && c <= 0 ? null : c)]);
   }
+  $("tof-log").addEventListener("change", () => {
+    const shown = live.shown.spectrum;
+    if (shown) renderSpectrum(Float64Array.from(shown.counts));
+  });
 
   // ---- rates, PVs --------------------------------------------------------------------------------------------------
   let ratePlot = null;
@@ -181,13 +193,19 @@
         const title = el("h3", {}, pv.source);
         const box = el("div", { class: "plot" });
         $("pvs").append(el("div", { class: "pv", "data-pv": pv.source }, title, box));
-        const y = pv.unit ? `${pv.source} (${pv.unit})` : `${pv.source} (no unit)`;
+        const y = pv.unit ? `value (${pv.unit})` : "value (no unit)";
         p = { title, plot: nxPlots.linePlot(box, { x: "time", y, series: [pv.source] }) };
         live.pvPlots.set(pv.source, p);
       }
       const last = pv.values.at(-1);
       p.title.textContent = `${pv.source}: ${last === undefined ? "–" : num.format(last)} ${pv.unit}`;
-      p.plot.setData([pv.times.map((t) => t / 1000), pv.values]);
+      // a PV holds its value until it changes: its line goes on to now (a slow PV's only update is a line, not a dot)
+      const now = live.state.serverMs;
+      const extend = pv.times.length > 0 && pv.times.at(-1) < now;
+      p.plot.setData([
+        [...pv.times, ...(extend ? [now] : [])].map((t) => t / 1000),
+        [...pv.values, ...(extend ? [last] : [])],
+      ]);
     }
   }
 

@@ -73,20 +73,38 @@
   const COLOURS = ["#58a6ff", "#f778ba", "#3fb950", "#d29922", "#a371f7", "#ff7b72"];
   const AXIS = { stroke: "#8b9bab", grid: { stroke: "#2c3a47" }, ticks: { stroke: "#2c3a47" } };
 
+  /** The page's font size in px (it grows with the screen), for the plots' text. */
+  function fontPx() {
+    return parseFloat(getComputedStyle(document.documentElement).fontSize) || 14;
+  }
+
   function plotHeight(el) {
-    return Math.max(140, Math.min(420, Math.round(el.clientWidth * 0.38)));
+    return Math.max(140, Math.min(20 * fontPx(), Math.round(el.clientWidth * 0.38)));
+  }
+
+  /** A time axis shows at least the last minute up to now, so that a PV that does not change still moves on. */
+  function timeRange(_u, min, max) {
+    const now = Date.now() / 1000;
+    return [Math.min(min ?? now, now - 60), Math.max(max ?? now, now)];
   }
 
   /** A uPlot line plot; `x` is "time" (values in s, shown in the browser's time zone) or a label. */
   function linePlot(el, { x, y, series, logY }) {
     const time = x === "time";
+    const px = Math.round(fontPx() * 0.85);
+    const font = `${px}px system-ui, sans-serif`;
+    const axis = { ...AXIS, font, labelFont: `bold ${font}`, labelSize: px + 8 };
     const opts = {
       width: Math.max(200, el.clientWidth),
       height: plotHeight(el),
-      scales: { x: { time }, y: logY ? { distr: 3 } : {} },
+      scales: { x: time ? { time, range: timeRange } : { time }, y: logY ? { distr: 3 } : {} },
       axes: [
-        { ...AXIS, label: time ? "time (local)" : x, labelSize: 18 },
-        { ...AXIS, label: y, labelSize: 18, size: 60 },
+        { ...axis, label: time ? "time (local)" : x, size: (time ? 3.4 : 2.2) * px + 16 },
+        {
+          ...axis,
+          label: y,
+          size: (_u, values) => Math.max(3, ...(values ?? []).map((v) => v.length)) * px * 0.6 + px + 20,
+        },
       ],
       series: [
         { label: time ? "time" : x },
