@@ -1,5 +1,5 @@
 /**
- * The live view in a real browser (Debian's chromium through puppeteer-core) on the running default system with the
+ * The live view in a real browser (Debian's chromium over the DevTools protocol) on the running default system with the
  * histogrammer and the live view (a 512 × 512 detector image), an admin token set and fault injection on:
  * - the page loads and updates with no console error, no page error, no failed request and no HTTP error;
  * - the image and the spectrum it shows hold exactly the counts of the hs01 message on Kafka with the same id and
@@ -22,18 +22,28 @@ import { startKafka } from "../_harness/kafka.ts";
 import { runNxflow } from "../_harness/process.ts";
 import { startSystem, type TestSystem } from "../_harness/system.ts";
 import { eventually } from "../_harness/wait.ts";
-import { openBrowser, type TestBrowser } from "./browser.ts";
+import { TestBrowser } from "./browser.ts";
 
 const SIZE = 512;
 const TOKEN = "live-view-test-token-0123456789";
 
 /** Evaluates a JavaScript expression in the page. */
-function js<T>(page: TestBrowser["page"], expression: string): Promise<T> {
-  return page.evaluate(expression) as Promise<T>;
+function js<T>(page: TestBrowser, expression: string): Promise<T> {
+  return page.evaluate<T>(expression);
+}
+
+/** Sets an input's value, as typing does. */
+function fill(page: TestBrowser, selector: string, value: string): Promise<unknown> {
+  return js(page, `document.querySelector(${JSON.stringify(selector)}).value = ${JSON.stringify(value)}`);
+}
+
+/** Clicks a button (its click event, as a user's click fires it). */
+function click(page: TestBrowser, selector: string): Promise<unknown> {
+  return js(page, `document.querySelector(${JSON.stringify(selector)}).click()`);
 }
 
 /** The text of each matching element. */
-function texts(page: TestBrowser["page"], selector: string): Promise<string[]> {
+function texts(page: TestBrowser, selector: string): Promise<string[]> {
   return js(page, `[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.textContent ?? "")`);
 }
 
@@ -46,7 +56,7 @@ interface Shown {
 
 Deno.test({
   name: "the live view shows the system's data, actors and runs in a real browser, and guards its controls",
-  // puppeteer-core keeps a few of its own timers and sockets until the process ends
+  // the Kafka reader's client keeps a few timers and sockets of its own until the process ends
   sanitizeOps: false,
   sanitizeResources: false,
 }, async () => {
@@ -75,9 +85,9 @@ Deno.test({
       if (hs.size > 40) hs.delete(hs.keys().next().value!);
     });
 
-    b = await openBrowser(1280, 800);
-    const page = b.page;
-    await page.goto(`${admin}/live`, { waitUntil: "load" });
+    b = await TestBrowser.open(1280, 800);
+    const page = b;
+    await page.goto(`${admin}/live`);
 
     // the image and the spectrum: what the page shows is an hs01 message on Kafka, count for count
     await eventually(
@@ -103,16 +113,14 @@ Deno.test({
       assert.equal(onKafka!.length, h.counts.length, h.id);
       assert.deepEqual(h.counts, onKafka, `${h.id}: the page's counts equal the hs01 message's`);
     }
-    const state: LiveState = await page.evaluate(() =>
-      (globalThis as unknown as { nxflowLive: { state: LiveState } }).nxflowLive.state
-    );
+    const state = await js<LiveState>(page, "nxflowLive.state");
     assert.ok(
       state.pvs.some((p) => p.source === "SIM:TEMP" && p.unit === "K" && p.values.length > 0),
       "SIM:TEMP plotted in K",
     );
     assert.ok(state.topics.some((t) => t.topic === "bifrost_detector" && t.eventRate > 0), "detector event rate");
     const shot = join(dir, "live_view_1280x800.png");
-    await page.screenshot({ path: shot, fullPage: true });
+    await page.screenshot(shot, true);
     console.log(`screenshot of the live view: ${shot}`);
 
     // an actor crashed through nxflow chaos: its restart shows in the tree within 2 s
@@ -125,7 +133,7 @@ Deno.test({
     ]);
     assert.equal(crash.code, 0, crash.stdout + crash.stderr);
     const t0 = performance.now();
-    await page.waitForFunction(`Number(${node}?.dataset.restarts) > ${restarts}`, { timeout: 2000, polling: 50 });
+    await page.waitFor(`Number(${node}?.dataset.restarts) > ${restarts}`, 2000);
     console.log(
       `the crash's restart showed in the tree ${Math.round(performance.now() - t0)} ms after nxflow chaos returned`,
     );
@@ -142,10 +150,10 @@ Deno.test({
     }
 
     // a run started from the page, with the token: its progress shows, and h5py reads its file
-    await page.type("#token", TOKEN);
-    await js(page, `document.querySelector("#run-duration").value = "4"`);
-    await page.type("#run-title", "live view test");
-    await page.click("#run-start");
+    await fill(page, "#token", TOKEN);
+    await fill(page, "#run-duration", "4");
+    await fill(page, "#run-title", "live view test");
+    await click(page, "#run-start");
     const status = await eventually(
       "the page's answer to Start run",
       () => js<string>(page, `document.querySelector("#control-status").textContent`),
@@ -175,19 +183,19 @@ Deno.test({
     // usable at 1280 × 800 and on a 4K screen: no horizontal scrolling
     const overflow = () => js<number>(page, "document.documentElement.scrollWidth - innerWidth");
     assert.ok((await overflow()) <= 0, "no horizontal scroll at 1280 × 800");
-    await page.setViewport({ width: 3840, height: 2160 });
+    await page.setViewport(3840, 2160);
     await new Promise((r) => setTimeout(r, 1200));
     assert.ok((await overflow()) <= 0, "no horizontal scroll at 3840 × 2160");
     const shot4k = join(dir, "live_view_3840x2160.png");
-    await page.screenshot({ path: shot4k });
+    await page.screenshot(shot4k);
     console.log(`screenshot at 4K: ${shot4k}`);
 
     // so far: no console error, no page error, no failed request, no HTTP error
     assert.deepEqual(b.problems, { console: [], pageErrors: [], failedRequests: [], httpErrors: [] });
 
     // a control from the page with a wrong token is refused, and the page says so
-    await js(page, `document.querySelector("#token").value = "not-the-token-not-the-token"`);
-    await page.click("#hist-reset");
+    await fill(page, "#token", "not-the-token-not-the-token");
+    await click(page, "#hist-reset");
     await eventually(
       "the page saying the reset was refused",
       () => js<string>(page, `document.querySelector("#control-status").textContent`),
