@@ -119,6 +119,14 @@ Deno.test({
       "SIM:TEMP plotted in K",
     );
     assert.ok(state.topics.some((t) => t.topic === "bifrost_detector" && t.eventRate > 0), "detector event rate");
+    // responsive with a 512 × 512 image: a figure, not a check (the machine is shared)
+    const render = await js<number>(page, "nxflowLive.imageRenderMs");
+    const roundTrip = performance.now();
+    await js(page, "1");
+    console.log(
+      `${SIZE}×${SIZE} image drawn in ${render.toFixed(1)} ms; an evaluation in the page answered in ` +
+        `${(performance.now() - roundTrip).toFixed(1)} ms`,
+    );
     const shot = join(dir, "live_view_1280x800.png");
     await page.screenshot(shot, true);
     console.log(`screenshot of the live view: ${shot}`);

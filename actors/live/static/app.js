@@ -15,6 +15,8 @@
     shown: { image: null, spectrum: null },
     /** PV plots by source. */
     pvPlots: new Map(),
+    /** how long the newest image took to draw (ms). */
+    imageRenderMs: 0,
   };
   globalThis.nxflowLive = live;
 
@@ -126,7 +128,9 @@
   let imageShape = [1, 1];
   function renderImage(counts, shape) {
     imageShape = shape;
+    const t0 = performance.now();
     const max = nxPlots.drawImage($("image"), counts, shape[0], shape[1]);
+    live.imageRenderMs = performance.now() - t0;
     $("cb-max").textContent = num.format(max);
   }
   $("image").addEventListener("mousemove", (e) => {
