@@ -5,7 +5,8 @@
  * - the image and the spectrum it shows hold exactly the counts of the hs01 message on Kafka with the same id and
  *   timestamp (the data behind the plots, not pixels);
  * - an actor crashed through `nxflow chaos` shows its restart in the tree view within 2 s (the issue's bound);
- * - a run started from the page (with the token) writes a file that h5py reads, its progress shown while it runs;
+ * - a run started from the page (with the token) shows its elapsed and remaining time, is stopped from the page, and
+ *   writes a file that h5py reads;
  * - controls without the token are refused (401), from the page and from a plain HTTP client;
  * - the page fits 1280 × 800 and a 4K screen without horizontal scrolling;
  * - when nxflow goes away the page says so instead of showing old numbers as current.
@@ -159,7 +160,7 @@ Deno.test({
 
     // a run started from the page, with the token: its progress shows, and h5py reads its file
     await fill(page, "#token", TOKEN);
-    await fill(page, "#run-duration", "4");
+    await fill(page, "#run-duration", "60");
     await fill(page, "#run-title", "live view test");
     await click(page, "#run-start");
     const status = await eventually(
@@ -178,6 +179,14 @@ Deno.test({
     );
     assert.match(writing[4], /\d+ s/, `elapsed: ${writing}`);
     assert.match(writing[5], /\d+ s/, `remaining: ${writing}`);
+    // ... and the page's Stop ends it now
+    await click(page, "#run-stop");
+    await eventually(
+      "the page's answer to Stop runs",
+      () => js<string>(page, `document.querySelector("#control-status").textContent`),
+      (t) => /done: 1 run/.test(t),
+      20_000,
+    );
     await eventually(
       "the run shown as finished",
       () => texts(page, '#jobs tr[data-state="finished"] td'),
