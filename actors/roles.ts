@@ -7,6 +7,7 @@
  * @module
  */
 import type { ConnectionOptions } from "../protocols/broker.ts";
+import type { AdminContext, AdminRoutes } from "./admin/server.ts";
 import type { Log } from "./common/log.ts";
 import type { SupervisorSpec } from "./runtime/child_spec.ts";
 import type { ActorSystem } from "./runtime/system.ts";
@@ -14,6 +15,7 @@ import { efu } from "./efu/role.ts";
 import { forwarder } from "./forwarder/role.ts";
 import { sim } from "./sim/role.ts";
 import { histogrammer } from "./histogrammer/role.ts";
+import { live } from "./live/role.ts";
 import { writer } from "./writer/role.ts";
 
 /** A role of the `start` command. */
@@ -32,6 +34,8 @@ export interface Role<C = unknown> {
   tree(config: C, kafka: ConnectionOptions | null): SupervisorSpec;
   /** Connects the role's notices to the log once the system runs (and whatever runs beside its actors). */
   attach?(system: ActorSystem, config: C, log: Log, kafka: ConnectionOptions | null): void;
+  /** Routes the role serves on the admin endpoint (web pages), once the system runs. */
+  routes?(system: ActorSystem, config: C, log: Log, admin: AdminContext): AdminRoutes;
 }
 
 /** Every role, in start order. */
@@ -41,4 +45,5 @@ export const ROLES: readonly Role<never>[] = [
   forwarder as Role<never>,
   writer as Role<never>,
   histogrammer as Role<never>,
+  live as Role<never>,
 ];

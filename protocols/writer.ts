@@ -58,6 +58,8 @@ export interface JobStats {
   received: number;
   /** messages written by a writer module. */
   written: number;
+  /** neutron events in the event messages written (their time-of-flight entries). */
+  events: number;
   /** rejected: too short, unknown schema, undecodable, zero timestamp. */
   badMessages: number;
   /** dropped by a source filter: repeated timestamps, after the stop, older than the last pre-start value. */

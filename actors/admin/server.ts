@@ -11,6 +11,10 @@
  * | `GET /stats` | `AllStatsReply`: the stats of every running actor that has a `stats` request, by path |
  * | `GET /metrics` | the same figures for Prometheus, in its text format (`metrics.ts`) |
  * | `POST /chaos` | `ChaosRequest` → `ChaosReply`; 403 unless started with fault injection enabled |
+ * | `GET /live`, ... | the routes of roles that serve pages (the live view, `../live/routes.ts`) |
+ *
+ * Who may call what is `auth.ts`'s rule: reading is open on loopback, controls and clients on other hosts need the
+ * admin token when one is set (`--admin-token-file`); `POST /chaos` also stays behind its flag.
  *
  * `GET /stats?actor=A` fails with 404 for an unknown actor (the error lists them), 501 when A has no `stats` request,
  * 502 when its handler threw, 503 when A cannot take requests (failed, or its stash is full) and 504 when it gives no
@@ -35,7 +39,27 @@ import type { ActorSnapshot, SupervisorSnapshot } from "../../protocols/supervis
 import { RemoteError, RequestTimeoutError, UndeliverableError } from "../runtime/errors.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import type { Log } from "../common/log.ts";
+import { AdminAuth } from "./auth.ts";
 import { ExitCounter, METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+
+/** What the admin server gives the routes of a role. */
+export interface AdminContext {
+  /** `GET /health`'s reply now. */
+  health: () => HealthReply;
+  /** whether controls need the admin token. */
+  tokenRequired: boolean;
+}
+
+/** More routes on the admin endpoint, served by a role (the live view). */
+export interface AdminRoutes {
+  /** listed by `GET /`. */
+  routes: string[];
+  /** Answers a request it serves; null for any other. */
+  handle(req: Request, url: URL): Promise<Response | null>;
+  /** Whether a GET path is open to anyone (pages and scripts that carry no data). */
+  isPublic(pathname: string): boolean;
+  close(): void;
+}
 
 /** Options of {@linkcode startAdminServer}. */
 export interface AdminOptions {
@@ -52,6 +76,10 @@ export interface AdminOptions {
   exits?: ExitCounter;
   /** unhandled promise rejections the main thread took so far (its guard's count); any makes /health degraded. */
   unhandledRejections?: () => number;
+  /** the admin token (`--admin-token-file`'s text); null or absent: none. */
+  token?: string | null;
+  /** routes of roles, built once the server knows its context. */
+  routes?: ((context: AdminContext) => AdminRoutes)[];
 }
 
 /** A running admin server. */
@@ -78,16 +106,26 @@ const ROUTES = [
 export function startAdminServer(system: ActorSystem, options: AdminOptions): Promise<AdminServer> {
   let rejected = 0;
   const exits = options.exits ?? new ExitCounter();
+  const auth = new AdminAuth(options.token ?? null);
+  const context: AdminContext = { health: () => health(system, options), tokenRequired: auth.tokenSet };
+  const extra = (options.routes ?? []).map((make) => make(context));
+  const routes = [...ROUTES, ...extra.flatMap((r) => r.routes)];
   const reply = (status: number, body: unknown) => {
     if (status >= 400) rejected++;
     return Response.json(body, { status });
   };
-  const handler = async (req: Request): Promise<Response> => {
-    const { pathname, searchParams } = new URL(req.url);
+  const handler = async (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> => {
+    const url = new URL(req.url);
+    const { pathname, searchParams } = url;
+    const refused = auth.refuse(req, info.remoteAddr.hostname, extra.some((r) => r.isPublic(pathname)));
+    if (refused) {
+      rejected++;
+      return refused;
+    }
     const route = `${req.method} ${pathname}`;
     switch (route) {
       case "GET /":
-        return reply(200, { routes: ROUTES });
+        return reply(200, { routes });
       case "GET /health":
         return reply(200, health(system, options));
       case "GET /tree":
@@ -106,9 +144,15 @@ export function startAdminServer(system: ActorSystem, options: AdminOptions): Pr
         const [status, body] = await chaos(system, req, options);
         return reply(status, body);
       }
-      default:
-        return reply(404, { ok: false, error: `No route ${route}; routes: ${ROUTES.join(", ")}` });
     }
+    for (const r of extra) {
+      const response = await r.handle(req, url);
+      if (response) {
+        if (response.status >= 400) rejected++;
+        return response;
+      }
+    }
+    return reply(404, { ok: false, error: `No route ${route}; routes: ${routes.join(", ")}` });
   };
   return new Promise((resolve, reject) => {
     try {
@@ -121,7 +165,10 @@ export function startAdminServer(system: ActorSystem, options: AdminOptions): Pr
             get rejected() {
               return rejected;
             },
-            shutdown: () => server.shutdown(),
+            shutdown: () => {
+              for (const r of extra) r.close();
+              return server.shutdown();
+            },
           });
         },
         onError: (error) => {

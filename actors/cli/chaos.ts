@@ -10,11 +10,13 @@ import type { ChaosReply, ChaosRequest } from "../../protocols/admin.ts";
 import { FAULT_KINDS, type FaultKind } from "../../protocols/runtime.ts";
 import type { Command } from "./command.ts";
 import { UsageError } from "./command.ts";
+import { readToken } from "../admin/auth.ts";
 import { parseDuration } from "../writer/options.ts";
 import { soak, type SoakOptions, type SoakReport } from "./chaos_soak.ts";
 
-const HELP = `Usage: nxflow chaos --actor ID --fault crash|hang|exit [--admin URL]
+const HELP = `Usage: nxflow chaos --actor ID --fault crash|hang|exit [--admin URL] [--admin-token-file FILE]
        nxflow chaos --soak [--interval D] [--duration D] [--seed S] [--max-hangs N] [--admin URL]
+                    [--admin-token-file FILE]
 
 Injects a fault into one actor of a running nxflow that was started with --enable-fault-injection:
   crash  an uncaught error in the actor (it is restarted by its supervisor)
@@ -30,6 +32,7 @@ Options:
   --actor ID     actor id (unique in the tree) or path, e.g. formation or efu/detector/formation
   --fault KIND   crash, hang or exit
   --admin URL    the instance's admin endpoint (default http://127.0.0.1:8790)
+  --admin-token-file FILE  the instance's admin token, when it was started with one
 
 Exit codes: 0 injected (soak: every actor runs again), 1 refused by the instance (soak: an actor stays down),
 2 bad options or instance not reachable.`;
@@ -40,11 +43,20 @@ async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      ...{ actor: TEXT, fault: TEXT, admin: TEXT, soak: { type: "boolean" } },
+      ...{ actor: TEXT, fault: TEXT, admin: TEXT, soak: { type: "boolean" }, "admin-token-file": TEXT },
       ...{ interval: TEXT, duration: TEXT, seed: TEXT, "max-hangs": TEXT },
     },
   });
-  if (values.soak) return await runSoak(values);
+  let token: string | undefined;
+  if (values["admin-token-file"] !== undefined) {
+    try {
+      token = await readToken(values["admin-token-file"]);
+    } catch (error) {
+      console.error(`nxflow chaos: ${(error as Error).message}`);
+      return 2;
+    }
+  }
+  if (values.soak) return await runSoak(values, token);
   if (!values.actor) throw new UsageError("--actor is required");
   if (!FAULT_KINDS.includes(values.fault as FaultKind)) {
     throw new UsageError(`--fault must be one of ${FAULT_KINDS.join(", ")}`);
@@ -53,7 +65,8 @@ async function run(args: string[]): Promise<number> {
   const body: ChaosRequest = { actor: values.actor, fault: values.fault as FaultKind };
   let reply: ChaosReply;
   try {
-    const res = await fetch(new URL("/chaos", admin), { method: "POST", body: JSON.stringify(body) });
+    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    const res = await fetch(new URL("/chaos", admin), { method: "POST", body: JSON.stringify(body), headers });
     reply = await res.json();
   } catch (error) {
     console.error(`nxflow chaos: cannot reach the admin endpoint ${admin}: ${(error as Error).message}`);
@@ -67,7 +80,7 @@ async function run(args: string[]): Promise<number> {
   return 0;
 }
 
-async function runSoak(values: Record<string, string | boolean | undefined>): Promise<number> {
+async function runSoak(values: Record<string, string | boolean | undefined>, token?: string): Promise<number> {
   const text = (name: string, fallback: string) => (values[name] as string | undefined) ?? fallback;
   const duration = (name: string, fallback: string) => {
     try {
@@ -83,6 +96,7 @@ async function runSoak(values: Record<string, string | boolean | undefined>): Pr
     seed: Number(text("seed", String(Date.now() % 1_000_000))),
     maxHangs: Number(text("max-hangs", "1")),
     recoveryMs: 60_000,
+    token,
   };
   if (!(options.intervalMs > 0)) throw new UsageError("--interval must be above 0");
   if (!Number.isInteger(options.seed)) throw new UsageError("--seed must be an integer");

@@ -15,6 +15,8 @@ import { seededRandom } from "../common/seeded_random.ts";
 /** What a soak does. */
 export interface SoakOptions {
   admin: string;
+  /** the admin token, when the instance has one. */
+  token?: string;
   intervalMs: number;
   durationMs: number;
   seed: number;
@@ -64,7 +66,9 @@ export async function soak(o: SoakOptions, onFault: (line: string) => void): Pro
       const actor = running[Math.floor(random() * running.length)].path;
       let fault: FaultKind = random() < 0.5 ? "crash" : "exit";
       if (hangs < o.maxHangs && random() < 0.1) fault = "hang";
-      const res = await fetch(new URL("/chaos", o.admin), { method: "POST", body: JSON.stringify({ actor, fault }) });
+      const headers: Record<string, string> = o.token ? { authorization: `Bearer ${o.token}` } : {};
+      const body = JSON.stringify({ actor, fault });
+      const res = await fetch(new URL("/chaos", o.admin), { method: "POST", body, headers });
       const reply: ChaosReply = await res.json();
       if (reply.ok) {
         report.faults++;

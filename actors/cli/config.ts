@@ -4,7 +4,7 @@
  *
  * ```json
  * {
- *   "admin": { "enabled": true, "host": "127.0.0.1", "port": 8790 },
+ *   "admin": { "enabled": true, "host": "127.0.0.1", "port": 8790, "tokenFile": "" },
  *   "faultInjection": false,
  *   "logFormat": "text",
  *   "supervisor": { "intensity": 5, "periodMs": 30000, "maxLeakedThreads": 1 },
@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { checkAdminBinding } from "../admin/auth.ts";
 import { systemRoles } from "../common/system/defaults.ts";
 import { ROLES } from "../roles.ts";
 import { checkKafkaSection, type KafkaSection } from "./kafka_config.ts";
@@ -25,7 +26,7 @@ import { mergeChecked } from "../common/merge_checked.ts";
 
 /** The whole configuration, defaults applied. */
 export interface NxflowConfig {
-  admin: { enabled: boolean; host: string; port: number };
+  admin: { enabled: boolean; host: string; port: number; tokenFile: string };
   faultInjection: boolean;
   logFormat: "text" | "json";
   supervisor: { intensity: number; periodMs: number; maxLeakedThreads: number };
@@ -35,7 +36,7 @@ export interface NxflowConfig {
 }
 
 const DEFAULTS = {
-  admin: { enabled: true, host: "127.0.0.1", port: 8790 },
+  admin: { enabled: true, host: "127.0.0.1", port: 8790, tokenFile: "" },
   faultInjection: false,
   logFormat: "text",
   supervisor: { intensity: 5, periodMs: 30_000, maxLeakedThreads: 1 },
@@ -56,6 +57,7 @@ export function checkConfig(raw: unknown): NxflowConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`Cannot use config.admin.port: 0 (any free port) or 1 to 65535, got ${port}`);
   }
+  if (base.admin.enabled) checkAdminBinding(base.admin.host, base.admin.tokenFile);
   const system = systemRoles();
   const sections = (roles ??
     Object.fromEntries(ROLES.filter((r) => r.byDefault).map((r) => [r.name, system[r.name] ?? {}]))) as Record<

@@ -18,6 +18,7 @@ import { runStop } from "../../schemas/mod.ts";
 import { causeOf } from "../broker/admin.ts";
 import { produceRecords } from "../broker/client.ts";
 import { SYSTEM_FILES } from "../common/system/defaults.ts";
+import { runFilename, withTitle } from "../common/system/runs.ts";
 import { readStatus } from "../writer/command/status.ts";
 import { parseDuration, WRITER_DEFAULTS } from "../writer/options.ts";
 import { type Command, UsageError } from "./command.ts";
@@ -53,6 +54,8 @@ Examples:
   deno task nxflow run start --title "sample A, 300 K"
   deno task nxflow run stop`;
 
+export { runFilename, withTitle };
+
 const TEXT = { type: "string" } as const;
 const FLAGS = {
   ...KAFKA_FLAGS,
@@ -64,36 +67,6 @@ const FLAGS = {
   timeout: TEXT,
 } as const;
 
-/**
- * Puts `title` into the structure's first NXentry (replacing its `title` dataset, or adding one).
- *
- * @throws {UsageError} when the structure has no NXentry group at its top.
- */
-export function withTitle(structure: string, title: string): string {
-  const s = JSON.parse(structure) as { children?: Node[] };
-  const entry = (s.children ?? []).find((c) => c.type === "group" && nxClassOf(c) === "NXentry");
-  if (!entry) throw new UsageError("--title: the structure has no NXentry group at its top");
-  entry.children ??= [];
-  const dataset = { module: "dataset", config: { name: "title", values: title, dtype: "string" } };
-  const at = entry.children.findIndex((c) => c.module === "dataset" && c.config?.name === "title");
-  if (at >= 0) entry.children[at] = dataset;
-  else entry.children.push(dataset);
-  return JSON.stringify(s);
-}
-
-interface Node {
-  type?: string;
-  module?: string;
-  config?: { name?: string };
-  attributes?: Record<string, unknown> | { name: string; values: unknown }[];
-  children?: Node[];
-}
-
-function nxClassOf(n: Node): unknown {
-  const a = n.attributes;
-  return Array.isArray(a) ? a.find((x) => x.name === "NX_class")?.values : a?.NX_class;
-}
-
 function usage<T>(f: () => T): T {
   try {
     return f();
@@ -102,18 +75,13 @@ function usage<T>(f: () => T): T {
   }
 }
 
-/** The file name of a run started at `ms`: `run_20261205T121500Z.nxs`. */
-export function runFilename(ms: number): string {
-  return `run_${new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}.nxs`;
-}
-
 async function start(values: Record<string, string | boolean | undefined>): Promise<number> {
   const nowMs = Date.now();
   const text = (name: string) => values[name] as string | undefined;
   const durationMs = text("duration") === undefined ? 0 : usage(() => parseDuration(text("duration")!, "--duration"));
   if (text("duration") !== undefined && durationMs <= 0) throw new UsageError("--duration must be above 0");
   let structure = await readStructure(text("structure") ?? SYSTEM_FILES.structure);
-  if (text("title") !== undefined) structure = withTitle(structure, text("title")!);
+  if (text("title") !== undefined) structure = usage(() => withTitle(structure, text("title")!));
   const a: StartArgs = {
     action: "start",
     kafka: kafkaFromFlags(values, kafkaDefaults("nxflow-run")),

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { ExitCounter } from "../admin/metrics.ts";
+import { checkAdminBinding, readToken } from "../admin/auth.ts";
 import { startAdminServer } from "../admin/server.ts";
 import { ROLES } from "../roles.ts";
 import { guardRejections } from "../runtime/rejections.ts";
@@ -21,14 +22,16 @@ const HELP = `Usage: nxflow start [options]
 
 Runs nxflow's supervision tree with the roles of the configuration file (default: the simulated instrument's
 whole system: ${ROLES.filter((r) => r.byDefault).map((r) => r.name).join(", ")}),
-and a loopback admin endpoint (GET /health, GET /tree, GET /stats, POST /chaos). Stops gracefully on SIGINT or SIGTERM,
-or once every role has stopped (an EFU's EXIT command stops that EFU).
+and a loopback admin endpoint (GET /health, GET /tree, GET /stats, POST /chaos, and the live view's web page on
+GET /live). Stops gracefully on SIGINT or SIGTERM, or once every role has stopped (an EFU's EXIT command stops that EFU).
 
 Options:
   --config FILE              JSON configuration file (see README, "Configuration"); default: built-in defaults
   --admin-port N             admin endpoint port; 0 lets the system pick a free one (default 8790)
   --no-admin                 no admin endpoint
-  --admin-host HOST          admin endpoint address (default 127.0.0.1)
+  --admin-host HOST          admin endpoint address (default 127.0.0.1); beyond loopback it needs a token file
+  --admin-token-file FILE    the admin token (one line, at least 16 characters): needed by controls (the live
+                             view's run and histogram buttons, POST /chaos) and by any client not on loopback
   --enable-fault-injection   accept POST /chaos (nxflow chaos); never on a production instance
   --log-format text|json     log line format (default text)
   -h, --help                 this text
@@ -61,6 +64,7 @@ function applyFlags(
     out.admin.port = port;
   }
   if (values["admin-host"] !== undefined) out.admin.host = String(values["admin-host"]);
+  if (values["admin-token-file"] !== undefined) out.admin.tokenFile = String(values["admin-token-file"]);
   if (values["no-admin"]) out.admin.enabled = false;
   out.kafka = kafkaFromFlags(values, out.kafka, brokerAliases);
   if (values["enable-fault-injection"]) out.faultInjection = true;
@@ -68,6 +72,13 @@ function applyFlags(
   if (format !== undefined) {
     if (format !== "text" && format !== "json") throw new UsageError(`--log-format must be text or json`);
     out.logFormat = format;
+  }
+  if (out.admin.enabled) {
+    try {
+      checkAdminBinding(out.admin.host, out.admin.tokenFile);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
   }
   return out;
 }
@@ -77,6 +88,7 @@ const START_OPTIONS = {
   ...KAFKA_FLAGS,
   "admin-port": { type: "string" },
   "admin-host": { type: "string" },
+  "admin-token-file": { type: "string" },
   "no-admin": { type: "boolean" },
   "enable-fault-injection": { type: "boolean" },
   "log-format": { type: "string" },
@@ -163,7 +175,9 @@ async function runConfigured(
     config: configFile ?? "built-in defaults",
   });
   let kafka = null;
+  let token: string | null = null;
   try {
+    if (config.admin.enabled && config.admin.tokenFile) token = await readToken(config.admin.tokenFile);
     if (roles.some((r) => r.kafka)) kafka = await connectKafka(config.kafka, (line) => log("info", "kafka", line));
     for (const r of roles) await r.prepare?.(config.roles[r.name] as never, kafka, log);
   } catch (error) {
@@ -194,6 +208,10 @@ async function runConfigured(
     log,
     exits,
     unhandledRejections: () => rejections.count,
+    token,
+    routes: roles.filter((r) => r.routes).map((r) => (ctx) =>
+      r.routes!(system, config.roles[r.name] as never, log, ctx)
+    ),
   });
   if (admin) {
     const chaos = config.faultInjection ? "enabled" : "disabled";
@@ -202,6 +220,7 @@ async function runConfigured(
       "admin",
       `admin endpoint on ${admin.url} (GET /health, GET /tree, GET /stats, GET /metrics; fault injection ${chaos})`,
     );
+    if (roles.some((r) => r.name === "live")) log("info", "live", `live view on ${admin.url}/live`);
   }
   for (const r of roles) log("info", "nxflow", `running ${r.name}: ${r.summary}`);
   if (roles.some((r) => r.name === "writer")) {

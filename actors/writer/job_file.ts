@@ -244,6 +244,7 @@ export class JobFile {
     try {
       this.stats.bytes += route.module.write(item.message);
       this.stats.written++;
+      this.stats.events += (item.message as { time_of_flight?: ArrayLike<number> }).time_of_flight?.length ?? 0;
     } catch (error) {
       this.stats.writeErrors++;
       if (this.stats.writeErrors <= 10) this.warnings.push(`${route.key}: ${(error as Error).message}`);

@@ -10,6 +10,6 @@ import type { JobStats } from "../../protocols/writer.ts";
 export function emptyStats(): JobStats {
   return {
     ...{ received: 0, written: 0, badMessages: 0, filtered: 0, unrouted: 0, duplicates: 0, writeErrors: 0 },
-    ...{ bytes: 0, resumes: 0 },
+    ...{ bytes: 0, resumes: 0, events: 0 },
   };
 }

@@ -38,9 +38,18 @@ export interface TestSystem {
   done(): Promise<void>;
 }
 
-/** Starts the default system (the sim at `eventRate` detector events/s if given); with no `brokers`, on a local Kafka named for this test. */
+/**
+ * Starts the default system; with no `brokers`, on a local Kafka named for this test. `roles` adds role sections
+ * (e.g. the histogrammer and the live view) to the system's; `eventRate` sets the sim's detector events/s.
+ */
 export async function startSystem(
-  opts: { brokers?: string; extra?: string[]; adminTimeoutMs?: number; eventRate?: number } = {},
+  opts: {
+    brokers?: string;
+    extra?: string[];
+    adminTimeoutMs?: number;
+    roles?: Record<string, Record<string, unknown>>;
+    eventRate?: number;
+  } = {},
 ): Promise<TestSystem> {
   const dir = await Deno.makeTempDir({ prefix: "nxflow-system-" });
   const out = join(dir, "out");
@@ -54,8 +63,8 @@ export async function startSystem(
     monitorCommandPort: 0,
   };
   const local = opts.brokers ? null : `system-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  const roles = systemRoles(ports, out);
-  if (opts.eventRate !== undefined) roles.sim.eventRate = opts.eventRate;
+  const roles: Record<string, Record<string, unknown>> = { ...systemRoles(ports, out), ...opts.roles };
+  if (opts.eventRate !== undefined) roles.sim = { ...roles.sim, eventRate: opts.eventRate };
   const config = { ...(local ? { kafka: { local } } : {}), roles };
   await Deno.writeTextFile(join(dir, "nxflow.json"), JSON.stringify(config));
   const args = ["start", "--config", join(dir, "nxflow.json"), "--admin-port", "0", ...(opts.extra ?? [])];
