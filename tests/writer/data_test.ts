@@ -207,7 +207,8 @@ Deno.test("file writer streaming semantics on a real Kafka", async (t) => {
       // the statuses' counters only (all the topic's messages would hide them in a timeout's message)
       const counters = async () =>
         (await rig.seen(rig.topics.control)).filter((s) => s.id === "x5f2")
-          .map((s) => JSON.parse(s.message.status_json).counters ?? null).slice(-3);
+          .map((s) => JSON.parse(s.message.status_json))
+          .filter((j) => j.job_id === jobId).map((j) => j.counters ?? null).slice(-3);
       const counted = await eventually(
         "status with the bad messages (the last three statuses' counters shown)",
         counters,
