@@ -141,14 +141,14 @@ export class BrokerAdmin {
   }
 
   /**
-   * For each partition, the offset of the first record whose timestamp is at or after `timestampMs`; the high
-   * watermark when there is none.
+   * For each partition, the offset of the first record whose timestamp is at or after `timestampMs`; when there is
+   * none, the high watermark as it was just before the search, so that a record produced meanwhile is not skipped.
    */
   async offsetsForTime(topic: string, timestampMs: number): Promise<{ partition: number; offset: number }[]> {
     try {
       const partitions = await this.partitions(topic);
-      const found = await this.#offsetsAt(topic, partitions.length, BigInt(Math.trunc(timestampMs)));
       const high = await this.#offsetsAt(topic, partitions.length, ListOffsetTimestamps.LATEST);
+      const found = await this.#offsetsAt(topic, partitions.length, BigInt(Math.trunc(timestampMs)));
       return partitions.map(({ partition }) => ({
         partition,
         offset: found[partition] >= 0 ? found[partition] : high[partition],
