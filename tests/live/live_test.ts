@@ -179,7 +179,13 @@ Deno.test({
     );
     assert.match(writing[4], /\d+ s/, `elapsed: ${writing}`);
     assert.match(writing[5], /\d+ s/, `remaining: ${writing}`);
-    // ... and the page's Stop ends it now
+    // ... and once events are written (under load the writer may not have written any yet), the page's Stop ends it
+    await eventually(
+      "the run's row showing events written",
+      () => texts(page, '#jobs tr[data-state="writing"] td'),
+      (cells) => cells[0] === filename && Number((cells[7] ?? "").replace(/\D/g, "")) > 0,
+      60_000,
+    );
     await click(page, "#run-stop");
     await eventually(
       "the page's answer to Stop runs",
