@@ -36,6 +36,11 @@ export interface Port<T> {
   post(message: T): void;
   /** Installs the listener for messages from the peer; it stays installed when the peer restarts. */
   onMessage(listener: (message: T) => void | Promise<void>): void;
+  /**
+   * Installs the listener called each time a peer is connected (its first start, a restart), before the messages
+   * held while it was down are sent: a sender that re-sends what a crashed peer took posts it here.
+   */
+  onConnect(listener: () => void): void;
   /** Whether the peer is connected now. */
   readonly connected: boolean;
   /** Messages dropped because the peer was down and the hold buffer was full. */

@@ -34,6 +34,7 @@ export class PortEndpoint<T> implements Port<T> {
   #port: MessagePort | null = null;
   #held: T[] = [];
   #listener: ((message: T) => void | Promise<void>) | null = null;
+  #onConnect: (() => void) | null = null;
   #early: T[] = [];
   #dropped = 0;
   /** messages posted in this turn, sent together at its end. */
@@ -82,6 +83,10 @@ export class PortEndpoint<T> implements Port<T> {
     for (const m of early) this.#deliver(m);
   }
 
+  onConnect(listener: () => void): void {
+    this.#onConnect = listener;
+  }
+
   /** Connects a new port (the peer started) or disconnects (`null`: the peer went down). */
   attach(port: MessagePort | null): void {
     this.#port?.close();
@@ -93,6 +98,11 @@ export class PortEndpoint<T> implements Port<T> {
         for (const m of data[TURN]) this.#deliver(m);
       } else this.#deliver(e.data as T);
     };
+    try {
+      this.#onConnect?.();
+    } catch (error) {
+      this.onListenerError(error);
+    }
     const held = this.#held;
     this.#held = [];
     for (const m of held) this.post(m);

@@ -14,7 +14,7 @@ export interface RecorderProtocol {
     | { type: "busy"; ms: number }
     | { type: "finish" };
   requests: {
-    seen: { request: null; reply: { n: number[]; redelivered: number[] } };
+    seen: { request: null; reply: { n: number[]; redelivered: number[]; connects: number } };
     ping: { request: string; reply: string };
     invalid: { request: number; reply: never };
     echoBlob: { request: Uint8Array; reply: Uint8Array };

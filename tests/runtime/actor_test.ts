@@ -51,7 +51,7 @@ Deno.test("request() rejects with RequestTimeoutError when no reply comes in tim
   }
 });
 
-Deno.test("a direct channel carries messages between siblings and is rewired when one restarts", async () => {
+Deno.test("a direct channel carries messages between siblings and is rewired when one restarts, telling the other", async () => {
   const { system } = await startRecorded({
     id: "root",
     children: [{ id: "a", module: RECORDER }, { id: "b", module: RECORDER }],
@@ -63,6 +63,7 @@ Deno.test("a direct channel carries messages between siblings and is rewired whe
     a.send({ type: "forward", n: 1 });
     b.send({ type: "forward", n: 2 });
     await waitFor("b to get 1", async () => (await b.request("seen", null)).n.includes(1));
+    const connects = (await a.request("seen", null)).connects;
     system.inject("b", "crash");
     await waitFor("b to restart", () => system.find("b").restarts === 1 && system.find("b").state === "running");
     a.send({ type: "forward", n: 3 });
@@ -71,7 +72,9 @@ Deno.test("a direct channel carries messages between siblings and is rewired whe
       return s.n.includes(3) && s;
     });
     assert.deepEqual(bSeen.n, [3]);
-    assert.deepEqual((await a.request("seen", null)).n, [2]);
+    const aSeen = await a.request("seen", null);
+    assert.deepEqual(aSeen.n, [2]);
+    assert.equal(aSeen.connects, connects + 1, "a's onConnect ran when b's replacement was wired");
   } finally {
     await system.stop();
   }

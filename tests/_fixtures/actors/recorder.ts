@@ -6,17 +6,20 @@ interface State {
   n: number[];
   redelivered: number[];
   poison?: number;
+  /** times the link's peer was connected. */
+  connects: number;
 }
 
 export default defineActor<RecorderProtocol, RecorderConfig | undefined, State>({
   async init(config, ctx) {
     if (config?.initDelayMs) await new Promise((r) => setTimeout(r, config.initDelayMs));
     if (config?.failInit) throw new Error(config.failInit);
-    const state: State = { n: [], redelivered: [], poison: config?.poison };
+    const state: State = { n: [], redelivered: [], poison: config?.poison, connects: 0 };
     ctx.port("link").onMessage((m) => {
       state.n.push(m.n);
       ctx.emit({ type: "recorded", id: ctx.id, n: m.n, redelivered: false });
     });
+    ctx.port("link").onConnect(() => state.connects++);
     return state;
   },
   async handle(state, msg, ctx) {
@@ -55,7 +58,7 @@ export default defineActor<RecorderProtocol, RecorderConfig | undefined, State>(
     }
   },
   requests: {
-    seen: (state) => ({ n: state.n, redelivered: state.redelivered }),
+    seen: (state) => ({ n: state.n, redelivered: state.redelivered, connects: state.connects }),
     ping: (_state, text) => `pong ${text}`,
     invalid: (_state, n) => {
       throw new RangeError(`Cannot use ${n}`);
