@@ -44,6 +44,18 @@ export interface PulseRecord {
   detectorEvents: number;
   monitorEvents: number;
   packets: number;
+  /**
+   * the pulse's packets to each EFU: the sequence number of the first, and the readouts of each (0 for one whose
+   * send failed), so the events of a datagram an EFU missed are known.
+   */
+  detectorPackets: PulsePackets;
+  monitorPackets: PulsePackets;
+}
+
+/** The packets of one pulse to one EFU (output queue 0): sequence number of the first, readouts in each. */
+export interface PulsePackets {
+  firstSeq: number;
+  readouts: number[];
 }
 
 /** Figures of the detector actor. */

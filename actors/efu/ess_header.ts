@@ -2,7 +2,7 @@
  * The common ESS readout packet header (ICD v2), v0 (30 bytes) and v1 (32 bytes), with every check of the reference
  * EFU (`common/readout/ess/Parser.cpp`): padding, version, cookie, detector type, total length vs datagram size,
  * output queue, time-source bits, pulse time fraction range, pulse vs previous pulse, and sequence numbers per output
- * queue (a gap is counted, the packet is still processed). Bad packets are counted under
+ * queue (a gap is counted, with the datagrams it skipped, and the packet is still processed). Bad packets are counted under
  * `parser.essheader.errors.*`, never thrown. Pure code: no I/O.
  *
  * @module
@@ -81,28 +81,59 @@ export const HEADER_COUNTERS = [
   "timefrac",
 ].map((n) => `parser.essheader.errors.${n}`).concat([
   "parser.essheader.heartbeats",
+  "parser.essheader.missed_packets",
   "parser.essheader.version.v0",
   "parser.essheader.version.v1",
   ...Array.from({ length: OUTPUT_QUEUES }, (_, q) => `parser.essheader.OQ.${String(q).padStart(2, "0")}.packets`),
 ]);
 
-/** Memory for the expected sequence number of each output queue, to share with a parser's successors. */
-export function sequenceStore(): SharedArrayBuffer {
-  return new SharedArrayBuffer(OUTPUT_QUEUES * Float64Array.BYTES_PER_ELEMENT);
+/** Datagrams skipped by sequence number on one output queue, seen at the first packet after them. */
+export interface SequenceGap {
+  outputQueue: number;
+  /** the first sequence number missed, and how many were. */
+  first: number;
+  count: number;
+  /** pulse time (ESS seconds, ticks) of the packet after the gap. */
+  pulseHigh: number;
+  pulseLow: number;
 }
+
+/**
+ * Memory for the expected sequence number of each output queue (and whether one was seen), to share with a
+ * parser's successors.
+ */
+export function sequenceStore(): SharedArrayBuffer {
+  return new SharedArrayBuffer(2 * OUTPUT_QUEUES * Float64Array.BYTES_PER_ELEMENT);
+}
+
+/** A jump back of the sequence, or forward by this much or more, is a restarted sender, not datagrams missed. */
+const RESTART_JUMP = 2 ** 31;
 
 /** Parses and checks ESS headers, keeping the expected sequence number of each output queue. */
 export class EssHeaderParser {
   #nextSeq: Float64Array;
+  #seen: Float64Array;
   #oqNames = HEADER_COUNTERS.filter((n) => n.includes(".OQ."));
 
   /**
    * `sequences` (from {@linkcode sequenceStore}) holds the expected sequence numbers: a parser made on the same
-   * store after a restart goes on from them, so only packets really missed count as `errors.seqno`.
+   * store after a restart goes on from them, so only packets really missed count as `errors.seqno`. Each gap counts
+   * the datagrams it skipped (`missed_packets`; not the first packet of a queue, nor a restarted sender's jump) and is
+   * passed to `onGap`.
    */
-  constructor(readonly config: HeaderConfig, readonly counters: Counters, sequences?: SharedArrayBuffer) {
+  constructor(
+    readonly config: HeaderConfig,
+    readonly counters: Counters,
+    sequences?: SharedArrayBuffer,
+    readonly onGap?: (gap: SequenceGap) => void,
+  ) {
     for (const name of HEADER_COUNTERS) counters[name] ??= 0;
-    this.#nextSeq = new Float64Array(sequences ?? new ArrayBuffer(OUTPUT_QUEUES * Float64Array.BYTES_PER_ELEMENT));
+    const store = new Float64Array(sequences ?? new ArrayBuffer(2 * OUTPUT_QUEUES * Float64Array.BYTES_PER_ELEMENT));
+    if (store.length !== 2 * OUTPUT_QUEUES) {
+      throw new RangeError("Cannot use a sequence store not from sequenceStore()");
+    }
+    this.#nextSeq = store.subarray(0, OUTPUT_QUEUES);
+    this.#seen = store.subarray(OUTPUT_QUEUES);
   }
 
   /**
@@ -139,8 +170,17 @@ export class EssHeaderParser {
       return this.#reject("timehigh");
     }
     const seqNum = view.getUint32(26, true);
-    if (seqNum !== this.#nextSeq[outputQueue]) c["parser.essheader.errors.seqno"]++;
+    const expected = this.#nextSeq[outputQueue];
+    if (seqNum !== expected) {
+      c["parser.essheader.errors.seqno"]++;
+      const count = (seqNum - expected) >>> 0;
+      if (this.#seen[outputQueue] && count < RESTART_JUMP) {
+        c["parser.essheader.missed_packets"] += count;
+        this.onGap?.({ outputQueue, first: expected, count, pulseHigh, pulseLow });
+      }
+    }
     this.#nextSeq[outputQueue] = (seqNum + 1) >>> 0;
+    this.#seen[outputQueue] = 1;
     c[this.#oqNames[outputQueue]]++;
     c[version === 0 ? "parser.essheader.version.v0" : "parser.essheader.version.v1"]++;
     if (total === size) c["parser.essheader.heartbeats"]++;

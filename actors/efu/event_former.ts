@@ -10,7 +10,7 @@
 import type { EventBatch } from "../../protocols/efu.ts";
 import type { Counters } from "./counters.ts";
 import { type DetectorConfig, familyOf } from "./detector_config.ts";
-import { EssHeaderParser, HEADER_BYTES, HEADER_COUNTERS, tofNs } from "./ess_header.ts";
+import { EssHeaderParser, HEADER_BYTES, HEADER_COUNTERS, type SequenceGap, tofNs } from "./ess_header.ts";
 import type { FamilyInstance } from "./families/registry.ts";
 
 /** Counters of event formation besides the header's and the family's. */
@@ -45,13 +45,19 @@ export class EventFormer {
   #prevTofCount = 0;
   #sink = (source: number, high: number, low: number, pixel: number): void => this.#add(source, high, low, pixel);
 
-  /** `sequences`: see {@linkcode EssHeaderParser}. */
-  constructor(config: DetectorConfig, readonly counters: Counters, sequences?: SharedArrayBuffer) {
+  /** `sequences`, `onGap`: see {@linkcode EssHeaderParser}. */
+  constructor(
+    config: DetectorConfig,
+    readonly counters: Counters,
+    sequences?: SharedArrayBuffer,
+    onGap?: (gap: SequenceGap) => void,
+  ) {
     this.family = familyOf(config);
     this.header = new EssHeaderParser(
       { type: this.family.type, maxPulseTimeDiffNs: config.maxPulseTimeDiffNs },
       counters,
       sequences,
+      onGap,
     );
     this.maxTof = config.maxTofNs;
     for (const n of [...FORMATION_COUNTERS, ...this.family.counterNames]) counters[n] ??= 0;

@@ -1,10 +1,15 @@
 /**
  * The EFU's event formation actor: takes packet batches from the socket reader (`packets` channel), forms events
  * with the detector's family (`event_former.ts`: header checks, readouts, pixel ids, time of flight) and posts them
- * to the serialiser (`events` channel). Acknowledges each packet batch so the reader bounds what is in flight; bounds
- * its own output the same way (`events.dropped` beyond it, `events.lost` for what a crashed serialiser took).
+ * to the serialiser (`events` channel). Acknowledges each packet batch so the reader bounds what it keeps, and skips
+ * (acknowledging) a batch re-sent after a restart that it handled before (`flow_window.ts`). Keeps its own output the
+ * same way: each event batch until the serialiser acknowledges it, sent again to a restarted serialiser, bounded
+ * (`events.dropped` beyond it, `events.lost` for a batch known lost otherwise).
  * Copies `monitorConsecutive` of every `monitorEvery` datagrams, raw, to the serialiser for the samples topic.
- * Speaks protocols/efu.ts. Restart: permanent; its counters and the expected sequence numbers outlive it, so a
+ * Datagrams missed (sequence gaps: the kernel's drops, what a crashed reader took with it) are counted
+ * (`parser.essheader.missed_packets`) and logged at once, a line a gap, `queue:first+count@pulse` (the pulse, in
+ * ns, of the packet after it); beyond 10 lines a second the rest are summed in one line. Speaks protocols/efu.ts.
+ * Restart: permanent; its counters, the expected sequence numbers and the last batch handled outlive it, so a
  * restart shows as sequence errors only if packets were lost in it.
  *
  * @module
@@ -14,7 +19,8 @@ import { defineActor, type Port } from "../runtime/actor.ts";
 import { type Counters, countersOf } from "./counters.ts";
 import type { DetectorConfig } from "./detector_config.ts";
 import { EventFormer, formerCounterNames } from "./event_former.ts";
-import { FlowWindow } from "./flow_window.ts";
+import { essTimeNs, type SequenceGap } from "./ess_header.ts";
+import { FlowWindow, HandledMark } from "./flow_window.ts";
 
 /** Configuration of the formation actor. */
 export interface FormationConfig {
@@ -25,6 +31,8 @@ export interface FormationConfig {
   counterStore?: SharedArrayBuffer;
   /** where the expected sequence number of each output queue lives across restarts (`ess_header.ts`). */
   sequenceStore?: SharedArrayBuffer;
+  /** where the number of the last packet batch handled lives across restarts (`flow_window.ts`). */
+  handledStore?: SharedArrayBuffer;
   /** sample `monitorConsecutive` datagrams of every `monitorEvery` (0 = none) for the samples topic. @default 0 */
   monitorEvery?: number;
   /** @default 2 */
@@ -34,13 +42,41 @@ export interface FormationConfig {
 interface State {
   counters: Counters;
   former: EventFormer;
-  window: FlowWindow;
+  window: FlowWindow<EventBatch>;
+  handled: HandledMark;
   packets: Port<PacketBatch | FlowAck>;
   events: Port<EventBatch | RawSamples | FlowAck>;
   monitorEvery: number;
   monitorConsecutive: number;
   /** datagrams seen, for sampling. */
   seen: number;
+  path: string;
+  /** gap lines logged in the current second, and the gaps beyond the limit not named (count, datagrams). */
+  gapLines: number;
+  unnamed: { gaps: number; datagrams: number };
+  gapTimer: ReturnType<typeof setInterval>;
+}
+
+/** Gap lines logged per second at most; the others are summed in one line. */
+const GAP_LINES_PER_SECOND = 10;
+
+function onGap(s: State, g: SequenceGap): void {
+  if (s.gapLines++ < GAP_LINES_PER_SECOND) {
+    const at = essTimeNs(g.pulseHigh, g.pulseLow);
+    console.warn(
+      `${s.path}: missed datagrams [queue:first+count@pulse_ns] ${g.outputQueue}:${g.first}+${g.count}@${at}`,
+    );
+  } else {
+    s.unnamed.gaps++;
+    s.unnamed.datagrams += g.count;
+  }
+}
+
+function newSecond(s: State): void {
+  s.gapLines = 0;
+  if (s.unnamed.gaps === 0) return;
+  console.warn(`${s.path}: missed ${s.unnamed.datagrams} more datagrams in ${s.unnamed.gaps} gaps (not named)`);
+  s.unnamed = { gaps: 0, datagrams: 0 };
 }
 
 /** Copies the datagrams of `batch` that fall on the sampling pattern (the reference's --monitor_every/consecutive). */
@@ -62,6 +98,7 @@ function sample(s: State, batch: PacketBatch): RawSamples | null {
 }
 
 function form(s: State, batch: PacketBatch): void {
+  if (!s.handled.take(batch.seq)) return void s.packets.post({ type: "done", seq: batch.seq });
   const samples = s.monitorEvery > 0 ? sample(s, batch) : null;
   if (samples) s.events.post(samples);
   const out = s.former.form(0, batch.data, batch.lengths);
@@ -72,8 +109,8 @@ function form(s: State, batch: PacketBatch): void {
     s.counters["events.dropped"] += out.count;
     return;
   }
-  out.seq = s.window.sent(bytes, out.count);
-  s.events.post(out);
+  s.window.sent(bytes, out.count, out);
+  if (s.events.connected) s.events.post(structuredClone(out));
 }
 
 export default defineActor<FormationProtocol, FormationConfig, State>({
@@ -85,22 +122,34 @@ export default defineActor<FormationProtocol, FormationConfig, State>({
       ),
       former: undefined as unknown as EventFormer,
       window: new FlowWindow(config.maxInFlightBytes ?? 64 * 1024 * 1024),
+      handled: new HandledMark(config.handledStore),
       packets: ctx.port("packets"),
       events: ctx.port("events"),
       monitorEvery: config.monitorEvery ?? 0,
       monitorConsecutive: config.monitorConsecutive ?? 2,
       seen: 0,
+      path: ctx.path,
+      gapLines: 0,
+      unnamed: { gaps: 0, datagrams: 0 },
+      gapTimer: setInterval(() => newSecond(s), 1000),
     };
-    s.former = new EventFormer(config.detector, s.counters, config.sequenceStore);
+    s.former = new EventFormer(config.detector, s.counters, config.sequenceStore, (gap) => onGap(s, gap));
     s.packets.onMessage((m) => {
       if (m.type === "packets") form(s, m);
     });
     s.events.onMessage((m) => {
       if (m.type === "done") s.counters["events.lost"] += s.window.done(m.seq);
     });
+    s.events.onConnect(() => {
+      for (const batch of s.window.unsettled()) s.events.post(structuredClone(batch));
+    });
     return s;
   },
   requests: {
     stats: (s) => ({ ...s.counters }),
+  },
+  terminate(s) {
+    clearInterval(s.gapTimer);
+    newSecond(s);
   },
 });

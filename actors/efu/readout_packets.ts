@@ -128,15 +128,15 @@ export function buildPulse(
   tof: ArrayLike<number>,
   n: number,
   perPacket: number,
-): { packets: Uint8Array[]; written: number } {
+): { packets: Uint8Array[]; written: number; readouts: number[] } {
   const packets: Uint8Array[] = [];
-  let written = 0;
+  const readouts: number[] = [];
   for (let from = 0, seq = h.seq; from < n; from += perPacket, seq++) {
     const b = buildPacket(family, { ...h, seq: seq >>> 0 }, pixel, tof, from, Math.min(from + perPacket, n));
     packets.push(b.packet);
-    written += b.written;
+    readouts.push(b.written);
   }
-  return { packets, written };
+  return { packets, written: readouts.reduce((a, b) => a + b, 0), readouts };
 }
 
 /** Spoils a built packet with `fault`; returns the bytes to send (a seqgap is made by the caller's numbering). */

@@ -24,6 +24,7 @@ import { type EfuControl, startControl } from "./control.ts";
 import { counterStore } from "./counters.ts";
 import { checkDetectorConfig, type DetectorConfig, familyOf } from "./detector_config.ts";
 import { sequenceStore } from "./ess_header.ts";
+import { handledStore } from "./flow_window.ts";
 import type { FormationConfig } from "./formation.ts";
 import type { SerialiserConfig } from "./serialiser.ts";
 import type { SocketReaderConfig } from "./socket_reader.ts";
@@ -165,6 +166,7 @@ export function efuTree(c: EfuConfig, connection: ConnectionOptions, id = "efu")
           flushMs: c.flushMs,
           counterStore: counterStore(),
           messageIds: new SharedArrayBuffer(8 * (sources.length + 1)),
+          handledStore: handledStore(),
           samplesTopic: c.samplesTopic,
           samplesSource: c.detectorConfig.instrument,
         } satisfies SerialiserConfig,
@@ -176,6 +178,7 @@ export function efuTree(c: EfuConfig, connection: ConnectionOptions, id = "efu")
           detector: c.detectorConfig,
           counterStore: counterStore(),
           sequenceStore: sequenceStore(),
+          handledStore: handledStore(),
           monitorEvery: c.monitorEvery,
           monitorConsecutive: c.monitorConsecutive,
         } satisfies FormationConfig,

@@ -6,9 +6,10 @@
  * wall clock. Raw datagrams sampled by formation go to `samplesTopic` as ar51 messages
  * (`produce.cause.monitor_packets`). Records go to the producer actor through a {@linkcode ProducerOutbox} (`records`
  * channel); status documents (x5f2, built by the control) go to the status topic the same way. Speaks protocols/efu.ts.
- * Restart: permanent. Counters and message ids live in stores that outlive a crash (`counters.ts`): a restarted
- * serialiser goes on with the next id of each source, and counts the events its predecessor still held unproduced
- * (`produce.buffered_events` at the crash) as `produce.lost_events`.
+ * Restart: permanent. Counters, message ids and the last event batch handled live in stores that outlive a crash
+ * (`counters.ts`, `flow_window.ts`): a restarted serialiser goes on with the next id of each source, skips
+ * (acknowledging) a batch formation sends again that its predecessor had handled, and counts the events its
+ * predecessor still held unproduced (`produce.buffered_events` at the crash) as `produce.lost_events`.
  *
  * @module
  */
@@ -20,6 +21,7 @@ import { ProducerOutbox } from "../broker/outbox.ts";
 import { defineActor, type Port } from "../runtime/actor.ts";
 import { type Counters, countersOf } from "./counters.ts";
 import { essTimeNs } from "./ess_header.ts";
+import { HandledMark } from "./flow_window.ts";
 
 /** Configuration of the serialiser. */
 export interface SerialiserConfig {
@@ -39,6 +41,8 @@ export interface SerialiserConfig {
    * on increasing across restarts.
    */
   messageIds?: SharedArrayBuffer;
+  /** where the number of the last event batch handled lives across restarts (`flow_window.ts`). */
+  handledStore?: SharedArrayBuffer;
   /** topic of the raw datagram samples (ar51), sent by formation; "" = none expected. @default "" */
   samplesTopic?: string;
   /** source_name of the ar51 samples. @default "efu" */
@@ -53,6 +57,7 @@ const COUNTERS = [
   "produce.cause.max_events",
   "produce.cause.timeout",
   "produce.dropped",
+  "produce.dropped_events",
   "produce.errors",
   "produce.status",
   "produce.buffered_events",
@@ -79,6 +84,7 @@ interface State {
   /** events in the sources' buffers, published as `produce.buffered_events` after each batch. */
   buffered: number;
   outbox: ProducerOutbox;
+  handled: HandledMark;
   events: Port<EventBatch | RawSamples | FlowAck>;
   pulseHigh: number;
   pulseLow: number;
@@ -95,6 +101,7 @@ function flush(s: State, index: number, cause: string): void {
   s.buffered -= n;
   if (s.outbox.full) {
     s.counters["produce.dropped"]++;
+    s.counters["produce.dropped_events"] += n;
     return;
   }
   const value = ev44.encode({
@@ -112,6 +119,7 @@ function flush(s: State, index: number, cause: string): void {
 }
 
 function add(s: State, b: EventBatch): void {
+  if (!s.handled.take(b.seq)) return void s.events.post({ type: "done", seq: b.seq });
   const max = s.config.maxEvents;
   for (let seg = 0; seg < b.segments; seg++) {
     if (b.pulseHigh[seg] !== s.pulseHigh || b.pulseLow[seg] !== s.pulseLow) {
@@ -195,6 +203,7 @@ export default defineActor<SerialiserProtocol, SerialiserConfig, State>({
       outbox: new ProducerOutbox(ctx.port("records") as Port<ProducerLink>, {
         maxBytesInFlight: full.maxBytesInFlight,
       }),
+      handled: new HandledMark(full.handledStore),
       events: ctx.port("events"),
       pulseHigh: -1,
       pulseLow: -1,

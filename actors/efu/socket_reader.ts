@@ -2,8 +2,9 @@
  * The EFU's socket reader: receives ESS readout datagrams with `Deno.listenDatagram` and hands them on in batches
  * of transferred buffers over its `packets` channel; does nothing else, so that it keeps receiving while the
  * formation actor restarts. Batches go out when `batchPackets` datagrams arrived or `batchMs` after the first one.
- * What is in flight is bounded (`maxInFlightBytes`): beyond it batches are dropped and counted (`receive.dropped`);
- * batches that a crashed formation actor took with it are counted as `receive.lost`. The kernel receive buffer is
+ * Each batch is kept until formation acknowledges it, and the batches kept are sent again to a restarted formation
+ * (`flow_window.ts`); what is kept is bounded (`maxInFlightBytes`): beyond it batches are dropped and counted
+ * (`receive.dropped`); a batch known lost otherwise is counted as `receive.lost`. The kernel receive buffer is
  * enlarged at start (`rxBufferBytes`, see `socket_buffer.ts`); the size granted is `receive.rxbuffer_bytes`. Speaks
  * protocols/efu.ts. Restart: permanent; its counters outlive it (`counters.ts`).
  *
@@ -46,7 +47,7 @@ const COUNTERS = [
 interface State {
   conn: Deno.DatagramConn;
   counters: Counters;
-  window: FlowWindow;
+  window: FlowWindow<PacketBatch>;
   port: Port<PacketBatch | FlowAck>;
   batchPackets: number;
   data: Uint8Array;
@@ -68,9 +69,15 @@ function flush(s: State): void {
     s.used = 0;
     return;
   }
-  const seq = s.window.sent(s.used, s.count);
-  // copies of the used part are transferred and the batch buffers reused: no large allocation per batch
-  s.port.post({ type: "packets", seq, data: s.data.slice(0, s.used), lengths: s.lengths.slice(0, s.count) });
+  // the window keeps copies of the used part (the batch buffers are reused: no large allocation per batch); copies of
+  // those are transferred, while formation is up
+  const batch = s.window.sent(s.used, s.count, {
+    type: "packets",
+    seq: 0,
+    data: s.data.slice(0, s.used),
+    lengths: s.lengths.slice(0, s.count),
+  });
+  if (s.port.connected) s.port.post(structuredClone(batch));
   s.counters["receive.batches"]++;
   s.count = 0;
   s.used = 0;
@@ -117,6 +124,9 @@ export default defineActor<SocketReaderProtocol, SocketReaderConfig, State>({
     s.counters["receive.rxbuffer_bytes"] = setReceiveBuffer(bound, config.rxBufferBytes ?? 2_000_000);
     s.port.onMessage((m) => {
       if (m.type === "done") s.counters["receive.lost"] += s.window.done(m.seq);
+    });
+    s.port.onConnect(() => {
+      for (const batch of s.window.unsettled()) s.port.post(structuredClone(batch));
     });
     void receiveLoop(s); // a receive error rejects unhandled: the actor crashes and is restarted
     return s;

@@ -4,7 +4,7 @@
  * Messages that arrive before the actor installs its listener wait for it. While the peer is down, posted messages
  * are held (up to a limit, then dropped and counted) and sent to the replacement in order once the supervisor wires
  * the new port. Messages already in flight to a peer that crashed are lost with it: a direct channel is at-most-once
- * across a peer's restart. Protocols that need more acknowledge on the channel (the Kafka producer's outbox does).
+ * across a peer's restart. Messages a peer posted before it went down still reach this side. Protocols that need more acknowledge on the channel (the Kafka producer's outbox does).
  *
  * Messages posted in one turn of the event loop cross the thread boundary together, up to `TURN_LIMIT` per
  * `postMessage` (the
@@ -25,6 +25,9 @@ export const PORT_HOLD_LIMIT = 4096;
  * short and its other messages (a request, a fault) are not held behind thousands of others.
  */
 export const TURN_LIMIT = 256;
+
+/** How long the port of a peer that went down stays open after its last message. */
+export const RETIRE_MS = 1000;
 
 /** The envelope of the messages of one turn (a key no protocol message has). */
 const TURN = "__nxflowTurn";
@@ -87,17 +90,15 @@ export class PortEndpoint<T> implements Port<T> {
     this.#onConnect = listener;
   }
 
-  /** Connects a new port (the peer started) or disconnects (`null`: the peer went down). */
+  /**
+   * Connects a new port (the peer started) or disconnects (`null`: the peer went down). The old port is closed once
+   * it has been quiet for {@linkcode RETIRE_MS}: what the old peer posted before it went down is still delivered.
+   */
   attach(port: MessagePort | null): void {
-    this.#port?.close();
+    if (this.#port) this.#retire(this.#port);
     this.#port = port;
     if (!port) return;
-    port.onmessage = (e: MessageEvent<T | { [TURN]: T[] }>) => {
-      const data = e.data as { [TURN]?: T[] };
-      if (data !== null && typeof data === "object" && Array.isArray(data[TURN])) {
-        for (const m of data[TURN]) this.#deliver(m);
-      } else this.#deliver(e.data as T);
-    };
+    port.onmessage = (e) => this.#receive(e);
     try {
       this.#onConnect?.();
     } catch (error) {
@@ -106,6 +107,22 @@ export class PortEndpoint<T> implements Port<T> {
     const held = this.#held;
     this.#held = [];
     for (const m of held) this.post(m);
+  }
+
+  #receive(e: MessageEvent<T | { [TURN]: T[] }>): void {
+    const data = e.data as { [TURN]?: T[] };
+    if (data !== null && typeof data === "object" && Array.isArray(data[TURN])) {
+      for (const m of data[TURN]) this.#deliver(m);
+    } else this.#deliver(e.data as T);
+  }
+
+  #retire(port: MessagePort): void {
+    let timer = setTimeout(() => port.close(), RETIRE_MS);
+    port.onmessage = (e) => {
+      clearTimeout(timer);
+      this.#receive(e);
+      timer = setTimeout(() => port.close(), RETIRE_MS);
+    };
   }
 
   #deliver(message: T): void {

@@ -8,7 +8,13 @@
  *
  * @module
  */
-import type { DetectorProtocol, DetectorStats, InstrumentState, PulseRecord } from "../../protocols/sim.ts";
+import type {
+  DetectorProtocol,
+  DetectorStats,
+  InstrumentState,
+  PulsePackets,
+  PulseRecord,
+} from "../../protocols/sim.ts";
 import { seededRandom } from "../common/seeded_random.ts";
 import { type DetectorConfig, familyOf } from "../efu/detector_config.ts";
 import { essTimeNs } from "../efu/ess_header.ts";
@@ -69,23 +75,34 @@ function stream(c: DetectorActorConfig, config: DetectorConfig, port: number, we
   } satisfies Stream;
 }
 
-/** Sends `n` events of one stream as the pulse's packets; returns [packets, readouts]. */
-async function send(s: State, st: Stream, n: number, pulse: { high: number; low: number }, periodNs: number) {
-  if (n === 0) return [0, 0];
+/** Sends `n` events of one stream as the pulse's packets; returns them (readouts 0 for a packet not sent). */
+async function send(
+  s: State,
+  st: Stream,
+  n: number,
+  pulse: { high: number; low: number },
+  periodNs: number,
+): Promise<PulsePackets> {
+  const sent: PulsePackets = { firstSeq: st.seq, readouts: [] };
+  if (n === 0) return sent;
   const h = pulseHeader(st.family.type, 1, st.seq, pulse, periodNs);
-  const { packets, written } = buildPulse(st.family, h, st.pixel, st.tof, n, st.perPacket);
+  const { packets, readouts } = buildPulse(st.family, h, st.pixel, st.tof, n, st.perPacket);
   st.seq = (st.seq + packets.length) >>> 0;
-  for (const p of packets) {
+  for (let i = 0; i < packets.length; i++) {
     try {
-      await s.socket.send(p, st.to);
-      s.bytes += p.length;
+      await s.socket.send(packets[i], st.to);
+      s.bytes += packets[i].length;
+      sent.readouts.push(readouts[i]);
     } catch {
       s.sendErrors++;
+      sent.readouts.push(0);
     }
   }
   s.packets += packets.length;
-  return [packets.length, written];
+  return sent;
 }
+
+const sum = (readouts: number[]) => readouts.reduce((a, b) => a + b, 0);
 
 /** How many events a pulse gets at `perSecond`, carrying fractions over to the next pulse. */
 function eventsOf(s: State, key: "detector" | "monitor", perSecond: number): number {
@@ -106,23 +123,31 @@ async function pulse(s: State): Promise<void> {
   const nowNs = BigInt(Date.now()) * 1_000_000n;
   const periodNs = Math.round(1e9 / c.pulseHz);
   const at = essTimeOf(nowNs);
-  const record: PulseRecord = { pulseNs: "", detectorEvents: 0, monitorEvents: 0, packets: 0 };
+  const none = { firstSeq: 0, readouts: [] };
+  const record: PulseRecord = {
+    pulseNs: "",
+    detectorEvents: 0,
+    monitorEvents: 0,
+    packets: 0,
+    detectorPackets: none,
+    monitorPackets: none,
+  };
   const open = s.state.shutterOpen;
   if (s.detector) {
     const n = eventsOf(s, "detector", open ? c.eventRate : 0);
     grow(s.detector, n);
     detectorEvents(s.detector.shape, n, s.state.temperatureK, periodNs, s.detector.pixel, s.detector.tof);
-    const [packets, written] = await send(s, s.detector, n, at, periodNs);
-    record.packets += packets;
-    record.detectorEvents = written;
+    record.detectorPackets = await send(s, s.detector, n, at, periodNs);
+    record.packets += record.detectorPackets.readouts.length;
+    record.detectorEvents = sum(record.detectorPackets.readouts);
   }
   if (s.monitor) {
     const n = eventsOf(s, "monitor", c.monitorPerMa * Math.max(s.state.beamCurrentMa, 0));
     grow(s.monitor, n);
     monitorEvents(s.monitor.shape, n, periodNs, s.monitor.pixel, s.monitor.tof);
-    const [packets, written] = await send(s, s.monitor, n, at, periodNs);
-    record.packets += packets;
-    record.monitorEvents = written;
+    record.monitorPackets = await send(s, s.monitor, n, at, periodNs);
+    record.packets += record.monitorPackets.readouts.length;
+    record.monitorEvents = sum(record.monitorPackets.readouts);
   }
   // the pulse time as the EFU reads it back from the header (ESS seconds and ticks)
   record.pulseNs = String(essTimeNs(at.high, at.low));

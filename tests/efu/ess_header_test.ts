@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { countersOf } from "../../actors/efu/counters.ts";
-import { EssHeaderParser, HEADER_COUNTERS, MAX_TICKS, sequenceStore, tofNs } from "../../actors/efu/ess_header.ts";
+import {
+  EssHeaderParser,
+  HEADER_COUNTERS,
+  MAX_TICKS,
+  type SequenceGap,
+  sequenceStore,
+  tofNs,
+} from "../../actors/efu/ess_header.ts";
 import { type PacketHeader, writeHeader } from "../../actors/efu/readout_packets.ts";
 
 const BASE: PacketHeader = {
@@ -101,10 +108,12 @@ Deno.test("ess header: a sequence gap is counted per output queue but the packet
   assert.ok(p.parse(packet({ seq: 0, outputQueue: 3 })));
   assert.ok(p.parse(packet({ seq: 7, outputQueue: 3 })));
   assert.equal(counters["parser.essheader.errors.seqno"], 2);
+  assert.equal(counters["parser.essheader.missed_packets"], 3 + 6, "2, 3, 4 of queue 0; 1 to 6 of queue 3");
   assert.equal(counters["parser.essheader.OQ.03.packets"], 2);
   const first = parser();
   assert.ok(first.p.parse(packet({ seq: 9 })));
   assert.equal(first.counters["parser.essheader.errors.seqno"], 1, "first packet not numbered 0");
+  assert.equal(first.counters["parser.essheader.missed_packets"], 0, "nothing known to be missed before the first");
 });
 
 Deno.test("ess header: a parser on the sequence store of a predecessor (a restart) goes on from its sequence", () => {
@@ -113,11 +122,17 @@ Deno.test("ess header: a parser on the sequence store of a predecessor (a restar
   const config = { type: 0x34, maxPulseTimeDiffNs: 357_142_855 };
   const before = new EssHeaderParser(config, counters, sequences);
   for (let seq = 0; seq < 5; seq++) assert.ok(before.parse(packet({ seq, outputQueue: 2 })));
-  const after = new EssHeaderParser(config, counters, sequences);
+  const gaps: SequenceGap[] = [];
+  const after = new EssHeaderParser(config, counters, sequences, (g) => gaps.push(g));
   assert.ok(after.parse(packet({ seq: 5, outputQueue: 2 })));
   assert.equal(counters["parser.essheader.errors.seqno"], 0, "no gap: nothing lost in the restart");
   assert.ok(after.parse(packet({ seq: 9, outputQueue: 2 })));
   assert.equal(counters["parser.essheader.errors.seqno"], 1, "a real gap still counts");
+  assert.equal(counters["parser.essheader.missed_packets"], 3);
+  assert.deepEqual(gaps.map((g) => [g.outputQueue, g.first, g.count]), [[2, 6, 3]]);
+  assert.ok(after.parse(packet({ seq: 0, outputQueue: 2 })), "the sender restarted");
+  assert.equal(counters["parser.essheader.errors.seqno"], 2);
+  assert.equal(counters["parser.essheader.missed_packets"], 3, "a restarted sender's jump back is no datagram missed");
 });
 
 Deno.test("ess header: time of flight converts ticks of the 88.0525 MHz clock", () => {

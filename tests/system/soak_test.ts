@@ -4,8 +4,9 @@
  * runs again afterwards, every fault shows as a restart in the log, and the run's file is finished. The file is then
  * judged against an independent read of the Kafka topics (`soak_ledger.ts`): every pulse holds exactly the events of
  * the distinct ev44 messages Kafka has for it (a producer's re-send is written once), no pulse of the window is
- * missing, and each PV's log holds exactly its f144 updates of the window. Events the sim sent that never reached
- * Kafka (UDP cannot be replayed) are counted per pulse and printed with the EFU's loss counters.
+ * missing, and each PV's log holds exactly its f144 updates of the window. Every event the sim sent during the
+ * soak that never reached Kafka (UDP cannot be replayed) is accounted for by its EFU (`loss_ledger.ts`): by its
+ * loss counters, or as a datagram it names as missed.
  *
  * 60 s by default; `NXFLOW_SOAK_SECONDS=600` gives the 10-minute soak of the README (the run lasts the soak less 40 s);
  * `NXFLOW_SOAK_EVENT_RATE` sets the sim's detector events/s (the default system's 1e5).
@@ -16,6 +17,7 @@ import { SYSTEM_TOPICS } from "../../actors/common/system/defaults.ts";
 import { startKafka } from "../_harness/kafka.ts";
 import { runNxflow } from "../_harness/process.ts";
 import { eventLedger, EventTally, logLedger, LogTally, readWhole } from "../_harness/soak_ledger.ts";
+import { EVENT_LOSS_COUNTERS, loggedGaps, lossLedger } from "../_harness/loss_ledger.ts";
 import { startSystem, type TestSystem } from "../_harness/system.ts";
 import { eventually } from "../_harness/wait.ts";
 import type { DetectorStats as SimStats, PulseRecord as Pulse } from "../../protocols/sim.ts";
@@ -26,25 +28,35 @@ const RATE = Deno.env.get("NXFLOW_SOAK_EVENT_RATE");
 const EVENT_RATE = RATE === undefined ? undefined : Number(RATE);
 const RUN_S = Math.max(20, SOAK_S - 40);
 const PULSE_NS = 71_428_571n;
-/** the EFU counters that count what a fault cost (packets or events), summed over both EFUs' actors. */
-const LOSS_COUNTERS = ["receive.lost", "receive.dropped", "events.lost", "events.dropped", "produce.lost_events"];
+/** the EFU counters of what a fault cost: events, and packets (`missed_packets` includes the reader's). */
+const LOSS_COUNTERS = [
+  ...EVENT_LOSS_COUNTERS,
+  "receive.lost",
+  "receive.dropped",
+  "parser.essheader.missed_packets",
+  "produce.errors",
+];
+const EFUS = ["detector", "monitor"] as const;
 
-/** The EFU loss counters, summed over both EFUs' actors. */
-async function lossCounters(s: TestSystem): Promise<Record<string, number>> {
+/** The loss counters of one EFU, summed over its actors. */
+async function lossCounters(s: TestSystem, efu: string): Promise<Record<string, number>> {
   const losses: Record<string, number> = Object.fromEntries(LOSS_COUNTERS.map((c) => [c, 0]));
-  for (const efu of ["detector", "monitor"]) {
-    for (const actor of ["reader", "formation", "serialiser"]) {
-      // during the soak an actor may be restarting: ask again (its counters outlive it)
-      const c = await eventually(
-        `efu/${efu}/${actor} stats`,
-        () => stats<Record<string, number>>(s, `efu/${efu}/${actor}`).catch(() => null),
-        (c) => c !== null,
-        20_000,
-      );
-      for (const name of LOSS_COUNTERS) losses[name] += c![name] ?? 0;
-    }
+  for (const actor of ["reader", "formation", "serialiser"]) {
+    // an actor may be restarting: ask again (its counters outlive it)
+    const c = await eventually(
+      `efu/${efu}/${actor} stats`,
+      () => stats<Record<string, number>>(s, `efu/${efu}/${actor}`).catch(() => null),
+      (c) => c !== null,
+      20_000,
+    );
+    for (const name of LOSS_COUNTERS) losses[name] += c![name] ?? 0;
   }
   return losses;
+}
+
+/** The loss counters of both EFUs. */
+async function allLossCounters(s: TestSystem): Promise<Record<string, Record<string, number>>> {
+  return Object.fromEntries(await Promise.all(EFUS.map(async (efu) => [efu, await lossCounters(s, efu)])));
 }
 
 Deno.test(`nxflow chaos --soak: ${SOAK_S} s of random crashes and silent exits; the run's file holds every event and update Kafka has, once`, async () => {
@@ -69,16 +81,21 @@ Deno.test(`nxflow chaos --soak: ${SOAK_S} s of random crashes and silent exits; 
         await new Promise((r) => setTimeout(r, 1000));
       }
     })();
+    const soakStartNs = BigInt(Date.now()) * 1_000_000n;
+    const lossesBefore = await allLossCounters(s);
     const soaking = runNxflow([
       ...["chaos", "--soak", "--interval", "2s", "--duration", `${SOAK_S}s`, "--seed", "7", "--max-hangs", "0"],
       ...["--admin", s.admin],
     ]);
     await new Promise((r) => setTimeout(r, 5000));
-    const lossesBefore = await lossCounters(s);
     const run = await runNxflow(["run", "start", "--duration", `${RUN_S}s`, "--wait", "--brokers", kafka.bootstrap]);
     const soaked = await soaking;
+    // the pulses sent until the soak ended, once what the EFUs held has gone to Kafka (flushed within 1 s)
+    const soakEndNs = BigInt(Date.now()) * 1_000_000n;
+    await new Promise((r) => setTimeout(r, 4000));
     polling = false;
     await poller;
+    const losses = await allLossCounters(s);
     assert.equal(soaked.code, 0, soaked.stdout + soaked.stderr);
     const report: SoakReport = JSON.parse(soaked.stdout.trim().split("\n").pop()!);
     assert.ok(report.faults >= SOAK_S / 3, JSON.stringify(report));
@@ -97,8 +114,7 @@ Deno.test(`nxflow chaos --soak: ${SOAK_S} s of random crashes and silent exits; 
     const stopNs = startNs + BigInt(RUN_S) * 1_000_000_000n;
     const health = await (await fetch(`${s.admin}/health`)).json();
     assert.equal(health.status, "ok", JSON.stringify(health));
-    const losses = await lossCounters(s);
-    for (const name of LOSS_COUNTERS) losses[name] -= lossesBefore[name];
+    for (const efu of EFUS) for (const name of LOSS_COUNTERS) losses[efu][name] -= lossesBefore[efu][name];
     s.p.child.kill("SIGTERM");
     assert.equal((await s.p.child.status).code, 0, "the process never exited before");
 
@@ -115,17 +131,16 @@ Deno.test(`nxflow chaos --soak: ${SOAK_S} s of random crashes and silent exits; 
       monitor: eventLedger(tallies.monitor, file_.events[EVENTS.monitor], window),
     };
     const logs = Object.fromEntries(logTallies.map((t) => [t.source, logLedger(t, file_.logs[LOGS[t.source]])]));
-    // what the sim sent and Kafka never got, per pulse of the file's window (the sim's last 256 pulses, polled)
-    // a pulse's events may come in several messages, so in several rows of the file
-    const inFile = new Map<string, number>();
-    for (const [p, n] of file_.events[EVENTS.detector]) inFile.set(p, (inFile.get(p) ?? 0) + n);
-    let [sentInWindow, neverInKafka, pulsesKnown] = [0, 0, 0];
-    for (const [pulse, p] of pulses) {
-      if (BigInt(pulse) <= startNs + window.marginNs || BigInt(pulse) >= stopNs - window.marginNs) continue;
-      pulsesKnown++;
-      sentInWindow += p.detectorEvents;
-      neverInKafka += p.detectorEvents - (inFile.get(pulse) ?? 0);
-    }
+    // what the sims sent during the soak and Kafka never got, against what each EFU accounts for
+    const soakPulses = [...pulses.values()].filter((p) =>
+      BigInt(p.pulseNs) >= soakStartNs && BigInt(p.pulseNs) <= soakEndNs
+    );
+    const loss = Object.fromEntries(EFUS.map((efu) => {
+      const packetsOf = (p: Pulse) => efu === "detector" ? p.detectorPackets : p.monitorPackets;
+      const { gaps, unnamedLines } = loggedGaps(s!.p.lines, `root/efu/${efu}/formation`);
+      const ledger = lossLedger(soakPulses, packetsOf, tallies[efu].perPulse, losses[efu], gaps);
+      return [efu, { ...ledger, packetCounters: losses[efu], unnamedLines }];
+    }));
     const ledger = {
       soak: {
         seconds: SOAK_S,
@@ -138,8 +153,7 @@ Deno.test(`nxflow chaos --soak: ${SOAK_S} s of random crashes and silent exits; 
       restarts: report.restarts,
       events,
       logs: Object.fromEntries(Object.entries(logs).map(([pv, l]) => [pv, { ...l, missing: l.missing.length }])),
-      // the EFU counters over the run (from its start to the file's end: a little wider than the window)
-      loss: { pulsesKnown, sentInWindow, neverInKafka, efuCountersDuringRun: losses },
+      loss,
     };
     console.log(`soak ledger: ${JSON.stringify(ledger)}`);
     for (const [kind, l] of Object.entries(events)) {
@@ -148,6 +162,11 @@ Deno.test(`nxflow chaos --soak: ${SOAK_S} s of random crashes and silent exits; 
       assert.deepEqual(l.missing.slice(0, 5), [], `${kind}: pulses of the window in Kafka, not in the file`);
     }
     assert.ok(Object.values(logs).some((l) => l.inKafka > 0), "no f144 update in the window");
+    for (const [efu, l] of Object.entries(loss)) {
+      assert.deepEqual(l.unnamedLines, [], `${efu}: every missed datagram named`);
+      assert.equal(l.unmatchedDatagrams, 0, `${efu}: every missed datagram in a known pulse`);
+      assert.equal(l.unaccounted, 0, `${efu}: every event lost before Kafka accounted for`);
+    }
     for (const [pv, l] of Object.entries(logs)) {
       assert.deepEqual([l.missing.slice(0, 3), l.extra.slice(0, 3)], [[], []], `${pv}: the log against Kafka`);
     }
