@@ -1,7 +1,7 @@
 /**
- * The producer actor's poison-record path against a real broker: a record the broker refuses for what it is (too
- * large for the topic's max.message.bytes, or a topic name Kafka cannot have) is reported to its sender as failed,
- * dropped and counted, while the actor keeps running and the good records around it are produced, in order.
+ * The producer actor's poison-record path against a real broker: a record that can never be produced (too large
+ * for the topic's max.message.bytes, or for a partition the topic does not have) is reported to its sender as
+ * failed, dropped and counted, while the actor keeps running and the good records around it are produced, in order.
  */
 import assert from "node:assert/strict";
 import { Admin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from "@platformatic/kafka";
@@ -143,6 +143,27 @@ Deno.test("the producer actor fails a poison record alone, counts it, and produc
         assert.equal(p.system.find("producer").restarts, 0, "a poison record is no reason to crash");
         assert.equal((await admin.listOffsets("poison-stale"))[0].high, 3, "nothing else stored");
         assert.deepEqual(await readBack(kafka.connection, "poison-stale", 3), [[1, 1000], [2, 2000], [4, 3000]]);
+      } finally {
+        await p.system.stop();
+      }
+    });
+    await t.step("a record for a partition the topic does not have, between good ones", async () => {
+      await admin.createTopics([{ topic: "poison-partition", partitions: 2 }]);
+      const p = await startPipeline(kafka.connection, { produce: { lingerMs: 1000 } });
+      try {
+        const records = [0, 1, 5, 0, 1].map((partition) => ({ topic: "poison-partition", partition, bytes: 100 }));
+        const sent = await sendAround(p, records, 3);
+        assert.match(sent.failures[0], /^1 records: Cannot produce to partition 5 of topic poison-partition: it has 2/);
+        for (const d of sent.deliveries) assert.equal(d.partition, records[d.id - 1].partition, `record ${d.id}`);
+        const stats = await p.producer!.request("stats", null);
+        assert.equal(stats.failed, 1, "the producer counted the record");
+        assert.equal(stats.acked, 4);
+        assert.equal(p.system.find("producer").restarts, 0);
+        assert.deepEqual(
+          (await admin.listOffsets("poison-partition")).map((o) => o.high),
+          [2, 2],
+          "nothing else stored",
+        );
       } finally {
         await p.system.stop();
       }
