@@ -21,86 +21,30 @@
  *   continues from `start`: with `start: "committed"` from the last commit (at-least-once; commits come at most
  *   `commitIntervalMs` apart), with `"end"` past what the old downstream had not confirmed.
  *
+ * This module is the actor (delivery, confirmations, commits); connecting and positioning the partitions is in
+ * `consumer_start.ts`, the configuration and state in `consumer_state.ts`.
+ *
  * @module
  */
 import { Consumer } from "@platformatic/kafka";
-import type {
-  ConnectionOptions,
-  ConsumerLink,
-  ConsumerProtocol,
-  ConsumerStats,
-  Position,
-  StartAt,
-} from "../../protocols/broker.ts";
-import { type ActorContext, defineActor } from "../runtime/actor.ts";
-import { BrokerAdmin } from "./admin.ts";
-import { clientOptions, describeConnection } from "./connection.ts";
+import type { ConsumerLink, ConsumerProtocol, Position } from "../../protocols/broker.ts";
+import { defineActor } from "../runtime/actor.ts";
+import { clientOptions } from "./connection.ts";
 import { packBatch } from "./consume_batch.ts";
-import { causeOf } from "./errors.ts";
+import {
+  type ConsumerConfig,
+  type ConsumerCtx as Ctx,
+  type ConsumerState as State,
+  freshPartition,
+  notifyEnd,
+  partitionKey as key,
+} from "./consumer_state.ts";
+import { adminOf, startReading } from "./consumer_start.ts";
 import { type FetchedBatch, PartitionFetcher } from "./fetcher.ts";
 
-/** Configuration of the consumer actor. */
-export interface ConsumerConfig {
-  connection: ConnectionOptions;
-  /** topics to read; `partitions` (assign mode only) limits which. */
-  topics: { topic: string; partitions?: number[] }[];
-  /** @default "assign" */
-  mode?: "assign" | "subscribe";
-  /** the consumer group; required with `subscribe`. @default `nxflow.<actor path>` with `assign` */
-  groupId?: string;
-  /** @default "committed" */
-  start?: StartAt;
-  /** bytes per partition per fetch (a larger record still comes whole). @default 10485760 */
-  maxBytesPerPartition?: number;
-  /** delivered and not yet confirmed bytes above which fetching waits. @default 268435456 */
-  maxUnconfirmedBytes?: number;
-  /** @default 1000 */
-  commitIntervalMs?: number;
-  /** consumer group session timeout (subscribe mode: how long a crashed member holds its partitions). @default 10000 */
-  sessionTimeoutMs?: number;
-  /**
-   * subscribe mode: the static member id (Kafka's `group.instance.id`), e.g. from the service id; unique in the
-   * group. A restarted member with the same id takes its partitions back at once.
-   */
-  groupInstanceId?: string;
-}
+export type { ConsumerConfig };
 
-type Ctx = ActorContext<ConsumerProtocol>;
-
-interface PartitionState {
-  /** delivered batches not yet confirmed: end offset (exclusive) and bytes. */
-  unconfirmed: { end: number; bytes: number }[];
-  endNoticeAt: number;
-  /** high watermark − next offset at the last fetch. */
-  lag: number;
-}
-
-interface State {
-  config: ConsumerConfig;
-  epoch: string;
-  client: Consumer;
-  fetcher: PartitionFetcher;
-  /** the group offsets are committed to. */
-  groupId: string;
-  admin: Promise<BrokerAdmin> | null;
-  /** the downstream's confirmed positions, once it answered `hello`. */
-  continueFrom: Map<string, number> | null;
-  partitions: Map<string, PartitionState>;
-  confirmed: Map<string, Position>;
-  commitTimer: ReturnType<typeof setTimeout> | undefined;
-  /** a commit is under way: never two at once. */
-  committing: boolean;
-  wakeups: (() => void)[];
-  stopped: boolean;
-  stats: Omit<ConsumerStats, "lag">;
-}
-
-const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
-
-/** Waits before attempt `attempts + 1`: 0.5 s doubling up to 10 s. */
-const backoff = (attempts: number) =>
-  new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(attempts, 6))));
-
+/** The consumer actor; see the module doc. */
 export default defineActor<ConsumerProtocol, ConsumerConfig, State>({
   init(config, ctx) {
     if (!Array.isArray(config.topics) || config.topics.length === 0) {
@@ -189,7 +133,7 @@ function onPort(state: State, ctx: Ctx, m: ConsumerLink): void {
     case "continueFrom":
       if (state.continueFrom) return;
       state.continueFrom = new Map(m.positions.map((p) => [key(p.topic, p.partition), p.offset]));
-      return void run(state, ctx);
+      return void startReading(state, ctx);
     case "confirm":
       return confirm(state, m.position);
     case "pause":
@@ -197,135 +141,6 @@ function onPort(state: State, ctx: Ctx, m: ConsumerLink): void {
     case "resume":
       return setPaused(state, false);
   }
-}
-
-async function run(state: State, ctx: Ctx): Promise<void> {
-  const admin = await connect(state, ctx);
-  if (!admin) return;
-  if ((state.config.mode ?? "assign") === "assign") {
-    if (!(await assignAll(state, ctx, admin))) return;
-  } else {
-    state.client.on("consumer:group:join", (e) => void assigned(state, ctx, admin, e.assignments ?? []));
-    await joinGroup(state, ctx);
-  }
-  state.fetcher.start();
-}
-
-/**
- * Positions every listed partition. A topic that does not exist (yet), or partitions that cannot be read, are
- * reported as a `brokerStatus` notice and tried again with backoff, never a crash (a restart would find the same);
- * false when the actor stopped first.
- */
-async function assignAll(state: State, ctx: Ctx, admin: BrokerAdmin): Promise<boolean> {
-  for (let attempts = 1; !state.stopped; attempts++) {
-    try {
-      for (const t of state.config.topics) {
-        const all = (await admin.partitions(t.topic)).map((p) => p.partition);
-        for (const p of t.partitions ? all.filter((x) => t.partitions!.includes(x)) : all) {
-          await position(state, ctx, admin, t.topic, p);
-        }
-      }
-      if (attempts > 1) ctx.emit({ type: "brokerStatus", connected: true, attempts: 0 });
-      return true;
-    } catch (error) {
-      for (const k of [...state.partitions.keys()]) {
-        const [topic, partition] = k.split("\u0000");
-        if (!state.fetcher.has(topic, Number(partition))) state.partitions.delete(k); // positioned again next time
-      }
-      ctx.emit({ type: "brokerStatus", connected: false, error: causeOf(error), attempts });
-      await backoff(attempts);
-    }
-  }
-  return false;
-}
-
-/** Waits until the cluster answers (reporting each failure); null when the actor stopped first. */
-async function connect(state: State, ctx: Ctx): Promise<BrokerAdmin | null> {
-  for (let attempts = 1; !state.stopped; attempts++) {
-    try {
-      const admin = await adminOf(state);
-      ctx.emit({ type: "brokerStatus", connected: true, attempts: 0 });
-      return admin;
-    } catch (error) {
-      state.admin = null;
-      const why = `Cannot connect to Kafka at ${describeConnection(state.config.connection)}: ${causeOf(error)}`;
-      ctx.emit({ type: "brokerStatus", connected: false, error: why, attempts });
-      await backoff(attempts);
-    }
-  }
-  return null;
-}
-
-async function joinGroup(state: State, ctx: Ctx): Promise<void> {
-  const c = state.config;
-  for (let attempts = 1; !state.stopped; attempts++) {
-    try {
-      state.client.topics.trackAll(...c.topics.map((t) => t.topic));
-      await state.client.joinGroup({});
-      return;
-    } catch (error) {
-      ctx.emit({ type: "brokerStatus", connected: false, error: causeOf(error), attempts });
-      await backoff(attempts);
-    }
-  }
-}
-
-/** The group gave this member its partitions: read the new ones, forget those it lost. */
-async function assigned(
-  state: State,
-  ctx: Ctx,
-  admin: BrokerAdmin,
-  assignments: { topic: string; partitions: number[] }[],
-): Promise<void> {
-  const now = new Set(assignments.flatMap((a) => a.partitions.map((p) => key(a.topic, p))));
-  for (const k of [...state.partitions.keys()]) {
-    if (now.has(k)) continue;
-    const [topic, partition] = k.split("\u0000");
-    state.fetcher.remove(topic, Number(partition));
-    for (const u of state.partitions.get(k)!.unconfirmed) state.stats.unconfirmedBytes -= u.bytes;
-    state.partitions.delete(k);
-  }
-  for (const a of assignments) {
-    // a partition that cannot be positioned (Kafka did not answer) would never be read: the rejection crashes the
-    // actor, and the restarted one joins again (static membership gives it the same partitions at once)
-    for (const p of a.partitions) await position(state, ctx, admin, a.topic, p);
-  }
-}
-
-/** Sets where a newly assigned partition starts: the downstream's position, else `start`. */
-async function position(state: State, ctx: Ctx, admin: BrokerAdmin, topic: string, partition: number) {
-  const k = key(topic, partition);
-  if (state.partitions.has(k)) return;
-  state.partitions.set(k, { unconfirmed: [], endNoticeAt: -1, lag: 0 });
-  const offsets = (await admin.listOffsets(topic)).find((o) => o.partition === partition)!;
-  const offset = await startOffset(state, admin, topic, partition, offsets);
-  state.fetcher.set(topic, partition, offset);
-  if (offset >= offsets.high) notifyEnd(state, ctx, topic, partition, offsets.high);
-}
-
-async function startOffset(
-  state: State,
-  admin: BrokerAdmin,
-  topic: string,
-  partition: number,
-  offsets: { low: number; high: number },
-): Promise<number> {
-  const confirmed = state.continueFrom?.get(key(topic, partition));
-  if (confirmed !== undefined) return confirmed;
-  const start = state.config.start ?? "committed";
-  if (start === "beginning") return offsets.low;
-  if (start === "end") return offsets.high;
-  if (typeof start === "object") {
-    const found = (await admin.offsetsForTime(topic, start.timestampMs)).find((o) => o.partition === partition);
-    return found && found.offset >= 0 ? found.offset : offsets.high;
-  }
-  const committed = (await admin.committedOffsets(state.groupId, topic)).find((o) => o.partition === partition);
-  return committed && committed.offset >= offsets.low ? committed.offset : offsets.low;
-}
-
-function adminOf(state: State): Promise<BrokerAdmin> {
-  state.admin ??= BrokerAdmin.connect(state.config.connection);
-  return state.admin;
 }
 
 /** Records posted in one `batch` message at most: a fetched record batch of 10^5 records goes in slices. */
@@ -362,13 +177,6 @@ async function deliver(state: State, ctx: Ctx, batch: FetchedBatch): Promise<voi
       setTimeout(r, 500);
     });
   }
-}
-
-function notifyEnd(state: State, ctx: Ctx, topic: string, partition: number, offset: number): void {
-  const ps = state.partitions.get(key(topic, partition));
-  if (!ps || ps.endNoticeAt === offset) return;
-  ps.endNoticeAt = offset;
-  ctx.port("batches").post({ type: "endOfPartition", topic, partition, offset });
 }
 
 function confirm(state: State, p: Position): void {
@@ -427,7 +235,7 @@ function seek(state: State, p: Position): void {
   }
   for (const u of ps.unconfirmed) state.stats.unconfirmedBytes -= u.bytes;
   // a new state object: a delivery still under way for the old position sees that it is stale
-  state.partitions.set(key(p.topic, p.partition), { unconfirmed: [], endNoticeAt: -1, lag: 0 });
+  state.partitions.set(key(p.topic, p.partition), freshPartition());
   state.fetcher.set(p.topic, p.partition, p.offset);
 }
 

@@ -313,7 +313,7 @@ async function produceInOrder(state: State, ctx: Ctx, key: string, chunks: Pendi
   }
 }
 
-/** Gives every record a partition; records for topics that do not exist fail. Returns the others. */
+/** Gives every record a partition; records for topics or partitions that do not exist fail. Returns the others. */
 async function choosePartitions(state: State, ctx: Ctx, batch: Pending[]): Promise<Pending[]> {
   const admin = await (state.admin ??= BrokerAdmin.connect(state.config.connection).catch((e) => {
     state.admin = null;
@@ -335,6 +335,19 @@ async function choosePartitions(state: State, ctx: Ctx, batch: Pending[]): Promi
     state.stats.failed += missing.length;
     const why = `Cannot produce to topic ${missing[0].record.topic}: it does not exist`;
     ctx.port("records").post({ type: "failed", ids: missing.map((p) => p.id), error: why });
+  }
+  // a partition the topic does not have (read again: partitions may have been added) fails; the client would send
+  // the record to another one (partition modulo count) and the sender would be told the wrong partition
+  for (const p of batch.filter((p) => p.partition === undefined && !missing.includes(p))) {
+    const { topic, partition } = p.record;
+    if (partition === undefined || partition < state.partitions.get(topic)!) continue;
+    const count = (await admin.partitions(topic)).length;
+    state.partitions.set(topic, count);
+    if (partition < count) continue;
+    missing.push(p);
+    state.stats.failed++;
+    const why = `Cannot produce to partition ${partition} of topic ${topic}: it has ${count} partition(s)`;
+    ctx.port("records").post({ type: "failed", ids: [p.id], error: why });
   }
   const ready = batch.filter((p) => !missing.includes(p));
   state.chooser.assign(ready, (topic) => state.partitions.get(topic)!);
