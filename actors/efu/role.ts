@@ -25,6 +25,7 @@ import { counterStore } from "./counters.ts";
 import { checkDetectorConfig, type DetectorConfig, familyOf } from "./detector_config.ts";
 import { sequenceStore } from "./ess_header.ts";
 import { handledStore } from "./flow_window.ts";
+import { eventBufferStore } from "./event_buffers.ts";
 import type { FormationConfig } from "./formation.ts";
 import type { SerialiserConfig } from "./serialiser.ts";
 import type { SocketReaderConfig } from "./socket_reader.ts";
@@ -167,6 +168,7 @@ export function efuTree(c: EfuConfig, connection: ConnectionOptions, id = "efu")
           counterStore: counterStore(),
           messageIds: new SharedArrayBuffer(8 * (sources.length + 1)),
           handledStore: handledStore(),
+          bufferStore: eventBufferStore(sources.length, c.maxEvents),
           samplesTopic: c.samplesTopic,
           samplesSource: c.detectorConfig.instrument,
         } satisfies SerialiserConfig,

@@ -6,10 +6,11 @@
  * wall clock. Raw datagrams sampled by formation go to `samplesTopic` as ar51 messages
  * (`produce.cause.monitor_packets`). Records go to the producer actor through a {@linkcode ProducerOutbox} (`records`
  * channel); status documents (x5f2, built by the control) go to the status topic the same way. Speaks protocols/efu.ts.
- * Restart: permanent. Counters, message ids and the last event batch handled live in stores that outlive a crash
- * (`counters.ts`, `flow_window.ts`): a restarted serialiser goes on with the next id of each source, skips
- * (acknowledging) a batch formation sends again that its predecessor had handled, and counts the events its
- * predecessor still held unproduced (`produce.buffered_events` at the crash) as `produce.lost_events`.
+ * Restart: permanent. Counters, message ids, the last event batch handled and the events not yet produced live in
+ * stores that outlive a crash (`counters.ts`, `flow_window.ts`, `event_buffers.ts`): a restarted serialiser goes on
+ * with its predecessor's buffered events and the next id of each source, and skips (acknowledging) a batch formation
+ * sends again that its predecessor had handled. Buffers left dirty by a thread stopped inside a task are counted as
+ * `produce.lost_events`.
  *
  * @module
  */
@@ -22,6 +23,7 @@ import { defineActor, type Port } from "../runtime/actor.ts";
 import { type Counters, countersOf } from "./counters.ts";
 import { essTimeNs } from "./ess_header.ts";
 import { HandledMark } from "./flow_window.ts";
+import { EventBuffers } from "./event_buffers.ts";
 
 /** Configuration of the serialiser. */
 export interface SerialiserConfig {
@@ -43,6 +45,8 @@ export interface SerialiserConfig {
   messageIds?: SharedArrayBuffer;
   /** where the number of the last event batch handled lives across restarts (`flow_window.ts`). */
   handledStore?: SharedArrayBuffer;
+  /** where the events not yet produced live across restarts (`event_buffers.ts`; sized for sources and maxEvents). */
+  bufferStore?: SharedArrayBuffer;
   /** topic of the raw datagram samples (ar51), sent by formation; "" = none expected. @default "" */
   samplesTopic?: string;
   /** source_name of the ar51 samples. @default "efu" */
@@ -67,9 +71,7 @@ const COUNTERS = [
 
 interface Source {
   name: string;
-  tof: Int32Array;
-  pixel: Int32Array;
-  count: number;
+  /** when its oldest buffered event came (performance.now()). */
   firstAt: number;
 }
 
@@ -79,38 +81,34 @@ interface State {
     & Required<Pick<SerialiserConfig, "maxEvents" | "flushMs" | "maxBytesInFlight" | "samplesTopic" | "samplesSource">>;
   counters: Counters;
   sources: Source[];
+  buffers: EventBuffers;
   /** next message id per source. */
   ids: BigInt64Array;
-  /** events in the sources' buffers, published as `produce.buffered_events` after each batch. */
-  buffered: number;
   outbox: ProducerOutbox;
   handled: HandledMark;
   events: Port<EventBatch | RawSamples | FlowAck>;
-  pulseHigh: number;
-  pulseLow: number;
   pulseNs: bigint;
   timer: ReturnType<typeof setInterval>;
 }
 
 function flush(s: State, index: number, cause: string): void {
-  const src = s.sources[index];
-  if (src.count === 0) return;
+  const b = s.buffers;
+  const n = b.count(index);
+  if (n === 0) return;
   s.counters[cause]++;
-  const n = src.count;
-  src.count = 0;
-  s.buffered -= n;
+  b.setCount(index, 0);
   if (s.outbox.full) {
     s.counters["produce.dropped"]++;
     s.counters["produce.dropped_events"] += n;
     return;
   }
   const value = ev44.encode({
-    source_name: src.name,
+    source_name: s.sources[index].name,
     message_id: s.ids[index]++,
     reference_time: [s.pulseNs],
     reference_time_index: [0],
-    time_of_flight: src.tof.subarray(0, n),
-    pixel_id: src.pixel.subarray(0, n),
+    time_of_flight: b.tof[index].subarray(0, n),
+    pixel_id: b.pixel[index].subarray(0, n),
   });
   s.outbox.send({ topic: s.config.topic, value, timestampMs: Date.now() });
   s.counters["produce.messages"]++;
@@ -118,30 +116,37 @@ function flush(s: State, index: number, cause: string): void {
   s.counters["produce.bytes"] += value.byteLength;
 }
 
-function add(s: State, b: EventBatch): void {
-  if (!s.handled.take(b.seq)) return void s.events.post({ type: "done", seq: b.seq });
+function flushAll(s: State, cause: string): void {
+  for (let i = 0; i < s.sources.length; i++) flush(s, i, cause);
+}
+
+function add(s: State, batch: EventBatch): void {
+  if (!s.handled.take(batch.seq)) return void s.events.post({ type: "done", seq: batch.seq });
   const max = s.config.maxEvents;
-  for (let seg = 0; seg < b.segments; seg++) {
-    if (b.pulseHigh[seg] !== s.pulseHigh || b.pulseLow[seg] !== s.pulseLow) {
-      for (let i = 0; i < s.sources.length; i++) flush(s, i, "produce.cause.pulse_change");
-      s.pulseHigh = b.pulseHigh[seg];
-      s.pulseLow = b.pulseLow[seg];
-      s.pulseNs = essTimeNs(s.pulseHigh, s.pulseLow);
+  const b = s.buffers;
+  b.dirty = true;
+  for (let seg = 0; seg < batch.segments; seg++) {
+    const [high, low] = b.pulse;
+    if (batch.pulseHigh[seg] !== high || batch.pulseLow[seg] !== low) {
+      flushAll(s, "produce.cause.pulse_change");
+      b.pulse = [batch.pulseHigh[seg], batch.pulseLow[seg]];
+      s.pulseNs = essTimeNs(batch.pulseHigh[seg], batch.pulseLow[seg]);
     }
-    const end = seg + 1 < b.segments ? b.segmentStart[seg + 1] : b.count;
+    const end = seg + 1 < batch.segments ? batch.segmentStart[seg + 1] : batch.count;
     const now = performance.now();
-    s.buffered += end - b.segmentStart[seg];
-    for (let i = b.segmentStart[seg]; i < end; i++) {
-      const index = b.source[i];
-      const src = s.sources[index];
-      if (src.count === 0) src.firstAt = now;
-      src.tof[src.count] = b.tof[i];
-      src.pixel[src.count++] = b.pixel[i];
-      if (src.count === max) flush(s, index, "produce.cause.max_events");
+    for (let i = batch.segmentStart[seg]; i < end; i++) {
+      const index = batch.source[i];
+      let n = b.count(index);
+      if (n === 0) s.sources[index].firstAt = now;
+      b.tof[index][n] = batch.tof[i];
+      b.pixel[index][n++] = batch.pixel[i];
+      b.setCount(index, n);
+      if (n === max) flush(s, index, "produce.cause.max_events");
     }
   }
-  s.counters["produce.buffered_events"] = s.buffered;
-  s.events.post({ type: "done", seq: b.seq });
+  b.dirty = false;
+  s.counters["produce.buffered_events"] = b.total();
+  s.events.post({ type: "done", seq: batch.seq });
 }
 
 /** Produces each sampled datagram as one ar51 message (message ids after the sources' in `ids`). */
@@ -163,11 +168,12 @@ function produceSamples(s: State, m: RawSamples): void {
 
 function tick(s: State): void {
   const now = performance.now();
+  s.buffers.dirty = true;
   for (let i = 0; i < s.sources.length; i++) {
-    const src = s.sources[i];
-    if (src.count > 0 && now - src.firstAt >= s.config.flushMs) flush(s, i, "produce.cause.timeout");
+    if (s.buffers.count(i) > 0 && now - s.sources[i].firstAt >= s.config.flushMs) flush(s, i, "produce.cause.timeout");
   }
-  s.counters["produce.buffered_events"] = s.buffered;
+  s.buffers.dirty = false;
+  s.counters["produce.buffered_events"] = s.buffers.total();
 }
 
 export default defineActor<SerialiserProtocol, SerialiserConfig, State>({
@@ -185,29 +191,28 @@ export default defineActor<SerialiserProtocol, SerialiserConfig, State>({
     if (ids.length <= full.sources.length) throw new RangeError(`messageIds holds ${ids.length} ids, not sources + 1`);
     for (let i = 0; i < ids.length; i++) ids[i] ||= 1n;
     const counters = countersOf(COUNTERS, full.counterStore);
-    // events a crashed predecessor held in its buffers are gone: count them
-    counters["produce.lost_events"] += counters["produce.buffered_events"];
-    counters["produce.buffered_events"] = 0;
+    const buffers = new EventBuffers(full.sources.length, full.maxEvents, full.bufferStore);
+    if (buffers.dirty) {
+      // a predecessor stopped while changing its buffers: what they hold cannot be trusted
+      counters["produce.lost_events"] += buffers.total();
+      for (let i = 0; i < full.sources.length; i++) buffers.setCount(i, 0);
+      buffers.dirty = false;
+    }
+    const [high, low] = buffers.pulse;
+    const now = performance.now();
     const s: State = {
       config: full,
       counters,
-      sources: full.sources.map((name) => ({
-        name,
-        tof: new Int32Array(full.maxEvents),
-        pixel: new Int32Array(full.maxEvents),
-        count: 0,
-        firstAt: 0,
-      })),
+      // a predecessor's buffered events wait their full flushMs again
+      sources: full.sources.map((name) => ({ name, firstAt: now })),
+      buffers,
       ids,
-      buffered: 0,
       outbox: new ProducerOutbox(ctx.port("records") as Port<ProducerLink>, {
         maxBytesInFlight: full.maxBytesInFlight,
       }),
       handled: new HandledMark(full.handledStore),
       events: ctx.port("events"),
-      pulseHigh: -1,
-      pulseLow: -1,
-      pulseNs: 0n,
+      pulseNs: high < 0 ? 0n : essTimeNs(high, low),
       timer: setInterval(() => tick(s), Math.max(10, Math.min(100, full.flushMs / 4))),
     };
     s.outbox.onFailed((ids) => void (s.counters["produce.errors"] += ids.length));
@@ -228,7 +233,7 @@ export default defineActor<SerialiserProtocol, SerialiserConfig, State>({
   },
   terminate(s) {
     clearInterval(s.timer);
-    for (let i = 0; i < s.sources.length; i++) flush(s, i, "produce.cause.timeout");
+    flushAll(s, "produce.cause.timeout");
     s.counters["produce.buffered_events"] = 0;
     return Promise.race([s.outbox.drained(), new Promise<void>((r) => setTimeout(r, 2000))]);
   },
