@@ -8,6 +8,9 @@
  * - **Back-pressure.** Bytes not yet acknowledged are bounded by `maxBytesInFlight`: {@linkcode ProducerOutbox.full}
  *   turns true above it, and {@linkcode ProducerOutbox.ready} resolves once it is below again; senders await it
  *   instead of letting memory grow.
+ * - **Surviving the sender.** With a `store` (`record_store.ts`) every record is also kept in memory that outlives the
+ *   sender until Kafka acknowledged it; a sender's outbox made on its predecessor's store sends those records again
+ *   first (`recovered`), so a crash of the sender while its producer is down loses nothing either.
  * - **Duplicates.** A record that Kafka stored but whose acknowledgement was lost in a producer crash is re-sent and
  *   stored twice; `resent` counts the candidates. Consumers recognise duplicates by their content (same key,
  *   timestamp and value) or by a sequence header the sender adds.
@@ -16,6 +19,7 @@
  */
 import type { Delivery, ProduceRecord, ProducerLink } from "../../protocols/broker.ts";
 import type { Port } from "../runtime/actor.ts";
+import type { RecordStore } from "./record_store.ts";
 
 /** Options of an outbox. */
 export interface OutboxOptions {
@@ -23,6 +27,8 @@ export interface OutboxOptions {
   maxBytesInFlight?: number;
   /** keep a copy of each record until acknowledged, to re-send it after a producer crash. @default true */
   retain?: boolean;
+  /** keeps each record until acknowledged across the sender's own restarts too (needs `retain`). */
+  store?: RecordStore;
 }
 
 /** Figures of an outbox. */
@@ -37,22 +43,36 @@ export interface OutboxStats {
   bytesInFlight: number;
   /** producer incarnations seen. */
   epochs: number;
+  /** records a crashed predecessor left in the store, sent again. */
+  recovered: number;
 }
 
 interface Entry {
   record: ProduceRecord | null;
   bytes: number;
   sentTo: string | null;
+  /** its slot in the store, or -1. */
+  slot: number;
 }
 
 /** Keeps records until Kafka acknowledged them; see the module doc. */
 export class ProducerOutbox {
-  readonly stats: OutboxStats = { sent: 0, acked: 0, failed: 0, resent: 0, pending: 0, bytesInFlight: 0, epochs: 0 };
+  readonly stats: OutboxStats = {
+    sent: 0,
+    acked: 0,
+    failed: 0,
+    resent: 0,
+    pending: 0,
+    bytesInFlight: 0,
+    epochs: 0,
+    recovered: 0,
+  };
   #pending = new Map<number, Entry>();
   #nextId = 1;
   #epoch: string | null = null;
   #maxBytes: number;
   #retain: boolean;
+  #store: RecordStore | null;
   #waiters: (() => void)[] = [];
   #drainWaiters: (() => void)[] = [];
   #onAcked: (deliveries: Delivery[]) => void = () => {};
@@ -64,6 +84,12 @@ export class ProducerOutbox {
     this.#maxBytes = options.maxBytesInFlight ?? 64 * 1024 * 1024;
     if (!(this.#maxBytes > 0)) throw new RangeError(`Cannot use maxBytesInFlight ${this.#maxBytes}: must be > 0`);
     this.#retain = options.retain ?? true;
+    this.#store = options.store ?? null;
+    if (this.#store && !this.#retain) throw new RangeError("Cannot keep records in a store without retaining them");
+    for (const { slot, record } of this.#store?.kept() ?? []) {
+      this.#keep(record, "predecessor", slot);
+      this.stats.recovered++;
+    }
     port.post({ type: "attach" }); // before listening: a hello that arrived early is handled inside onMessage
     port.onMessage((m) => this.#receive(m));
   }
@@ -97,14 +123,19 @@ export class ProducerOutbox {
 
   /** Hands a record to the producer; returns its id (used in acknowledgements). Never blocks: see `full`. */
   send(record: ProduceRecord): number {
-    const id = this.#nextId++;
-    const entry: Entry = { record, bytes: record.value.byteLength, sentTo: null };
-    this.#pending.set(id, entry);
+    const [id, entry] = this.#keep(record, null, this.#store?.add(record) ?? -1);
     this.stats.sent++;
-    this.stats.pending++;
-    this.stats.bytesInFlight += entry.bytes;
     if (this.#epoch && !this.#resending) this.#post(id, entry, this.#epoch);
     return id;
+  }
+
+  #keep(record: ProduceRecord, sentTo: string | null, slot: number): [number, Entry] {
+    const id = this.#nextId++;
+    const entry: Entry = { record, bytes: record.value.byteLength, sentTo, slot };
+    this.#pending.set(id, entry);
+    this.stats.pending++;
+    this.stats.bytesInFlight += entry.bytes;
+    return [id, entry];
   }
 
   #post(id: number, entry: Entry, epoch: string): void {
@@ -178,6 +209,7 @@ export class ProducerOutbox {
     for (const id of ids) {
       const entry = this.#pending.get(id);
       if (!entry) continue;
+      if (entry.slot >= 0) this.#store!.release(entry.slot);
       this.#pending.delete(id);
       this.stats.pending--;
       this.stats.bytesInFlight -= entry.bytes;

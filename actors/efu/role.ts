@@ -26,6 +26,7 @@ import { checkDetectorConfig, type DetectorConfig, familyOf } from "./detector_c
 import { sequenceStore } from "./ess_header.ts";
 import { handledStore } from "./flow_window.ts";
 import { eventBufferStore } from "./event_buffers.ts";
+import { recordStoreMemory } from "../broker/record_store.ts";
 import type { FormationConfig } from "./formation.ts";
 import type { SerialiserConfig } from "./serialiser.ts";
 import type { SocketReaderConfig } from "./socket_reader.ts";
@@ -169,6 +170,8 @@ export function efuTree(c: EfuConfig, connection: ConnectionOptions, id = "efu")
           messageIds: new SharedArrayBuffer(8 * (sources.length + 1)),
           handledStore: handledStore(),
           bufferStore: eventBufferStore(sources.length, c.maxEvents),
+          // the serialiser's 64 MiB in flight, and room for records acknowledged out of order
+          outboxStore: recordStoreMemory(80 * 1024 * 1024),
           samplesTopic: c.samplesTopic,
           samplesSource: c.detectorConfig.instrument,
         } satisfies SerialiserConfig,

@@ -6,10 +6,12 @@
  * wall clock. Raw datagrams sampled by formation go to `samplesTopic` as ar51 messages
  * (`produce.cause.monitor_packets`). Records go to the producer actor through a {@linkcode ProducerOutbox} (`records`
  * channel); status documents (x5f2, built by the control) go to the status topic the same way. Speaks protocols/efu.ts.
- * Restart: permanent. Counters, message ids, the last event batch handled and the events not yet produced live in
- * stores that outlive a crash (`counters.ts`, `flow_window.ts`, `event_buffers.ts`): a restarted serialiser goes on
- * with its predecessor's buffered events and the next id of each source, and skips (acknowledging) a batch formation
- * sends again that its predecessor had handled. Buffers left dirty by a thread stopped inside a task are counted as
+ * Restart: permanent. Counters, message ids, the last event batch handled, the events not yet produced and the
+ * records not yet acknowledged by Kafka live in stores that outlive a crash (`counters.ts`, `flow_window.ts`,
+ * `event_buffers.ts`, `../broker/record_store.ts`): a restarted serialiser sends its predecessor's unacknowledged
+ * records again (the same bytes: readers drop a repeat by source, message id and pulse), goes on with its buffered
+ * events and the next id of each source, and skips (acknowledging) a batch formation sends again that its predecessor
+ * had handled. Buffers left dirty by a thread stopped inside a task are counted as
  * `produce.lost_events`.
  *
  * @module
@@ -19,6 +21,7 @@ import type { EventBatch, FlowAck, RawSamples, SerialiserProtocol } from "../../
 import { ar51 } from "../../schemas/ar51/codec.ts";
 import { ev44 } from "../../schemas/ev44/codec.ts";
 import { ProducerOutbox } from "../broker/outbox.ts";
+import { RecordStore } from "../broker/record_store.ts";
 import { defineActor, type Port } from "../runtime/actor.ts";
 import { type Counters, countersOf } from "./counters.ts";
 import { essTimeNs } from "./ess_header.ts";
@@ -47,6 +50,11 @@ export interface SerialiserConfig {
   handledStore?: SharedArrayBuffer;
   /** where the events not yet produced live across restarts (`event_buffers.ts`; sized for sources and maxEvents). */
   bufferStore?: SharedArrayBuffer;
+  /**
+   * where the records not yet acknowledged by Kafka live across restarts (`recordStoreMemory()`, larger than
+   * maxBytesInFlight), sent again by a restarted serialiser.
+   */
+  outboxStore?: SharedArrayBuffer;
   /** topic of the raw datagram samples (ar51), sent by formation; "" = none expected. @default "" */
   samplesTopic?: string;
   /** source_name of the ar51 samples. @default "efu" */
@@ -209,6 +217,7 @@ export default defineActor<SerialiserProtocol, SerialiserConfig, State>({
       ids,
       outbox: new ProducerOutbox(ctx.port("records") as Port<ProducerLink>, {
         maxBytesInFlight: full.maxBytesInFlight,
+        store: full.outboxStore ? new RecordStore(full.outboxStore) : undefined,
       }),
       handled: new HandledMark(full.handledStore),
       events: ctx.port("events"),

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { generate, type GeneratorOptions } from "../../actors/efu/generator.ts";
 import type { ActorSnapshot, SupervisorSnapshot } from "../../protocols/supervision.ts";
 import { x5f2 } from "../../schemas/x5f2/codec.ts";
+import type { Event44Message } from "../../schemas/ev44/codec.ts";
 import { readTopics } from "../../actors/broker/client.ts";
 import { startControl } from "../../actors/efu/control.ts";
 import { startKafka } from "../_harness/kafka.ts";
@@ -193,6 +194,43 @@ Deno.test("efu control and resilience", async (t) => {
           seen.add(key);
         }
         assert.equal(records.length, messages, "every counted message is on the topic");
+      },
+    );
+
+    await t.step(
+      "a serialiser crash while its producer is down loses nothing: its successor sends the records again",
+      async () => {
+        const startNs = 1_780_000_000_000_000_000n;
+        const before = await snapshot(efu, ["produce.events", "events.lost", "produce.lost_events"]);
+        const restartsBefore = restarts(efu, "producer");
+        efu.system.inject("efu/producer", "exit"); // silent: found by heartbeats, seconds later
+        const run = generate(options(efu, { packets: 600, seed: 11, startNs }));
+        await new Promise((r) => setTimeout(r, 500));
+        efu.system.inject("efu/serialiser", "crash");
+        const summary = await run;
+        await eventually(
+          "producer restarted",
+          () => Promise.resolve(restarts(efu, "producer")),
+          (n) => n > restartsBefore,
+        );
+        await eventually(
+          "every event produced",
+          async () => (await snapshot(efu, ["produce.events"])).delta("produce.events", before),
+          (n) => n >= summary.expectedEvents,
+        );
+        // the run's messages in Kafka, a repeat (the same source, message id and pulse) counted once
+        const events = new Map<string, number>();
+        const count = (records: { message: Event44Message }[]) => {
+          for (const { message: m } of records) {
+            if (m.reference_time[0] < startNs) continue;
+            events.set(`${m.source_name} ${m.message_id} ${m.reference_time[0]}`, m.pixel_id?.length ?? 0);
+          }
+          return [...events.values()].reduce((a, b) => a + b, 0);
+        };
+        await readTopic(kafka.connection, efu.config.topic, (r) => count(r) >= summary.expectedEvents, 30_000);
+        assert.equal([...events.values()].reduce((a, b) => a + b, 0), summary.expectedEvents);
+        const after = await snapshot(efu, ["produce.events", "events.lost", "produce.lost_events"]);
+        assert.equal(after.delta("events.lost", before) + after.delta("produce.lost_events", before), 0);
       },
     );
 
