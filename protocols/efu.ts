@@ -13,6 +13,8 @@ import type { None } from "./runtime.ts";
 /** A batch of datagrams: `data` holds them back to back, `lengths[i]` is the size of the i-th. */
 export interface PacketBatch {
   type: "packets";
+  /** the sending incarnation (the first number it used) and this batch's number (`actors/efu/flow_window.ts`). */
+  from: number;
   seq: number;
   data: Uint8Array;
   lengths: Uint32Array;
@@ -21,6 +23,8 @@ export interface PacketBatch {
 /** Neutron events formed from one packet batch; `segments` cut them by pulse. */
 export interface EventBatch {
   type: "events";
+  /** as in {@linkcode PacketBatch}. */
+  from: number;
   seq: number;
   /** events in the arrays. */
   count: number;

@@ -29,6 +29,11 @@ export interface OutboxOptions {
   retain?: boolean;
   /** keeps each record until acknowledged across the sender's own restarts too (needs `retain`). */
   store?: RecordStore;
+  /**
+   * the first record id. A sender that restarts while its producer runs on gives each incarnation its own ids (e.g.
+   * from the clock), so that acknowledgements for its predecessor's records settle none of its own. @default 1
+   */
+  firstId?: number;
 }
 
 /** Figures of an outbox. */
@@ -84,6 +89,7 @@ export class ProducerOutbox {
     this.#maxBytes = options.maxBytesInFlight ?? 64 * 1024 * 1024;
     if (!(this.#maxBytes > 0)) throw new RangeError(`Cannot use maxBytesInFlight ${this.#maxBytes}: must be > 0`);
     this.#retain = options.retain ?? true;
+    this.#nextId = options.firstId ?? 1;
     this.#store = options.store ?? null;
     if (this.#store && !this.#retain) throw new RangeError("Cannot keep records in a store without retaining them");
     for (const { slot, record } of this.#store?.kept() ?? []) {

@@ -69,6 +69,7 @@ export class EventFormer {
     const capacity = Math.min(Math.ceil(packets.length / this.family.readoutBytes), perPacket * lengths.length) + 1;
     this.#out = {
       type: "events",
+      from: 0,
       seq,
       count: 0,
       tof: new Int32Array(capacity),

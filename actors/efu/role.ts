@@ -184,6 +184,8 @@ export function efuTree(c: EfuConfig, connection: ConnectionOptions, id = "efu")
           counterStore: counterStore(),
           sequenceStore: sequenceStore(),
           handledStore: handledStore(),
+          // formation's 64 MiB in flight (packed a little larger), and room for acknowledgements out of order
+          windowStore: recordStoreMemory(96 * 1024 * 1024),
           monitorEvery: c.monitorEvery,
           monitorConsecutive: c.monitorConsecutive,
         } satisfies FormationConfig,

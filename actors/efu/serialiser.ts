@@ -129,7 +129,7 @@ function flushAll(s: State, cause: string): void {
 }
 
 function add(s: State, batch: EventBatch): void {
-  if (!s.handled.take(batch.seq)) return void s.events.post({ type: "done", seq: batch.seq });
+  if (!s.handled.take(batch)) return void s.events.post({ type: "done", seq: batch.seq });
   const max = s.config.maxEvents;
   const b = s.buffers;
   b.dirty = true;
@@ -218,6 +218,8 @@ export default defineActor<SerialiserProtocol, SerialiserConfig, State>({
       outbox: new ProducerOutbox(ctx.port("records") as Port<ProducerLink>, {
         maxBytesInFlight: full.maxBytesInFlight,
         store: full.outboxStore ? new RecordStore(full.outboxStore) : undefined,
+        // above any id a predecessor used: the producer's acknowledgements of its records settle none of ours
+        firstId: Date.now() * 1000,
       }),
       handled: new HandledMark(full.handledStore),
       events: ctx.port("events"),

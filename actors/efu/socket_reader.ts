@@ -59,6 +59,9 @@ interface State {
   closed: boolean;
 }
 
+/** A copy to transfer (the window keeps the batch). */
+const copyOfPackets = (b: PacketBatch): PacketBatch => ({ ...b, data: b.data.slice(), lengths: b.lengths.slice() });
+
 function flush(s: State): void {
   clearTimeout(s.timer);
   s.timer = undefined;
@@ -73,11 +76,12 @@ function flush(s: State): void {
   // those are transferred, while formation is up
   const batch = s.window.sent(s.used, s.count, {
     type: "packets",
+    from: 0,
     seq: 0,
     data: s.data.slice(0, s.used),
     lengths: s.lengths.slice(0, s.count),
   });
-  if (s.port.connected) s.port.post(structuredClone(batch));
+  if (s.port.connected) s.port.post(copyOfPackets(batch));
   s.counters["receive.batches"]++;
   s.count = 0;
   s.used = 0;
@@ -126,7 +130,7 @@ export default defineActor<SocketReaderProtocol, SocketReaderConfig, State>({
       if (m.type === "done") s.counters["receive.lost"] += s.window.done(m.seq);
     });
     s.port.onConnect(() => {
-      for (const batch of s.window.unsettled()) s.port.post(structuredClone(batch));
+      for (const batch of s.window.unsettled()) s.port.post(copyOfPackets(batch));
     });
     void receiveLoop(s); // a receive error rejects unhandled: the actor crashes and is restarted
     return s;

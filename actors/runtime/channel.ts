@@ -27,7 +27,7 @@ export const PORT_HOLD_LIMIT = 4096;
 export const TURN_LIMIT = 256;
 
 /** How long the port of a peer that went down stays open after its last message. */
-export const RETIRE_MS = 1000;
+export const RETIRE_MS = 10_000;
 
 /** The envelope of the messages of one turn (a key no protocol message has). */
 const TURN = "__nxflowTurn";

@@ -1,8 +1,9 @@
 /**
  * The loss side of a soak: what the simulator sent to one EFU and Kafka never got, against what that EFU counted
  * lost. Events the EFU held and lost are in its counters (`events.lost`, `events.dropped`, `produce.lost_events`,
- * `produce.dropped_events`); datagrams it never received it names in its log by sequence number (formation's
- * `missed datagrams` lines), and the simulator's record of each pulse's packets says how many readouts each held.
+ * `produce.dropped_events`); datagrams it never formed (not received, or rejected by the header checks, which the soak
+ * does not provoke) it names in its log by sequence number (formation's `missed datagrams` lines), and the simulator's
+ * record of each pulse's packets says how many readouts each held.
  * Accounted to the event when `sentNotInKafka` equals `countedEvents + missedEvents`.
  *
  * @module
@@ -48,23 +49,30 @@ export interface LossLedger {
   unmatchedDatagrams: number;
   /** sentNotInKafka − countedEvents − missedEvents: 0 when every lost event is accounted for. */
   unaccounted: number;
+  /** pulses with more events in Kafka than were sent (a duplicate that could hide a loss): `pulse: kafka/sent`. */
+  overSent: string[];
 }
 
 /**
- * Accounts the losses of one EFU over the pulses of `pulses` (the simulator's records; `packetsOf` picks this EFU's
- * packets and `sentOf` its events), given the events Kafka has per pulse, the increase of its counters, and its gaps.
+ * Accounts the losses of one EFU over the pulses of `pulses` that are `inWindow` (the simulator's records; `packetsOf`
+ * picks this EFU's packets), given the events Kafka has per pulse, the increase of its counters over the window, and
+ * its gaps (a gap's datagrams count when their pulse is in the window).
  */
 export function lossLedger(
   pulses: PulseRecord[],
+  inWindow: (p: PulseRecord) => boolean,
   packetsOf: (p: PulseRecord) => PulsePackets,
   inKafkaPerPulse: Map<string, number>,
   counters: Record<string, number>,
   gaps: LoggedGap[],
 ): LossLedger {
   let [sent, inKafka] = [0, 0];
-  for (const p of pulses) {
-    sent += packetsOf(p).readouts.reduce((a, b) => a + b, 0);
-    inKafka += inKafkaPerPulse.get(p.pulseNs) ?? 0;
+  const overSent: string[] = [];
+  for (const p of pulses.filter(inWindow)) {
+    const [s, k] = [packetsOf(p).readouts.reduce((a, b) => a + b, 0), inKafkaPerPulse.get(p.pulseNs) ?? 0];
+    sent += s;
+    inKafka += k;
+    if (k > s) overSent.push(`${p.pulseNs}: ${k}/${s}`);
   }
   const counted = Object.fromEntries(EVENT_LOSS_COUNTERS.map((c) => [c, counters[c] ?? 0]));
   const countedEvents = Object.values(counted).reduce((a, b) => a + b, 0);
@@ -75,21 +83,21 @@ export function lossLedger(
   for (const g of gaps.filter((g) => g.queue === 0)) {
     for (let i = 0; i < g.count; i++) {
       const seq = (g.first + i) >>> 0;
-      missedDatagrams++;
       const p = byTime.find((p) => {
         const k = packetsOf(p);
         return BigInt(p.pulseNs) <= g.beforePulseNs && ((seq - k.firstSeq) >>> 0) < k.readouts.length;
       });
       if (p === undefined) unmatchedDatagrams++;
-      else {
+      else if (inWindow(p)) {
         const k = packetsOf(p);
+        missedDatagrams++;
         missedEvents += k.readouts[(seq - k.firstSeq) >>> 0];
       }
     }
   }
   const sentNotInKafka = sent - inKafka;
   return {
-    pulses: pulses.length,
+    pulses: pulses.filter(inWindow).length,
     sent,
     inKafka,
     sentNotInKafka,
@@ -99,5 +107,6 @@ export function lossLedger(
     missedEvents,
     unmatchedDatagrams,
     unaccounted: sentNotInKafka - countedEvents - missedEvents,
+    overSent,
   };
 }

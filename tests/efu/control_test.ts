@@ -234,6 +234,42 @@ Deno.test("efu control and resilience", async (t) => {
       },
     );
 
+    await t.step(
+      "a formation crash while the serialiser is down loses nothing: its successor sends the kept batches again",
+      async () => {
+        const startNs = 1_790_000_000_000_000_000n;
+        const before = await snapshot(efu, ["produce.events", "events.lost", "produce.lost_events"]);
+        const restartsBefore = restarts(efu, "serialiser");
+        efu.system.inject("efu/serialiser", "exit"); // silent: found by heartbeats, seconds later
+        const run = generate(options(efu, { packets: 600, seed: 12, startNs }));
+        await new Promise((r) => setTimeout(r, 500));
+        efu.system.inject("efu/formation", "crash");
+        const summary = await run;
+        await eventually(
+          "serialiser restarted",
+          () => Promise.resolve(restarts(efu, "serialiser")),
+          (n) => n > restartsBefore,
+        );
+        await eventually(
+          "every event produced",
+          async () => (await snapshot(efu, ["produce.events"])).delta("produce.events", before),
+          (n) => n >= summary.expectedEvents,
+        );
+        // the run's messages in Kafka, a repeat (the same source, message id and pulse) counted once
+        const events = new Map<string, number>();
+        const count = (records: { message: Event44Message }[]) => {
+          for (const { message: m } of records) {
+            if (m.reference_time[0] < startNs) continue;
+            events.set(`${m.source_name} ${m.message_id} ${m.reference_time[0]}`, m.pixel_id?.length ?? 0);
+          }
+          return [...events.values()].reduce((a, b) => a + b, 0);
+        };
+        await readTopic(kafka.connection, efu.config.topic, (r) => count(r) >= summary.expectedEvents, 30_000);
+        assert.equal([...events.values()].reduce((a, b) => a + b, 0), summary.expectedEvents);
+        const after = await snapshot(efu, ["produce.events", "events.lost", "produce.lost_events"]);
+        assert.equal(after.delta("events.lost", before) + after.delta("produce.lost_events", before), 0);
+      },
+    );
     await t.step("Graphite gets every counter as Carbon plaintext lines", async () => {
       const carbon = Deno.listen({ hostname: "127.0.0.1", port: 0 });
       const port = (carbon.addr as Deno.NetAddr).port;
