@@ -5,12 +5,16 @@
  * alone is not enough, since ids start again with a new process. The keys of the last `capacity` ev44 messages of
  * the job are kept: a producer re-sends soon after what it sent before its crash.
  *
- * Not kept across a crash-resume of the file writer: the replacement re-reads Kafka from the checkpoint, so a
- * duplicate whose first copy lies before the checkpoint's offsets is not recognised.
+ * Across a crash-resume of the file writer the keys of the last {@linkcode CHECKPOINT_KEYS} messages go in the
+ * checkpoint (`recent`, `seed`): the replacement re-reads Kafka from the checkpoint's offsets, and a repeat whose
+ * first copy lies before them (a record a restarted EFU serialiser sent again, seconds later) is still recognised.
  *
  * @module
  */
 import type { Event44Message } from "../../schemas/ev44/codec.ts";
+
+/** Keys a checkpoint keeps: re-sends come within seconds, and 2,000 messages are 25 s at 1e6 events/s. */
+export const CHECKPOINT_KEYS = 2000;
 
 /** Keys of the recently seen ev44 messages of one job. */
 export class EventDedup {
@@ -21,10 +25,26 @@ export class EventDedup {
   /** @param capacity how many recent messages are remembered. */
   constructor(readonly capacity = 100_000) {}
 
+  /** The keys of the last `n` messages, oldest first (for a checkpoint). */
+  recent(n = CHECKPOINT_KEYS): string[] {
+    return this.#order.slice(Math.max(this.#head, this.#order.length - n));
+  }
+
+  /** Remembers `keys` (from a checkpoint's {@linkcode EventDedup.recent}) as seen. */
+  seed(keys: string[]): void {
+    for (const key of keys) this.#remember(key);
+  }
+
   /** Records the message and tells whether one with the same source, message id and first pulse time came before. */
   seen(source: string, message: Event44Message): boolean {
     const key = `${source}\u0000${message.message_id}\u0000${message.reference_time[0] ?? "-"}`;
     if (this.#keys.has(key)) return true;
+    this.#remember(key);
+    return false;
+  }
+
+  #remember(key: string): void {
+    if (this.#keys.has(key)) return;
     this.#keys.add(key);
     this.#order.push(key);
     if (this.#order.length - this.#head > this.capacity) {
@@ -34,6 +54,5 @@ export class EventDedup {
         this.#head = 0;
       }
     }
-    return false;
   }
 }

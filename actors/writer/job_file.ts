@@ -67,6 +67,8 @@ interface Checkpoint {
   mdat: MdatPlacement[];
   stats: JobStats;
   stopMs: number;
+  /** keys of the last ev44 messages written (`event_dedup.ts`); absent in checkpoints of earlier versions. */
+  dedup?: string[];
 }
 
 const NS_PER_MS = 1_000_000n;
@@ -89,6 +91,7 @@ export class JobFile {
   private constructor(readonly plan: JobPlan, readonly file: File, resume: Checkpoint | null) {
     this.stats = resume ? { ...emptyStats(), ...resume.stats, resumes: resume.stats.resumes + 1 } : emptyStats();
     this.#stopMs = resume?.stopMs ?? plan.stopMs;
+    this.#dedup.seed(resume?.dedup ?? []);
     const structure = parseStructure(plan.structure);
     let links: LinkPlacement[] = [];
     if (resume) {
@@ -267,6 +270,7 @@ export class JobFile {
       mdat: this.#mdat,
       stats: this.stats,
       stopMs: this.#stopMs,
+      dedup: this.#dedup.recent(),
     };
     writeCheckpoint(this.file, JSON.stringify(saved));
   }

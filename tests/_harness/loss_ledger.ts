@@ -51,6 +51,8 @@ export interface LossLedger {
   unaccounted: number;
   /** pulses with more events in Kafka than were sent (a duplicate that could hide a loss): `pulse: kafka/sent`. */
   overSent: string[];
+  /** the first pulses whose loss no gap explains (`pulse: sent/kafka/in gaps`), to look for the cause. */
+  unexplained: string[];
 }
 
 /**
@@ -69,7 +71,7 @@ export function lossLedger(
   let [sent, inKafka] = [0, 0];
   const overSent: string[] = [];
   for (const p of pulses.filter(inWindow)) {
-    const [s, k] = [packetsOf(p).readouts.reduce((a, b) => a + b, 0), inKafkaPerPulse.get(p.pulseNs) ?? 0];
+    const [s, k] = [sumOf(packetsOf(p)), inKafkaPerPulse.get(p.pulseNs) ?? 0];
     sent += s;
     inKafka += k;
     if (k > s) overSent.push(`${p.pulseNs}: ${k}/${s}`);
@@ -80,6 +82,7 @@ export function lossLedger(
   // that showed the gap
   const byTime = [...pulses].sort((a, b) => (BigInt(a.pulseNs) < BigInt(b.pulseNs) ? 1 : -1));
   let [missedDatagrams, missedEvents, unmatchedDatagrams] = [0, 0, 0];
+  const missedIn = new Map<string, number>();
   for (const g of gaps.filter((g) => g.queue === 0)) {
     for (let i = 0; i < g.count; i++) {
       const seq = (g.first + i) >>> 0;
@@ -91,11 +94,18 @@ export function lossLedger(
       else if (inWindow(p)) {
         const k = packetsOf(p);
         missedDatagrams++;
-        missedEvents += k.readouts[(seq - k.firstSeq) >>> 0];
+        const n = k.readouts[(seq - k.firstSeq) >>> 0];
+        missedEvents += n;
+        missedIn.set(p.pulseNs, (missedIn.get(p.pulseNs) ?? 0) + n);
       }
     }
   }
   const sentNotInKafka = sent - inKafka;
+  const unexplained: string[] = [];
+  for (const p of pulses.filter(inWindow)) {
+    const [s, k, m] = [sumOf(packetsOf(p)), inKafkaPerPulse.get(p.pulseNs) ?? 0, missedIn.get(p.pulseNs) ?? 0];
+    if (s - k !== m && unexplained.length < 20) unexplained.push(`${p.pulseNs}: ${s}/${k}/${m}`);
+  }
   return {
     pulses: pulses.filter(inWindow).length,
     sent,
@@ -108,5 +118,8 @@ export function lossLedger(
     unmatchedDatagrams,
     unaccounted: sentNotInKafka - countedEvents - missedEvents,
     overSent,
+    unexplained,
   };
 }
+
+const sumOf = (k: PulsePackets) => k.readouts.reduce((a, b) => a + b, 0);

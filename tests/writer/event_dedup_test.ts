@@ -32,6 +32,18 @@ Deno.test("EventDedup remembers the last `capacity` messages", () => {
   assert.equal(d.seen("det", msg(6, 6)), false, "forgotten");
 });
 
+Deno.test("EventDedup: the keys a checkpoint keeps make a replacement recognise repeats of what came before", () => {
+  const before = new EventDedup();
+  for (let i = 0; i < 5; i++) before.seen("det", msg(i, i * 10));
+  const keys = JSON.parse(JSON.stringify(before.recent(3))); // through the checkpoint's JSON
+  assert.equal(keys.length, 3);
+  const replacement = new EventDedup();
+  replacement.seed(keys);
+  assert.equal(replacement.seen("det", msg(4, 40)), true, "a repeat of a message written before the checkpoint");
+  assert.equal(replacement.seen("det", msg(2, 20)), true);
+  assert.equal(replacement.seen("det", msg(1, 10)), false, "older than the keys kept");
+});
+
 Deno.test("the writer writes an ev44 record that is twice in Kafka once, and counts the drop", async () => {
   const kafka = await startKafka();
   const rig = await startRig(kafka.connection, { dataTopics: { events: 1 } });
