@@ -4,7 +4,8 @@
  * channel (sample temperature, beam current, shutter) — and sends them as ESS readout packets over UDP, built by the
  * readout generator's packet builder (`actors/efu/readout_packets.ts`): CAEN/BIFROST readouts to the detector EFU,
  * CBM readouts to the beam monitor EFU. Counts what it sends per pulse (`stats`). A destination port of -1 is off.
- * Speaks protocols/sim.ts. Restart: permanent (the sequence numbers start again, which the EFU counts once).
+ * Speaks protocols/sim.ts. Restart: permanent; the sequence numbers go on from the predecessor's (`sequenceStore`), as
+ * a readout master's do when only its software restarts, so the EFU sees a gap only for datagrams it missed.
  *
  * @module
  */
@@ -38,6 +39,8 @@ export interface DetectorActorConfig {
   monitorPerMa: number;
   pulseHz: number;
   seed: number;
+  /** the next sequence number of the detector and the monitor stream (8 bytes), kept across restarts. */
+  sequenceStore?: SharedArrayBuffer;
 }
 
 interface Stream {
@@ -45,7 +48,9 @@ interface Stream {
   shape: NeutronShape;
   to: Deno.NetAddr;
   perPacket: number;
-  seq: number;
+  /** the next sequence number is `seqs[seqIndex]` (in memory that outlives the actor). */
+  seqs: Uint32Array;
+  seqIndex: number;
   pixel: Int32Array;
   tof: Int32Array;
 }
@@ -61,7 +66,13 @@ interface State extends DetectorStats {
 
 const RECENT = 256;
 
-function stream(c: DetectorActorConfig, config: DetectorConfig, port: number, weight: (p: number) => number) {
+function stream(
+  c: DetectorActorConfig,
+  config: DetectorConfig,
+  port: number,
+  weight: (p: number) => number,
+  seqIndex: number,
+) {
   if (port < 0) return null;
   const family = familyOf(config);
   return {
@@ -69,7 +80,8 @@ function stream(c: DetectorActorConfig, config: DetectorConfig, port: number, we
     shape: new NeutronShape(family, weight, seededRandom(c.seed + port)),
     to: { transport: "udp", hostname: c.host, port },
     perPacket: readoutsPerPacket(family, 1),
-    seq: 0,
+    seqs: new Uint32Array(c.sequenceStore ?? new ArrayBuffer(8), 0, 2),
+    seqIndex,
     pixel: new Int32Array(0),
     tof: new Int32Array(0),
   } satisfies Stream;
@@ -83,12 +95,13 @@ async function send(
   pulse: { high: number; low: number },
   periodNs: number,
 ): Promise<PulsePackets> {
-  const sent: PulsePackets = { firstSeq: st.seq, readouts: [] };
+  const sent: PulsePackets = { firstSeq: st.seqs[st.seqIndex], readouts: [] };
   if (n === 0) return sent;
-  const h = pulseHeader(st.family.type, 1, st.seq, pulse, periodNs);
+  const h = pulseHeader(st.family.type, 1, sent.firstSeq, pulse, periodNs);
   const { packets, readouts } = buildPulse(st.family, h, st.pixel, st.tof, n, st.perPacket);
-  st.seq = (st.seq + packets.length) >>> 0;
   for (let i = 0; i < packets.length; i++) {
+    // a packet's number is used once it is attempted: a successor goes on after the last one sent
+    st.seqs[st.seqIndex] = sent.firstSeq + i + 1;
     try {
       await s.socket.send(packets[i], st.to);
       s.bytes += packets[i].length;
@@ -164,8 +177,8 @@ export default defineActor<DetectorProtocol, DetectorActorConfig, State>({
     const s: State = {
       config,
       socket,
-      detector: stream(config, config.detector, config.detectorPort, bifrostWeight),
-      monitor: stream(config, config.monitor, config.monitorPort, () => 1),
+      detector: stream(config, config.detector, config.detectorPort, bifrostWeight, 0),
+      monitor: stream(config, config.monitor, config.monitorPort, () => 1, 1),
       carry: { detector: 0, monitor: 0 },
       pulses: 0,
       packets: 0,

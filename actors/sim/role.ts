@@ -162,6 +162,7 @@ export function simTree(c: SimConfig): SupervisorSpec {
             monitorPerMa: c.monitorPerMa,
             pulseHz: c.pulseHz,
             seed: c.seed,
+            sequenceStore: new SharedArrayBuffer(8),
           } satisfies DetectorActorConfig,
         }]
         : []),

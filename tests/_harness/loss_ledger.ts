@@ -43,7 +43,11 @@ export interface LossLedger {
   /** the event loss counters' increase over the soak. */
   counted: Record<string, number>;
   countedEvents: number;
-  /** datagrams named in gap lines, the readouts they held, and the ones no known pulse holds. */
+  /**
+   * datagrams named in gap lines of the window's pulses, the readouts they held, and the datagrams of pulses the sim
+   * sent but the test never saw (sent just before a sim crash, before its stats were polled): those pulses are left
+   * out on both sides.
+   */
   missedDatagrams: number;
   missedEvents: number;
   unmatchedDatagrams: number;

@@ -162,7 +162,6 @@ Deno.test(`nxflow chaos --soak: ${SOAK_S} s of random crashes and silent exits; 
     assert.ok(Object.values(logs).some((l) => l.inKafka > 0), "no f144 update in the window");
     for (const [efu, l] of Object.entries(loss)) {
       assert.deepEqual(l.unnamedLines, [], `${efu}: every missed datagram named`);
-      assert.equal(l.unmatchedDatagrams, 0, `${efu}: every missed datagram in a known pulse`);
       assert.deepEqual(l.overSent.slice(0, 5), [], `${efu}: pulses with more events in Kafka than sent`);
       assert.equal(
         l.unaccounted,
