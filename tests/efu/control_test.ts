@@ -3,6 +3,7 @@ import { generate, type GeneratorOptions } from "../../actors/efu/generator.ts";
 import type { ActorSnapshot, SupervisorSnapshot } from "../../protocols/supervision.ts";
 import { x5f2 } from "../../schemas/x5f2/codec.ts";
 import type { Event44Message } from "../../schemas/ev44/codec.ts";
+import type { ConnectionOptions } from "../../protocols/broker.ts";
 import { readTopics } from "../../actors/broker/client.ts";
 import { startControl } from "../../actors/efu/control.ts";
 import { startKafka } from "../_harness/kafka.ts";
@@ -42,6 +43,44 @@ async function snapshot(efu: TestEfu, names: string[]) {
     get: (name: string | number) => typeof name === "number" ? values.get(names[name])! : values.get(name)!,
     delta: (name: string, earlier: { values: Map<string, number> }) => values.get(name)! - earlier.values.get(name)!,
   };
+}
+
+/**
+ * Stops the `down` actor silently (found by heartbeats, seconds later) and crashes the `crash` actor during a run
+ * meanwhile: every event of the run is in Kafka once the `down` actor runs again (a repeat, the same source, message
+ * id and pulse, counted once), and nothing is counted lost.
+ */
+async function crashWhileDown(
+  efu: TestEfu,
+  connection: ConnectionOptions,
+  o: { down: string; crash: string; seed: number },
+): Promise<void> {
+  const startNs = BigInt(1_780_000_000 + o.seed * 10_000_000) * 1_000_000_000n;
+  const before = await snapshot(efu, ["produce.events", "events.lost", "produce.lost_events"]);
+  const restartsBefore = restarts(efu, o.down);
+  efu.system.inject(`efu/${o.down}`, "exit");
+  const run = generate(options(efu, { packets: 600, seed: o.seed, startNs }));
+  await new Promise((r) => setTimeout(r, 500));
+  efu.system.inject(`efu/${o.crash}`, "crash");
+  const summary = await run;
+  await eventually(`${o.down} restarted`, () => Promise.resolve(restarts(efu, o.down)), (n) => n > restartsBefore);
+  await eventually(
+    "every event produced",
+    async () => (await snapshot(efu, ["produce.events"])).delta("produce.events", before),
+    (n) => n >= summary.expectedEvents,
+  );
+  const events = new Map<string, number>();
+  const count = (records: { message: Event44Message }[]) => {
+    for (const { message: m } of records) {
+      if (m.reference_time[0] < startNs) continue;
+      events.set(`${m.source_name} ${m.message_id} ${m.reference_time[0]}`, m.pixel_id?.length ?? 0);
+    }
+    return [...events.values()].reduce((a, b) => a + b, 0);
+  };
+  await readTopic(connection, efu.config.topic, (r) => count(r) >= summary.expectedEvents, 30_000);
+  assert.equal([...events.values()].reduce((a, b) => a + b, 0), summary.expectedEvents);
+  const after = await snapshot(efu, ["events.lost", "produce.lost_events"]);
+  assert.equal(after.delta("events.lost", before) + after.delta("produce.lost_events", before), 0);
 }
 
 async function ask(port: number, lines: string[]): Promise<string[]> {
@@ -199,77 +238,14 @@ Deno.test("efu control and resilience", async (t) => {
 
     await t.step(
       "a serialiser crash while its producer is down loses nothing: its successor sends the records again",
-      async () => {
-        const startNs = 1_780_000_000_000_000_000n;
-        const before = await snapshot(efu, ["produce.events", "events.lost", "produce.lost_events"]);
-        const restartsBefore = restarts(efu, "producer");
-        efu.system.inject("efu/producer", "exit"); // silent: found by heartbeats, seconds later
-        const run = generate(options(efu, { packets: 600, seed: 11, startNs }));
-        await new Promise((r) => setTimeout(r, 500));
-        efu.system.inject("efu/serialiser", "crash");
-        const summary = await run;
-        await eventually(
-          "producer restarted",
-          () => Promise.resolve(restarts(efu, "producer")),
-          (n) => n > restartsBefore,
-        );
-        await eventually(
-          "every event produced",
-          async () => (await snapshot(efu, ["produce.events"])).delta("produce.events", before),
-          (n) => n >= summary.expectedEvents,
-        );
-        // the run's messages in Kafka, a repeat (the same source, message id and pulse) counted once
-        const events = new Map<string, number>();
-        const count = (records: { message: Event44Message }[]) => {
-          for (const { message: m } of records) {
-            if (m.reference_time[0] < startNs) continue;
-            events.set(`${m.source_name} ${m.message_id} ${m.reference_time[0]}`, m.pixel_id?.length ?? 0);
-          }
-          return [...events.values()].reduce((a, b) => a + b, 0);
-        };
-        await readTopic(kafka.connection, efu.config.topic, (r) => count(r) >= summary.expectedEvents, 30_000);
-        assert.equal([...events.values()].reduce((a, b) => a + b, 0), summary.expectedEvents);
-        const after = await snapshot(efu, ["produce.events", "events.lost", "produce.lost_events"]);
-        assert.equal(after.delta("events.lost", before) + after.delta("produce.lost_events", before), 0);
-      },
+      () => crashWhileDown(efu, kafka.connection, { down: "producer", crash: "serialiser", seed: 11 }),
     );
 
     await t.step(
       "a formation crash while the serialiser is down loses nothing: its successor sends the kept batches again",
-      async () => {
-        const startNs = 1_790_000_000_000_000_000n;
-        const before = await snapshot(efu, ["produce.events", "events.lost", "produce.lost_events"]);
-        const restartsBefore = restarts(efu, "serialiser");
-        efu.system.inject("efu/serialiser", "exit"); // silent: found by heartbeats, seconds later
-        const run = generate(options(efu, { packets: 600, seed: 12, startNs }));
-        await new Promise((r) => setTimeout(r, 500));
-        efu.system.inject("efu/formation", "crash");
-        const summary = await run;
-        await eventually(
-          "serialiser restarted",
-          () => Promise.resolve(restarts(efu, "serialiser")),
-          (n) => n > restartsBefore,
-        );
-        await eventually(
-          "every event produced",
-          async () => (await snapshot(efu, ["produce.events"])).delta("produce.events", before),
-          (n) => n >= summary.expectedEvents,
-        );
-        // the run's messages in Kafka, a repeat (the same source, message id and pulse) counted once
-        const events = new Map<string, number>();
-        const count = (records: { message: Event44Message }[]) => {
-          for (const { message: m } of records) {
-            if (m.reference_time[0] < startNs) continue;
-            events.set(`${m.source_name} ${m.message_id} ${m.reference_time[0]}`, m.pixel_id?.length ?? 0);
-          }
-          return [...events.values()].reduce((a, b) => a + b, 0);
-        };
-        await readTopic(kafka.connection, efu.config.topic, (r) => count(r) >= summary.expectedEvents, 30_000);
-        assert.equal([...events.values()].reduce((a, b) => a + b, 0), summary.expectedEvents);
-        const after = await snapshot(efu, ["produce.events", "events.lost", "produce.lost_events"]);
-        assert.equal(after.delta("events.lost", before) + after.delta("produce.lost_events", before), 0);
-      },
+      () => crashWhileDown(efu, kafka.connection, { down: "serialiser", crash: "formation", seed: 12 }),
     );
+
     await t.step("Graphite gets every counter as Carbon plaintext lines", async () => {
       const carbon = Deno.listen({ hostname: "127.0.0.1", port: 0 });
       const port = (carbon.addr as Deno.NetAddr).port;
