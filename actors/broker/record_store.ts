@@ -17,6 +17,8 @@ import type { ProduceRecord } from "../../protocols/broker.ts";
 const SLOT_FIELDS = 6;
 /** Header fields: bytes written, bytes freed, slots written, slots freed. */
 const HEADER = 4;
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
 
 /** Memory for a {@linkcode RecordStore} of `bytes` record bytes and `slots` records at most. */
 export function recordStoreMemory(bytes: number, slots = 65_536): SharedArrayBuffer {
@@ -52,7 +54,7 @@ export class RecordStore {
     const m = this.#meta;
     const [written, freed, slotsWritten, slotsFreed] = [m[0], m[1], m[2], m[3]];
     if (slotsWritten - slotsFreed >= this.#slots) return -1;
-    const topic = new TextEncoder().encode(record.topic);
+    const topic = ENCODER.encode(record.topic);
     const length = topic.length + record.value.length;
     const capacity = this.#data.length;
     if (length > capacity) return -1;
@@ -91,7 +93,7 @@ export class RecordStore {
       if (m[f] === 0) continue;
       const at = m[f + 1] % this.#data.length;
       const topicLength = m[f + 4];
-      const topic = new TextDecoder().decode(this.#data.slice(at, at + topicLength));
+      const topic = DECODER.decode(this.#data.slice(at, at + topicLength));
       const value = this.#data.slice(at + topicLength, at + topicLength + m[f + 5]);
       yield { slot, record: { topic, value, timestampMs: m[f + 3] } };
     }
